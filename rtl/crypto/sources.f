@@ -1,0 +1,10 @@
+rtl/lib/stream_skid.sv
+rtl/crypto/gcm_pkg.sv
+rtl/crypto/aes_sbox.sv
+rtl/crypto/aes_round.sv
+rtl/crypto/aes_key_step.sv
+rtl/crypto/aes_cipher_pipe.sv
+rtl/crypto/gf128_clmul32.sv
+rtl/crypto/gf128_clmul64.sv
+rtl/crypto/gf128_mul.sv
+rtl/crypto/gcm_stream.sv

@@ -1,0 +1,25 @@
+// The performance figures of `make bench`: sections of named values, printed as a table
+// and written as JSON (build/bench.json).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ipsec::bench {
+
+struct Figure {
+  std::string key;    // JSON key within the section
+  double value;
+  std::string unit;   // for the table only
+};
+
+struct Section {
+  std::string name;   // JSON key of the section, e.g. "gcm"
+  std::vector<Figure> figures;
+};
+
+// Each measurement, in simulated clock cycles except where it says wall time.
+Section bench_gcm();
+
+}  // namespace ipsec::bench

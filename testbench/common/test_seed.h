@@ -1,0 +1,20 @@
+// Seeds of random tests: printed, and settable to reproduce a failure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ipsec::tb {
+
+// The seed of this test run: $IPSEC_SEED if set, else a fresh random one. Printed on first
+// use as "seed N (rerun with IPSEC_SEED=N)".
+uint64_t test_seed();
+
+// Percentage of clocks on which a stream source pauses or a sink refuses: $IPSEC_STALL if
+// set (0..95), else `fallback`.
+int stall_percent(int fallback = 25);
+
+// A reproduction hint for failure messages.
+std::string seed_hint();
+
+}  // namespace ipsec::tb

@@ -42,5 +42,8 @@ function(ipsec_verilate target)
     OPT_FAST -O2
     OPT_SLOW -O1
     OPT_GLOBAL -O2)
+  # Verilator's runtime headers are not ours to warn about.
+  target_include_directories(${target} SYSTEM PUBLIC ${VERILATOR_ROOT}/include
+                             ${VERILATOR_ROOT}/include/vltstd)
   target_link_libraries(${target} PUBLIC Threads::Threads)
 endfunction()

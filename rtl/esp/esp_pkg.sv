@@ -1,0 +1,106 @@
+// Types and constants of the ESP datapath (rtl/esp).
+package esp_pkg;
+
+  // ---- Contract section 5: in-band metadata between NIC and FPGA -----------------------
+  localparam logic [15:0] MetaEthertype   = 16'h8CE4;
+  localparam int          MetaBytes       = 8;
+  localparam logic [7:0]  SyndTxOffload   = 8'h08;  // TX: encrypt one packet
+  localparam logic [7:0]  SyndTxLso       = 8'h09;  // TX: encrypt one LSO segment
+  localparam logic [7:0]  SyndRxDecrypted = 8'h11;  // RX: decrypted and authenticated
+  localparam logic [7:0]  SyndRxAuthFail  = 8'h12;  // RX: ICV mismatch (debug forwarding)
+  localparam logic [7:0]  SyndRxBadProto  = 8'h17;  // RX: truncated or bad trailer (debug)
+
+  localparam logic [15:0] EthertypeIpv4   = 16'h0800;
+  localparam logic [15:0] EthertypeIpv6   = 16'h86DD;
+  localparam logic [7:0]  IpProtoEsp      = 8'd50;
+  localparam logic [7:0]  IpProtoTcp      = 8'd6;
+  localparam logic [7:0]  IpProtoIpv4     = 8'd4;
+  localparam logic [7:0]  IpProtoIpv6     = 8'd41;
+
+  // ESP with AES-GCM (RFC 4303 section 2, RFC 4106 section 3): header, IV, ICV.
+  localparam int EspHdrBytes = 8;
+  localparam int EspIvBytes  = 8;
+  localparam int IcvBytes    = 16;
+
+  // Frames shorter than the Ethernet minimum (without FCS) are runts.
+  localparam int MinFrame = 60;
+
+  // Byte positions within a frame: up to 9216 bytes plus what the engine adds.
+  localparam int PosW = 14;
+  typedef logic [PosW-1:0] pos_t;
+
+  // ---- esp_gcm: AES-GCM on a frame, in place --------------------------------------------
+  typedef enum logic [1:0] {
+    GcmNone    = 2'd0,  // the frame passes unchanged
+    GcmEncrypt = 2'd1,  // text encrypted in place, the 16 bytes after it become the ICV
+    GcmDecrypt = 2'd2   // text decrypted in place, the ICV after it checked, trailer checked
+  } gcm_mode_e;
+
+  // Per frame, with its first beat.
+  typedef struct packed {
+    gcm_mode_e    mode;
+    logic [255:0] key;         // AES-128: key[255:128]
+    logic         key256;
+    logic [95:0]  nonce;       // salt || IV, byte 0 in [95:88]
+    logic [95:0]  aad;         // SPI || SN, or SPI || SN_hi || SN_lo; byte 0 in [95:88]
+    logic         aad12;       // 12 bytes of AAD (ESN) instead of 8
+    pos_t         text_start;  // >= 32: beats 0 and 1 carry no text
+    pos_t         text_len;    // >= 1; the ICV follows the text directly
+  } gcm_ctx_t;
+
+  // One beat in the AES pipe of esp_gcm.
+  typedef struct packed {
+    gcm_mode_e    mode;
+    logic         h_slot;      // this slot computes H = E(K, 0^128)
+    logic         j0_slot;     // this slot computes E(K, J0)
+    logic         text_beat;   // the beat holds text: the slot computes a counter block
+    logic         push_x;      // a GHASH block completes here
+    logic         icv_first;   // first beat holding ICV bytes
+    logic         icv_last;    // beat holding the last ICV byte
+    logic [3:0]   text_off;    // text_start mod 16
+    logic [3:0]   icv_off;     // (text_start + text_len) mod 16
+    logic [15:0]  text_mask;   // bytes of this beat that are text
+    logic [15:0]  icv_mask;    // bytes of this beat that are ICV
+    pos_t         pos;         // frame position of byte 0 of this beat
+    pos_t         text_start;
+    pos_t         text_len;
+    logic         last;
+    logic [15:0]  keep;
+    logic [127:0] data;
+  } gcm_slot_t;
+
+  // Per frame, from the input to the GHASH engine.
+  typedef struct packed {
+    gcm_mode_e    mode;
+    logic [95:0]  aad;
+    logic         aad12;
+    pos_t         text_len;
+  } gcm_frame_t;
+
+  // Decrypt verdict, one per decrypted frame.
+  typedef struct packed {
+    logic         tag_ok;
+    logic         trailer_ok;
+    logic [7:0]   pad_len;
+    logic [7:0]   next_hdr;
+  } gcm_status_t;
+
+  // A beat between the rotate stage and the output of esp_gcm.
+  typedef struct packed {
+    logic         encrypt;
+    logic         icv_last;
+    logic [3:0]   icv_off;
+    logic [15:0]  icv_mask;
+    logic         last;
+    logic [15:0]  keep;
+    logic [127:0] data;
+  } gcm_out_beat_t;
+
+  // Trailer check result (RFC 4303 section 2.4: pad bytes 1, 2, 3, ...).
+  typedef struct packed {
+    logic         ok;
+    logic [7:0]   pad_len;
+    logic [7:0]   next_hdr;
+  } trailer_t;
+
+endpackage

@@ -1,0 +1,379 @@
+#include "ctrl_model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+
+#include "driver/generated/ipsec_regs.h"
+
+namespace ipsec::model {
+
+using driver::BusStatus;
+
+namespace {
+
+// The command formats, restated here from contract section 3 on purpose: this model is an
+// independent reading of the contract, so a mistake in the driver's constants cannot hide
+// in both.
+enum : uint32_t {
+  kOpAddSa = 0,
+  kOpDelSa = 1,
+  kOpAddSaV2 = 2,
+  kOpDelSaV2 = 3,
+  kOpModSaV2 = 4,
+  kOpSetCap = 5,
+};
+enum : uint32_t {
+  kSynSuccess = 0,
+  kSynIllegalRequest = 1,
+  kSynSadbIssue = 2,
+};
+constexpr size_t kLenV1 = 132;
+constexpr size_t kLenV2 = 148;
+constexpr size_t kLenSetCap = 32;
+
+// SA image offsets.
+constexpr size_t kOffKeyEnc = 0x04;
+constexpr size_t kOffSip = 0x44;
+constexpr size_t kOffDip = 0x54;
+constexpr size_t kOffSaltIv = 0x68;
+constexpr size_t kOffSalt = 0x70;
+constexpr size_t kOffSpi = 0x74;
+constexpr size_t kOffHandle = 0x78;
+constexpr size_t kOffEncMode = 0x7E;
+constexpr size_t kOffFlags = 0x81;
+constexpr size_t kOffEsn = 0x8C;
+
+// flags byte.
+constexpr uint8_t kFlagEsnEn = 0x01;
+constexpr uint8_t kFlagEsnOverlap = 0x02;
+constexpr uint8_t kFlagIpv6 = 0x04;
+constexpr uint8_t kFlagDirSx = 0x08;
+constexpr uint8_t kFlagsRequired = 0x10 | 0x20 | 0x40;  // SPI_EN, SA_VALID, IP_ESP
+
+// enc_mode values the engine implements: AES-GCM-128 and -256.
+constexpr uint8_t kEncModeGcm128 = 1;
+constexpr uint8_t kEncModeGcm256 = 3;
+
+// SET_CAP flags at byte 4, bit 0 NO_TRAILER.
+constexpr size_t kOffSetCapFlags = 4;
+constexpr uint32_t kCapNoTrailer = 0x1;
+
+uint32_t be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+uint32_t be32(const std::vector<uint8_t>& b, size_t off) { return be32(&b[off]); }
+
+bool is_sa_opcode(uint32_t op) { return op <= kOpModSaV2; }
+
+SaKey key_of(const std::vector<uint8_t>& b) {
+  SaKey k;
+  const uint8_t flags = b[kOffFlags];
+  k.tx = (flags & kFlagDirSx) != 0;
+  k.ipv6 = (flags & kFlagIpv6) != 0;
+  std::memcpy(k.sip.data(), &b[kOffSip], 16);
+  std::memcpy(k.dip.data(), &b[kOffDip], 16);
+  k.spi = be32(b, kOffSpi);
+  return k;
+}
+
+}  // namespace
+
+bool SaKey::operator<(const SaKey& o) const {
+  return std::tie(tx, sip, dip, spi, ipv6) < std::tie(o.tx, o.sip, o.dip, o.spi, o.ipv6);
+}
+bool SaKey::operator==(const SaKey& o) const {
+  return std::tie(tx, sip, dip, spi, ipv6) == std::tie(o.tx, o.sip, o.dip, o.spi, o.ipv6);
+}
+
+CtrlModel::CtrlModel(CtrlModelConfig config) : config_(config) { reset(); }
+
+void CtrlModel::reset() {
+  no_trailer_ = false;
+  fwd_bad_frames_ = false;
+  intr_enable_ = true;
+  window_.fill(0);
+  counters_.fill(0);
+  latched_high_.fill(0);
+  pending_.clear();
+  responses_.clear();
+  last_ready_ = now_;
+  held_ = false;
+  corrupt_echo_.reset();
+  forced_syndrome_.reset();
+  slots_.assign(config_.num_sa, std::nullopt);  // key material cleared with the entries
+  index_.clear();
+}
+
+// ---- the register map (docs/registers.md) -----------------------------------------------
+
+BusStatus CtrlModel::read32(uint32_t addr, uint32_t& data) {
+  data = 0;
+  if (addr % 4) return BusStatus::kSlvErr;
+  if (read_counter_word(addr, data)) return BusStatus::kOk;
+  const Response empty{};
+  const Response& rsp = responses_.empty() ? empty : responses_.front();
+  switch (addr) {
+    case IPSEC_REGS_VENDOR_ID_OFFSET: data = config_.vendor_id; break;
+    case IPSEC_REGS_PRODUCT_ID_OFFSET: data = config_.product_id; break;
+    case IPSEC_REGS_PRODUCT_VERSION_OFFSET: data = IPSEC_REGS_PRODUCT_VERSION_RESET; break;
+    case IPSEC_REGS_IMAGE_VERSION_OFFSET: data = IPSEC_REGS_IMAGE_VERSION_RESET; break;
+    case IPSEC_REGS_SHELL_VERSION_OFFSET: data = IPSEC_REGS_SHELL_VERSION_RESET; break;
+    case IPSEC_REGS_ENGINE_PARAMS_OFFSET:
+      data = (config_.num_sa & 0xFFFFu) | (config_.max_frame & 0xFFFFu) << 16;
+      break;
+    case IPSEC_REGS_CAP_ENCAPSULATION_OFFSET: data = IPSEC_REGS_CAP_ENCAPSULATION_RESET; break;
+    case IPSEC_REGS_CAP_FLAGS_OFFSET: data = config_.cap_flags; break;
+    case IPSEC_REGS_CAP_AUTH_ALG_OFFSET: data = IPSEC_REGS_CAP_AUTH_ALG_RESET; break;
+    case IPSEC_REGS_CAP_ENC_ALG_OFFSET: data = IPSEC_REGS_CAP_ENC_ALG_RESET; break;
+    case IPSEC_REGS_CAP_SA_OFFSET: data = config_.num_sa & 0xFFFFu; break;
+    case IPSEC_REGS_CAP_COUNTERS_OFFSET: data = IPSEC_REGS_CAP_COUNTERS_RESET; break;
+    case IPSEC_REGS_CAP_COUNTERS_ADDR_LOW_OFFSET:
+      data = IPSEC_REGS_CAP_COUNTERS_ADDR_LOW_RESET;
+      break;
+    case IPSEC_REGS_CAP_COUNTERS_ADDR_HIGH_OFFSET:
+      data = IPSEC_REGS_CAP_COUNTERS_ADDR_HIGH_RESET;
+      break;
+    case IPSEC_REGS_CONTROL_OFFSET:
+      data = (no_trailer_ ? IPSEC_REGS_CONTROL_NO_TRAILER_MASK : 0) |
+             (fwd_bad_frames_ ? IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK : 0);
+      break;
+    case IPSEC_REGS_INTR_ENABLE_OFFSET:
+      data = intr_enable_ ? IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK : 0;
+      break;
+    case IPSEC_REGS_INTR_STATUS_OFFSET:
+      data = responses_.empty() ? 0 : IPSEC_REGS_INTR_STATUS_RSP_READY_MASK;
+      break;
+    case IPSEC_REGS_CMD_STATUS_OFFSET:
+      data = static_cast<uint32_t>(outstanding()) << IPSEC_REGS_CMD_STATUS_OUTSTANDING_SHIFT |
+             static_cast<uint32_t>(responses_.size()) << IPSEC_REGS_CMD_STATUS_RSP_LEVEL_SHIFT |
+             (outstanding() >= kQueueDepth ? IPSEC_REGS_CMD_STATUS_FULL_MASK : 0) |
+             (responses_.empty() ? 0 : IPSEC_REGS_CMD_STATUS_RSP_VALID_MASK);
+      break;
+    case IPSEC_REGS_RSP_WORD0_OFFSET: data = rsp[0]; break;
+    case IPSEC_REGS_RSP_WORD1_OFFSET: data = rsp[1]; break;
+    case IPSEC_REGS_RSP_WORD2_OFFSET: data = rsp[2]; break;
+    case IPSEC_REGS_RSP_WORD3_OFFSET: data = rsp[3]; break;
+    case IPSEC_REGS_RSP_WORD4_OFFSET: data = rsp[4]; break;
+    case IPSEC_REGS_RSP_WORD5_OFFSET: data = rsp[5]; break;
+    case IPSEC_REGS_RSP_WORD6_OFFSET: data = rsp[6]; break;
+    case IPSEC_REGS_RSP_WORD7_OFFSET: data = rsp[7]; break;
+    default:
+      // Write-only (CMD_DOORBELL, RSP_POP, CMD_WINDOW) and unmapped addresses.
+      return BusStatus::kSlvErr;
+  }
+  return BusStatus::kOk;
+}
+
+bool CtrlModel::read_counter_word(uint32_t addr, uint32_t& data) {
+  const uint32_t first = IPSEC_REGS_DEC_IN_PACKETS_OFFSET;
+  if (addr < first || addr >= first + 8 * kCtrlCounters) return false;
+  const size_t i = (addr - first) / 8;
+  if ((addr - first) % 8 == 0) {
+    // Low word: latch the high word so the pair reads atomically.
+    data = static_cast<uint32_t>(counters_[i]);
+    latched_high_[i] = static_cast<uint32_t>(counters_[i] >> 32);
+  } else {
+    data = latched_high_[i];
+  }
+  return true;
+}
+
+BusStatus CtrlModel::write32(uint32_t addr, uint32_t data) {
+  if (addr % 4) return BusStatus::kSlvErr;
+  const uint32_t window_end = IPSEC_REGS_CMD_WINDOW_OFFSET + IPSEC_REGS_CMD_WINDOW_BYTES;
+  if (addr >= IPSEC_REGS_CMD_WINDOW_OFFSET && addr < window_end) {
+    const size_t off = addr - IPSEC_REGS_CMD_WINDOW_OFFSET;
+    window_[off] = static_cast<uint8_t>(data >> 24);
+    window_[off + 1] = static_cast<uint8_t>(data >> 16);
+    window_[off + 2] = static_cast<uint8_t>(data >> 8);
+    window_[off + 3] = static_cast<uint8_t>(data);
+    return BusStatus::kOk;
+  }
+  switch (addr) {
+    case IPSEC_REGS_CONTROL_OFFSET:
+      // NO_TRAILER is read-only (SET_CAP sets it); reserved bits ignore writes.
+      fwd_bad_frames_ = (data & IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK) != 0;
+      return BusStatus::kOk;
+    case IPSEC_REGS_INTR_ENABLE_OFFSET:
+      intr_enable_ = (data & IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK) != 0;
+      return BusStatus::kOk;
+    case IPSEC_REGS_CMD_DOORBELL_OFFSET:
+      doorbell((data & IPSEC_REGS_CMD_DOORBELL_LEN_MASK) >> IPSEC_REGS_CMD_DOORBELL_LEN_SHIFT);
+      return BusStatus::kOk;
+    case IPSEC_REGS_RSP_POP_OFFSET:
+      if ((data & IPSEC_REGS_RSP_POP_POP_MASK) && !responses_.empty()) responses_.pop_front();
+      return BusStatus::kOk;
+    default:
+      // Read-only and unmapped addresses.
+      return BusStatus::kSlvErr;
+  }
+}
+
+void CtrlModel::wait_cycles(uint32_t cycles) {
+  now_ += cycles;
+  advance();
+}
+
+bool CtrlModel::irq() { return intr_enable_ && !responses_.empty(); }
+
+// ---- the command engine -----------------------------------------------------------------
+
+void CtrlModel::hold_commands(bool hold) {
+  held_ = hold;
+  if (!hold) {
+    // The held commands run one after another from now on.
+    last_ready_ = now_;
+    for (Command& c : pending_) {
+      last_ready_ += config_.exec_cycles;
+      c.ready_at = last_ready_;
+    }
+    advance();
+  }
+}
+
+void CtrlModel::doorbell(uint32_t len) {
+  ++doorbells_;
+  Command c;
+  c.bytes.assign(window_.begin(), window_.begin() + std::min<size_t>(len, kWindowBytes));
+  c.echo = be32(&window_[kOffHandle]);
+  if (c.bytes.size() < len) c.bytes.resize(len, 0);  // longer than the window: can only fail
+  // The doorbell takes the image out of the window (docs/architecture.md): no key material
+  // stays behind, whether the command is queued or dropped.
+  window_.fill(0);
+  if (outstanding() >= kQueueDepth) {
+    count(CtrlCounter::kCmdDrop);  // no response for a dropped command
+    return;
+  }
+  last_ready_ = std::max(last_ready_, now_) + config_.exec_cycles;
+  c.ready_at = last_ready_;
+  pending_.push_back(std::move(c));
+  advance();
+}
+
+void CtrlModel::advance() {
+  while (!held_ && !pending_.empty() && pending_.front().ready_at <= now_) {
+    responses_.push_back(execute(pending_.front()));
+    pending_.pop_front();
+  }
+}
+
+CtrlModel::Response CtrlModel::execute(const Command& cmd) {
+  Response rsp{};
+  const std::vector<uint8_t>& b = cmd.bytes;
+  const uint32_t op = b.size() >= 4 ? be32(b, 0) : UINT32_MAX;
+  const bool sa_cmd = is_sa_opcode(op);
+  const bool counts_as_add = op == kOpAddSa || op == kOpAddSaV2 || op == kOpModSaV2;
+  const bool counts_as_del = op == kOpDelSa || op == kOpDelSaV2;
+
+  uint32_t syndrome = kSynIllegalRequest;
+  uint32_t word1 = sa_cmd ? cmd.echo : 0;
+  if (forced_syndrome_) {
+    syndrome = *forced_syndrome_;
+    forced_syndrome_.reset();
+  } else {
+    switch (op) {
+      case kOpAddSa: syndrome = add_sa(b, false); break;
+      case kOpAddSaV2: syndrome = add_sa(b, true); break;
+      case kOpDelSa:
+        syndrome = b.size() == kLenV1 ? del_sa(b) : kSynIllegalRequest;
+        break;
+      case kOpDelSaV2:
+        syndrome = b.size() == kLenV2 ? del_sa(b) : kSynIllegalRequest;
+        break;
+      case kOpModSaV2:
+        syndrome = b.size() == kLenV2 ? mod_sa(b) : kSynIllegalRequest;
+        break;
+      case kOpSetCap:
+        if (b.size() == kLenSetCap) {
+          const bool offered = (config_.cap_flags & IPSEC_REGS_CAP_FLAGS_RX_NO_TRAILER_MASK) != 0;
+          const uint32_t granted = be32(b, kOffSetCapFlags) & (offered ? kCapNoTrailer : 0);
+          no_trailer_ = (granted & kCapNoTrailer) != 0;
+          word1 = granted;
+          syndrome = kSynSuccess;
+        }
+        break;
+      default: break;  // unknown opcode: ILLEGAL_REQUEST
+    }
+  }
+  if (counts_as_add) {
+    count(syndrome == kSynSuccess ? CtrlCounter::kAddSaSuccess : CtrlCounter::kAddSaFail);
+  } else if (counts_as_del) {
+    count(syndrome == kSynSuccess ? CtrlCounter::kDelSaSuccess : CtrlCounter::kDelSaFail);
+  }
+  if (corrupt_echo_) {
+    word1 ^= *corrupt_echo_;
+    corrupt_echo_.reset();
+  }
+  rsp[0] = syndrome;
+  rsp[1] = word1;
+  return rsp;
+}
+
+uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
+  if (b.size() != (v2 ? kLenV2 : kLenV1)) return kSynIllegalRequest;
+  const uint8_t enc_mode = b[kOffEncMode];
+  const uint8_t flags = b[kOffFlags];
+  if (enc_mode != kEncModeGcm128 && enc_mode != kEncModeGcm256) return kSynIllegalRequest;
+  if ((flags & kFlagsRequired) != kFlagsRequired) return kSynIllegalRequest;
+  if ((flags & kFlagEsnEn) && !v2) return kSynIllegalRequest;
+
+  const SaKey key = key_of(b);
+  if (index_.count(key)) return kSynSadbIssue;  // duplicate
+  const auto free_slot =
+      std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s.has_value(); });
+  if (free_slot == slots_.end()) return kSynSadbIssue;  // table full
+
+  SaEntry e;
+  e.key = key;
+  std::memcpy(e.key_enc.data(), &b[kOffKeyEnc], e.key_enc.size());
+  std::memcpy(e.salt_iv.data(), &b[kOffSaltIv], e.salt_iv.size());
+  std::memcpy(e.salt.data(), &b[kOffSalt], e.salt.size());
+  e.sw_sa_handle = be32(b, kOffHandle);
+  e.enc_mode = enc_mode;
+  e.flags = flags;
+  e.esn_en = (flags & kFlagEsnEn) != 0;
+  e.esn_overlap = e.esn_en && (flags & kFlagEsnOverlap) != 0;
+  e.esn = v2 && e.esn_en ? be32(b, kOffEsn) : 0;
+  *free_slot = e;
+  index_.emplace(key, static_cast<size_t>(free_slot - slots_.begin()));
+  return kSynSuccess;
+}
+
+uint32_t CtrlModel::del_sa(const std::vector<uint8_t>& b) {
+  const auto it = index_.find(key_of(b));
+  if (it == index_.end()) return kSynSadbIssue;
+  slots_[it->second].reset();  // key material gone with the entry
+  index_.erase(it);
+  return kSynSuccess;
+}
+
+uint32_t CtrlModel::mod_sa(const std::vector<uint8_t>& b) {
+  const auto it = index_.find(key_of(b));
+  if (it == index_.end()) return kSynSadbIssue;
+  SaEntry& e = *slots_[it->second];
+  const uint8_t flags = b[kOffFlags];
+  e.esn_en = (flags & kFlagEsnEn) != 0;
+  e.esn_overlap = e.esn_en && (flags & kFlagEsnOverlap) != 0;
+  e.esn = e.esn_en ? be32(b, kOffEsn) : 0;
+  e.flags = static_cast<uint8_t>((e.flags & ~(kFlagEsnEn | kFlagEsnOverlap)) |
+                                 (flags & (kFlagEsnEn | kFlagEsnOverlap)));
+  return kSynSuccess;
+}
+
+// ---- test access ------------------------------------------------------------------------
+
+std::vector<SaEntry> CtrlModel::sas() const {
+  std::vector<SaEntry> out;
+  for (const auto& s : slots_) {
+    if (s) out.push_back(*s);
+  }
+  return out;
+}
+
+const SaEntry* CtrlModel::find_sa(const SaKey& key) const {
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &*slots_[it->second];
+}
+
+}  // namespace ipsec::model

@@ -103,4 +103,41 @@ package esp_pkg;
     logic [7:0]   next_hdr;
   } trailer_t;
 
+  // ---- TX direction (host to wire), contract section 6 --------------------------------
+
+  // Beats of a frame head the parser sees at once: enough for the TCP sequence number of
+  // an LSO segment in the deepest case (outer IPv6, inner IPv4 with options).
+  localparam int WinBeats = 10;
+  localparam int WinBytes = 16 * WinBeats;
+
+  // Output header bytes built by the parser: Ethernet, IP, ESP header and IV, <= 70.
+  localparam int HdrBytes = 80;
+
+  typedef enum logic [1:0] {
+    TxBypass  = 2'd0,  // no metadata: unchanged
+    TxDrop    = 2'd1,  // dropped before anything leaves
+    TxEncrypt = 2'd2
+  } tx_kind_e;
+
+  // What the parser decided for one frame.
+  typedef struct packed {
+    tx_kind_e                kind;
+    logic                    classified;  // carried metadata and reached classification: enc_in
+    // Encrypt only (output positions, metadata removed):
+    logic [255:0]            key;
+    logic                    key256;
+    logic [95:0]             nonce;       // salt || IV
+    logic [95:0]             aad;
+    logic                    aad12;
+    pos_t                   text_start;  // first payload byte
+    pos_t                   text_len;    // payload + pad + 2: what GCM encrypts
+    pos_t                   dgram_end;   // first trailer byte = 14 + IP datagram length
+    pos_t                   out_len;     // datagram end + trailer + ICV
+    pos_t                   in_needed;   // input bytes the datagram needs (22 + T)
+    logic [1:0]              pad;         // pad bytes (RFC 4303 section 2.4, 4-byte alignment)
+    logic [7:0]              next_proto;
+    logic [8*HdrBytes-1:0]   hdr;         // output bytes 0 .. hdr_len-1, byte 0 in [7:0]
+    pos_t                   hdr_len;
+  } tx_decision_t;
+
 endpackage

@@ -1,0 +1,132 @@
+// The TX direction (host to wire), contract section 6: frames wait in a FIFO while the
+// parser reads their heads and looks up their SAs; the metadata is stripped, the frame
+// edited (header, trailer, room for the ICV) and encrypted in place by esp_gcm.
+// Cut-through: the first beat leaves a fixed number of clocks after it arrived, whatever
+// the frame's length.
+module esp_tx #(
+  parameter int MaxFrame = 9216
+) (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+
+  // Host TX in.
+  input  logic              s_axis_tvalid_i,
+  output logic              s_axis_tready_o,
+  input  logic [127:0]      s_axis_tdata_i,
+  input  logic [15:0]       s_axis_tkeep_i,
+  input  logic              s_axis_tlast_i,
+  input  logic              s_axis_tuser_i,
+
+  // Wire TX out; tuser on the last beat marks a frame the MAC must discard.
+  output logic              m_axis_tvalid_o,
+  input  logic              m_axis_tready_i,
+  output logic [127:0]      m_axis_tdata_o,
+  output logic [15:0]       m_axis_tkeep_o,
+  output logic              m_axis_tlast_o,
+  output logic              m_axis_tuser_o,
+
+  output logic              lkp_valid_o,
+  output sadb_pkg::sa_key_t lkp_key_o,
+  input  logic              res_valid_i,
+  input  logic              res_hit_i,
+  input  sadb_pkg::sa_ctx_t res_ctx_i,
+
+  output logic              cnt_enc_in_o,
+  output logic              cnt_enc_out_o,
+  output logic              cnt_enc_bypass_o,
+  output logic              cnt_enc_drop_o
+);
+
+  typedef struct packed {
+    logic         user;
+    logic         last;
+    logic [15:0]  keep;
+    logic [127:0] data;
+  } beat_t;
+
+  // ---- input FIFO, with the parser reading heads as they enter --------------------------
+  beat_t in_beat, fifo_head;
+  logic  fifo_empty, fifo_afull, in_fire, dec_room;
+
+  assign in_beat.user = s_axis_tuser_i;
+  assign in_beat.last = s_axis_tlast_i;
+  assign in_beat.keep = s_axis_tkeep_i;
+  assign in_beat.data = s_axis_tdata_i;
+  assign s_axis_tready_o = !fifo_afull && dec_room;
+  assign in_fire = s_axis_tvalid_i && s_axis_tready_o;
+
+  logic strip_ready;
+
+  sync_fifo #(.Width($bits(in_beat)), .Depth(32)) u_inq (
+    .clk_i, .rst_ni,
+    .push_i (in_fire), .data_i (in_beat),
+    .pop_i  (!fifo_empty && strip_ready), .data_o (fifo_head),
+    .empty_o (fifo_empty), .full_o (), .almost_full_o (fifo_afull), .count_o ()
+  );
+
+  esp_pkg::tx_decision_t dec;
+  logic dec_valid, dec_pop;
+
+  esp_tx_parse #(.MaxFrame(MaxFrame)) u_parse (
+    .clk_i, .rst_ni,
+    .in_fire_i (in_fire), .in_data_i (s_axis_tdata_i), .in_keep_i (s_axis_tkeep_i),
+    .in_last_i (s_axis_tlast_i), .in_user_i (s_axis_tuser_i),
+    .lkp_valid_o, .lkp_key_o, .res_valid_i, .res_hit_i, .res_ctx_i,
+    .dec_valid_o (dec_valid), .dec_pop_i (dec_pop), .dec_o (dec), .dec_room_o (dec_room)
+  );
+
+  // ---- metadata off ------------------------------------------------------------------------------
+  logic         st_valid, st_ready, st_last, st_user;
+  logic [127:0] st_data;
+  logic [15:0]  st_keep;
+
+  esp_tx_strip u_strip (
+    .clk_i, .rst_ni,
+    .s_valid_i (!fifo_empty), .s_ready_o (strip_ready), .s_data_i (fifo_head.data),
+    .s_keep_i (fifo_head.keep), .s_last_i (fifo_head.last), .s_user_i (fifo_head.user),
+    .m_valid_o (st_valid), .m_ready_i (st_ready), .m_data_o (st_data), .m_keep_o (st_keep),
+    .m_last_o (st_last), .m_user_o (st_user)
+  );
+
+  // ---- edit, then encrypt ------------------------------------------------------------------------
+  logic              ed_valid, ed_ready, ed_last, ed_abort;
+  logic [127:0]      ed_data;
+  logic [15:0]       ed_keep;
+  esp_pkg::gcm_ctx_t ed_ctx;
+  logic              gcm_ready, abort_afull, abort_empty, abort_head;
+
+  assign ed_ready = gcm_ready && !abort_afull;
+
+  esp_tx_edit #(.MaxFrame(MaxFrame)) u_edit (
+    .clk_i, .rst_ni,
+    .s_valid_i (st_valid), .s_ready_o (st_ready), .s_data_i (st_data), .s_keep_i (st_keep),
+    .s_last_i (st_last), .s_user_i (st_user),
+    .dec_valid_i (dec_valid), .dec_pop_o (dec_pop), .dec_i (dec),
+    .m_valid_o (ed_valid), .m_ready_i (ed_ready), .m_data_o (ed_data), .m_keep_o (ed_keep),
+    .m_last_o (ed_last), .m_abort_o (ed_abort), .m_ctx_o (ed_ctx),
+    .cnt_enc_in_o, .cnt_enc_out_o, .cnt_enc_bypass_o, .cnt_enc_drop_o
+  );
+
+  // Whether each frame that leaves must be discarded by the MAC, in frame order.
+  sync_fifo #(.Width(1), .Depth(32)) u_abortq (
+    .clk_i, .rst_ni,
+    .push_i (ed_valid && ed_ready && ed_last), .data_i (ed_abort),
+    .pop_i  (m_axis_tvalid_o && m_axis_tready_i && m_axis_tlast_o), .data_o (abort_head),
+    .empty_o (abort_empty), .full_o (), .almost_full_o (abort_afull), .count_o ()
+  );
+
+  esp_pkg::gcm_status_t unused_status;
+  logic                 unused_status_valid;
+
+  esp_gcm u_gcm (
+    .clk_i, .rst_ni,
+    .s_valid_i (ed_valid && !abort_afull), .s_ready_o (gcm_ready), .s_data_i (ed_data),
+    .s_keep_i (ed_keep), .s_last_i (ed_last), .s_ctx_i (ed_ctx),
+    .m_valid_o (m_axis_tvalid_o), .m_ready_i (m_axis_tready_i), .m_data_o (m_axis_tdata_o),
+    .m_keep_o (m_axis_tkeep_o), .m_last_o (m_axis_tlast_o),
+    .st_valid_o (unused_status_valid), .st_ready_i (1'b1), .st_o (unused_status)
+  );
+
+  assign m_axis_tuser_o = m_axis_tlast_o && !abort_empty && abort_head;
+
+endmodule

@@ -1,0 +1,1 @@
+rtl/sadb/sadb_pkg.sv

@@ -1,0 +1,22 @@
+// TX figures at the limit: back-to-back offloaded frames of one size, no stalls, every
+// frame through a different SA; measured in clock cycles.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ipsec::tb {
+
+struct RateFigures {
+  double bus_utilization;       // sum of max(in, out) beats per frame / clocks
+  double wire_bytes_per_cycle;  // bytes leaving on the wire per clock (limit 16)
+  double latency_cycles;        // TX: first beat in to first beat out, engine idle
+  uint64_t cycles;
+  uint64_t frames;
+};
+
+// frame_size: bytes entering the engine (metadata included); 0 means IMIX (64, 594, 1518
+// in the proportions 7:4:1).
+RateFigures measure_tx(size_t frame_size, int frames, uint64_t seed);
+
+}  // namespace ipsec::tb

@@ -104,6 +104,70 @@ package sadb_pkg;
   localparam int unsigned IndexWays = 8;
 
   // ---------------------------------------------------------------------------------------
+  // The two bucket hashes of an SA key, one per index half (up to 16 index bits).
+  //
+  // CRC-style: the key's ten 32-bit words are XOR-folded into 32 bits, each word rotated
+  // by its own amount (so equal values in different fields, e.g. swapped addresses, do not
+  // cancel), then multiplied by the CRC update matrix of one 32-bit word. The two halves
+  // use different rotations and polynomials (CRC-32C and CRC-32K), so keys that collide in
+  // one half rarely collide in the other. XOR gates only in hardware, a few word operations
+  // in simulation. Sequential SPIs, sequential IPv4/IPv6 addresses and random keys all
+  // spread at least as evenly as a random function (measured with the geometry and the
+  // insertion rule of sa_table: at most 4 SAs per 8-slot bucket when 1024 such keys fill
+  // the table).
+  // ---------------------------------------------------------------------------------------
+
+  // Rotation of key word k (spi, sip[31:0] .. sip[127:96], dip[31:0] .. dip[127:96],
+  // {dir_tx, ipv6}) in Rot[5k +: 5].
+  localparam logic [49:0] HashRotA = {5'd29, 5'd24, 5'd17, 5'd10, 5'd3,
+                                      5'd26, 5'd19, 5'd12, 5'd5,  5'd0};
+  localparam logic [49:0] HashRotB = {5'd13, 5'd20, 5'd27, 5'd4,  5'd11,
+                                      5'd30, 5'd7,  5'd14, 5'd21, 5'd0};
+  // Row i (in [32i +: 32]): the input bits of output bit i of one CRC step over a 32-bit
+  // word, polynomials 0x1EDC6F41 (CRC-32C) and 0x741B8CD7 (CRC-32K).
+  localparam logic [511:0] HashMixA = {
+    32'hc4d34fd6, 32'h6269a7eb, 32'hde675a0d, 32'h006024fe,
+    32'h0030127f, 32'h6f4b80c7, 32'hd8f6499b, 32'h0328ad35,
+    32'heec7df62, 32'h7763efb1, 32'hd4e27e20, 32'hea713f10,
+    32'hf5389f88, 32'h7a9c4fc4, 32'hbd4e27e2, 32'hdea713f1};
+  localparam logic [511:0] HashMixB = {
+    32'ha4fa18bd, 32'h59941538, 32'hacca0a9c, 32'h5665054e,
+    32'h2b3282a7, 32'h1e705835, 32'h84d1357c, 32'hc2689abe,
+    32'h61344d5f, 32'h3b733fc9, 32'h16508682, 32'h8b284341,
+    32'hce7d38c6, 32'h673e9c63, 32'h38765757, 32'h17d232cd};
+
+  function automatic logic [31:0] hash_rotl(input logic [31:0] x, input logic [4:0] r);
+    hash_rotl = (x << r) | (x >> (6'd32 - {1'b0, r}));  // a shift by 32 gives 0
+  endfunction
+
+  // Few and narrow locals: a simulator zeroes a function's locals on every evaluation of
+  // the block that calls it, taken branch or not. The key is passed as a plain vector
+  // (sa_key_t's bits: dir_tx 289, ipv6 288, sip 287:160, dip 159:32, spi 31:0): Yosys
+  // 0.23 cannot select members of a struct argument.
+  function automatic logic [31:0] sa_hash_fold(input logic [SaKeyW-1:0] key,
+                                               input logic [49:0] rot);
+    sa_hash_fold = hash_rotl(key[31:0],              rot[4:0])     // spi
+                 ^ hash_rotl(key[191:160],           rot[9:5])     // sip[31:0]
+                 ^ hash_rotl(key[223:192],           rot[14:10])
+                 ^ hash_rotl(key[255:224],           rot[19:15])
+                 ^ hash_rotl(key[287:256],           rot[24:20])   // sip[127:96]
+                 ^ hash_rotl(key[63:32],             rot[29:25])   // dip[31:0]
+                 ^ hash_rotl(key[95:64],             rot[34:30])
+                 ^ hash_rotl(key[127:96],            rot[39:35])
+                 ^ hash_rotl(key[159:128],           rot[44:40])   // dip[127:96]
+                 ^ hash_rotl({30'b0, key[289:288]},  rot[49:45]);  // {dir_tx, ipv6}
+  endfunction
+
+  // The folds of the two halves; index bit i of a half is ^(fold & Mix[32i +: 32]).
+  function automatic logic [31:0] sa_fold_a(input logic [SaKeyW-1:0] key);
+    sa_fold_a = sa_hash_fold(key, HashRotA);
+  endfunction
+
+  function automatic logic [31:0] sa_fold_b(input logic [SaKeyW-1:0] key);
+    sa_fold_b = sa_hash_fold(key, HashRotB);
+  endfunction
+
+  // ---------------------------------------------------------------------------------------
   // Executor <-> table
   // ---------------------------------------------------------------------------------------
 
@@ -125,9 +189,10 @@ package sadb_pkg;
   typedef enum logic [2:0] {
     TblScrub    = 3'd0,  // after reset: zero every context, fill the free list
     TblIdle     = 3'd1,
-    TblDecide   = 3'd2,  // the candidate buckets have been read
-    TblDelWait  = 3'd3,  // a deleted slot is invalid; lookups in flight drain
-    TblDelClear = 3'd4   // zero the deleted context, free its record
+    TblDecide   = 3'd2,  // the candidate buckets have been read: find the key, a free slot
+    TblApply    = 3'd3,  // write the index and the record
+    TblDelWait  = 3'd4,  // a deleted slot is invalid; lookups in flight drain
+    TblDelClear = 3'd5   // zero the deleted context, free its record
   } tbl_state_e;
 
   // States of the command executor.

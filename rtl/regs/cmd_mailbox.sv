@@ -1,0 +1,212 @@
+// The SA command mailbox behind the register block (contract section 3): the command
+// window, the doorbell, a queue of Depth commands, and the in-order response queue.
+//
+// - CMD_WINDOW (external block of the register block): Words x 32-bit write-only storage;
+//   word i is the be32 value of command image bytes 4i .. 4i+3. Writes are acknowledged in
+//   the clock they arrive; reads never reach here (the register block answers SLVERR).
+// - CMD_DOORBELL: on its write strobe the window is copied into the command queue and
+//   cleared, so key material does not linger in it. The written length is on the field's
+//   value one clock later and is stored then. A doorbell while Depth commands are
+//   outstanding (accepted, response not yet popped) is dropped: the CMD_DROP counter
+//   counts it, it gets no response, and the window is cleared all the same.
+// - Commands go to the executor in order (cmd_valid_o with the image and length, held until
+//   cmd_done_i). A queue entry is zeroed when its command is done.
+// - Responses: the executor posts one per command; only words 0 (syndrome) and 1 (echo)
+//   of the 32-byte response can be non-zero, so only they are stored. RSP_WORD0..7 show
+//   the oldest response, zero when there is none; RSP_POP releases it.
+// - After reset the queue memory is scrubbed (Depth clocks): commands queued before a
+//   reset leave no key material behind. The scrub stays ahead of the queue's tail: a
+//   doorbell needs a register write, which takes more than a clock after reset.
+//
+// Image bytes are packed big-endian: byte 0 in the top bits of cmd_image_o, so word i is
+// cmd_image_o[(Words-1-i)*32 +: 32].
+module cmd_mailbox #(
+  parameter int unsigned Words = 37,  // the command window: 148 bytes
+  parameter int unsigned Depth = 8    // at most 15 (CMD_STATUS.OUTSTANDING is 4 bits)
+) (
+  input  logic                                            clk_i,
+  input  logic                                            rst_ni,
+
+  // Register block side.
+  input  ipsec_regs_pkg::ipsec_regs__CMD_WINDOW__out_t    window_i,
+  output ipsec_regs_pkg::ipsec_regs__CMD_WINDOW__in_t     window_o,
+  input  ipsec_regs_pkg::ipsec_regs__CMD_DOORBELL__out_t  doorbell_i,
+  input  ipsec_regs_pkg::ipsec_regs__RSP_POP__out_t       rsp_pop_i,
+  output ipsec_regs_pkg::ipsec_regs__CMD_STATUS__in_t     status_o,
+  output logic [31:0]                                     rsp_word0_o,  // RSP_WORD0
+  output logic [31:0]                                     rsp_word1_o,  // RSP_WORD1; 2..7 are 0
+  output logic                                            rsp_ready_o,  // INTR_STATUS.RSP_READY
+  output logic                                            cmd_drop_o,   // CMD_DROP increment
+
+  // Executor side.
+  output logic                                            cmd_valid_o,
+  output logic [7:0]                                      cmd_len_o,
+  output logic [Words*32-1:0]                             cmd_image_o,
+  input  logic                                            cmd_done_i,
+  input  logic                                            rsp_valid_i,
+  input  logic [31:0]                                     rsp_word0_i,
+  input  logic [31:0]                                     rsp_word1_i
+);
+
+  localparam int unsigned ImgW  = Words * 32;
+  localparam int unsigned SlotW = Depth > 1 ? $clog2(Depth) : 1;
+  localparam int unsigned CntW  = $clog2(Depth + 1);
+  localparam int unsigned WordW = $clog2(Words);
+
+  localparam logic [SlotW-1:0] LastSlot = SlotW'(Depth - 1);
+  localparam logic [CntW-1:0]  DepthCnt = CntW'(Depth);
+  localparam logic [WordW-1:0] LastWord = WordW'(Words - 1);
+
+  function automatic logic [SlotW-1:0] next_slot(input logic [SlotW-1:0] s);
+    next_slot = (s == LastSlot) ? '0 : s + 1'b1;
+  endfunction
+
+  // ---------------------------------------------------------------------------------------
+  // Scrub after reset
+  // ---------------------------------------------------------------------------------------
+  logic             scrub_q;
+  logic [SlotW-1:0] scrub_slot_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      scrub_q      <= 1'b1;
+      scrub_slot_q <= '0;
+    end else if (scrub_q) begin
+      scrub_slot_q <= next_slot(scrub_slot_q);
+      if (scrub_slot_q == LastSlot) scrub_q <= 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------
+  // Command window
+  // ---------------------------------------------------------------------------------------
+  logic [ImgW-1:0]  window_q;
+  logic             win_we;
+  logic [WordW-1:0] win_word;
+  logic             doorbell, accept;
+  logic [CntW-1:0]  outstanding_q;
+
+  assign win_we   = window_i.req && window_i.req_is_wr;
+  assign win_word = window_i.addr[WordW+1:2];
+  assign doorbell = doorbell_i.LEN.swmod;
+  assign accept   = doorbell && outstanding_q != DepthCnt;
+
+  // A doorbell (or the first clock after reset) clears the window; a write lands in its
+  // word. They never share a clock: both are register writes (and none happens in the
+  // first clock after reset).
+  always_ff @(posedge clk_i) begin : p_window
+    logic [31:0] old;
+    if (doorbell || (scrub_q && scrub_slot_q == '0)) begin
+      window_q <= '0;
+    end else if (win_we) begin
+      old = window_q[(LastWord - win_word)*32 +: 32];
+      window_q[(LastWord - win_word)*32 +: 32] <= (old & ~window_i.wr_biten)
+                                                | (window_i.wr_data & window_i.wr_biten);
+    end
+  end
+
+  assign window_o.wr_ack  = win_we;
+  assign window_o.rd_ack  = 1'b0;
+  assign window_o.rd_data = '0;
+
+  // ---------------------------------------------------------------------------------------
+  // Command queue
+  // ---------------------------------------------------------------------------------------
+  logic [ImgW-1:0]  cq_mem [Depth];
+  logic [7:0]       cq_len_q [Depth];
+  logic [SlotW-1:0] cq_head_q, cq_tail_q, len_slot_q;
+  logic [CntW-1:0]  cq_count_q;
+  logic             len_pending_q;
+  logic [ImgW-1:0]  cq_rdata_q;
+  logic             rdata_fresh_q;
+  logic             clear_we, rd_en;
+  logic [SlotW-1:0] clear_slot;
+
+  assign clear_we   = scrub_q || cmd_done_i;
+  assign clear_slot = scrub_q ? scrub_slot_q : cq_head_q;
+  // Read the head entry again after the head moved or an entry was written (it may be the
+  // head): the clock after a done, and the clock after a doorbell.
+  assign rd_en      = !rdata_fresh_q || len_pending_q;
+
+  // Two write ports: the doorbell's copy at the tail, the clearing of a finished (or,
+  // after reset, every) entry. They never address the same entry: the entry at the tail
+  // is free, the one at the head is in use.
+  always_ff @(posedge clk_i) begin
+    if (clear_we) cq_mem[clear_slot] <= '0;
+    if (accept)   cq_mem[cq_tail_q]  <= window_q;
+    if (rd_en)    cq_rdata_q <= cq_mem[cq_head_q];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (len_pending_q) cq_len_q[len_slot_q] <= doorbell_i.LEN.value;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cq_head_q     <= '0;
+      cq_tail_q     <= '0;
+      len_slot_q    <= '0;
+      cq_count_q    <= '0;
+      len_pending_q <= 1'b0;
+      rdata_fresh_q <= 1'b0;
+    end else begin
+      // The image is copied in the doorbell's clock; the command counts from the next
+      // clock, when its length is stored.
+      len_pending_q <= accept;
+      if (accept) begin
+        cq_tail_q  <= next_slot(cq_tail_q);
+        len_slot_q <= cq_tail_q;
+      end
+      if (cmd_done_i) cq_head_q <= next_slot(cq_head_q);
+      cq_count_q <= cq_count_q + {{(CntW-1){1'b0}}, len_pending_q}
+                               - {{(CntW-1){1'b0}}, cmd_done_i};
+      // The registered read shows the new head one clock after the head moves.
+      rdata_fresh_q <= !cmd_done_i;
+    end
+  end
+
+  assign cmd_valid_o = cq_count_q != '0 && rdata_fresh_q && !scrub_q;
+  assign cmd_image_o = cq_rdata_q;
+  assign cmd_len_o   = cq_len_q[cq_head_q];
+
+  // ---------------------------------------------------------------------------------------
+  // Response queue
+  // ---------------------------------------------------------------------------------------
+  logic [63:0]      rsp_mem [Depth];
+  logic [SlotW-1:0] rsp_head_q, rsp_tail_q;
+  logic [CntW-1:0]  rsp_count_q;
+  logic             pop;
+
+  assign pop = rsp_pop_i.POP.value && rsp_count_q != '0;
+
+  always_ff @(posedge clk_i) begin
+    if (rsp_valid_i) rsp_mem[rsp_tail_q] <= {rsp_word0_i, rsp_word1_i};
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rsp_head_q    <= '0;
+      rsp_tail_q    <= '0;
+      rsp_count_q   <= '0;
+      outstanding_q <= '0;
+    end else begin
+      if (rsp_valid_i) rsp_tail_q <= next_slot(rsp_tail_q);
+      if (pop)         rsp_head_q <= next_slot(rsp_head_q);
+      rsp_count_q   <= rsp_count_q + {{(CntW-1){1'b0}}, rsp_valid_i}
+                                   - {{(CntW-1){1'b0}}, pop};
+      outstanding_q <= outstanding_q + {{(CntW-1){1'b0}}, accept}
+                                     - {{(CntW-1){1'b0}}, pop};
+    end
+  end
+
+  assign rsp_word0_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][63:32] : '0;
+  assign rsp_word1_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][31:0]  : '0;
+  assign rsp_ready_o = rsp_count_q != '0;
+  assign cmd_drop_o  = doorbell && !accept;
+
+  assign status_o.OUTSTANDING.next = 4'(outstanding_q);
+  assign status_o.RSP_LEVEL.next   = 4'(rsp_count_q);
+  assign status_o.FULL.next        = outstanding_q == DepthCnt;
+  assign status_o.RSP_VALID.next   = rsp_count_q != '0;
+
+endmodule

@@ -1,0 +1,3 @@
+rtl/sadb/sadb_pkg.sv
+rtl/sadb/sa_table.sv
+rtl/sadb/sa_cmd_exec.sv

@@ -1,0 +1,221 @@
+// The control plane of the IPsec offload engine, as one block for the engine top: the
+// register block on the AXI4-Lite slave, the SA command mailbox, the command executor and
+// the SA table with its TX and RX lookup ports, and the 14 hardware counters (contract
+// section 4; the datapath pulses its nine counter inputs, one pulse = +1).
+//
+// Port naming: the register block's AXI4-Lite names (s_axil_*) with _i/_o suffixes, so
+// s_axil_awvalid_i, s_axil_awready_o, ... Test benches drive them through
+// sim/axil_bus.h, which expects exactly these names (and irq_o).
+module ipsec_ctrl #(
+  parameter int unsigned NumSa    = 1024,  // SA table entries, 1 .. 65535
+  parameter int unsigned MaxFrame = 9216   // largest frame in bytes, reported in ENGINE_PARAMS
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+
+  // AXI4-Lite slave, 32-bit data, 4 KiB of registers.
+  output logic                 s_axil_awready_o,
+  input  logic                 s_axil_awvalid_i,
+  input  logic [11:0]          s_axil_awaddr_i,
+  input  logic [2:0]           s_axil_awprot_i,
+  output logic                 s_axil_wready_o,
+  input  logic                 s_axil_wvalid_i,
+  input  logic [31:0]          s_axil_wdata_i,
+  input  logic [3:0]           s_axil_wstrb_i,
+  input  logic                 s_axil_bready_i,
+  output logic                 s_axil_bvalid_o,
+  output logic [1:0]           s_axil_bresp_o,
+  output logic                 s_axil_arready_o,
+  input  logic                 s_axil_arvalid_i,
+  input  logic [11:0]          s_axil_araddr_i,
+  input  logic [2:0]           s_axil_arprot_i,
+  input  logic                 s_axil_rready_i,
+  output logic                 s_axil_rvalid_o,
+  output logic [31:0]          s_axil_rdata_o,
+  output logic [1:0]           s_axil_rresp_o,
+
+  // A command response is waiting and its interrupt is enabled.
+  output logic                 irq_o,
+
+  // SA lookups: one per clock on each port, result sadb_pkg::LookupLatency clocks later.
+  input  logic                 tx_lkp_valid_i,
+  input  sadb_pkg::sa_key_t    tx_lkp_key_i,
+  output logic                 tx_res_valid_o,
+  output logic                 tx_res_hit_o,
+  output sadb_pkg::sa_ctx_t    tx_res_ctx_o,
+  input  logic                 rx_lkp_valid_i,
+  input  sadb_pkg::sa_key_t    rx_lkp_key_i,
+  output logic                 rx_res_valid_o,
+  output logic                 rx_res_hit_o,
+  output sadb_pkg::sa_ctx_t    rx_res_ctx_o,
+
+  // Datapath counter increments (contract section 4, counters 0 to 8).
+  input  logic                 dec_in_i,
+  input  logic                 dec_out_i,
+  input  logic                 dec_bypass_i,
+  input  logic                 enc_in_i,
+  input  logic                 enc_out_i,
+  input  logic                 enc_bypass_i,
+  input  logic                 dec_drop_i,
+  input  logic                 dec_auth_fail_i,
+  input  logic                 enc_drop_i,
+
+  // Settings for the datapath.
+  output logic                 no_trailer_o,      // RX no-trailer mode, granted by SET_CAP
+  output logic                 fwd_bad_frames_o   // CONTROL.FWD_BAD_FRAMES
+);
+
+  ipsec_regs_pkg::ipsec_regs__in_t  hwif_in;
+  ipsec_regs_pkg::ipsec_regs__out_t hwif_out;
+
+  ipsec_regs u_regs (
+    .clk            (clk_i),
+    .arst_n         (rst_ni),
+    .s_axil_awready (s_axil_awready_o),
+    .s_axil_awvalid (s_axil_awvalid_i),
+    .s_axil_awaddr  (s_axil_awaddr_i),
+    .s_axil_awprot  (s_axil_awprot_i),
+    .s_axil_wready  (s_axil_wready_o),
+    .s_axil_wvalid  (s_axil_wvalid_i),
+    .s_axil_wdata   (s_axil_wdata_i),
+    .s_axil_wstrb   (s_axil_wstrb_i),
+    .s_axil_bready  (s_axil_bready_i),
+    .s_axil_bvalid  (s_axil_bvalid_o),
+    .s_axil_bresp   (s_axil_bresp_o),
+    .s_axil_arready (s_axil_arready_o),
+    .s_axil_arvalid (s_axil_arvalid_i),
+    .s_axil_araddr  (s_axil_araddr_i),
+    .s_axil_arprot  (s_axil_arprot_i),
+    .s_axil_rready  (s_axil_rready_i),
+    .s_axil_rvalid  (s_axil_rvalid_o),
+    .s_axil_rdata   (s_axil_rdata_o),
+    .s_axil_rresp   (s_axil_rresp_o),
+    .hwif_in        (hwif_in),
+    .hwif_out       (hwif_out)
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Command path: mailbox -> executor -> table
+  // ---------------------------------------------------------------------------------------
+  logic                         cmd_valid, cmd_done;
+  logic [7:0]                   cmd_len;
+  logic [sadb_pkg::CmdBits-1:0] cmd_image;
+  logic                         rsp_valid;
+  logic [31:0]                  rsp_word0, rsp_word1, mbox_word0, mbox_word1;
+  logic                         rsp_ready, cmd_drop;
+
+  cmd_mailbox #(
+    .Words (sadb_pkg::CmdWords),
+    .Depth (sadb_pkg::CmdQueueDepth)
+  ) u_mailbox (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .window_i    (hwif_out.CMD_WINDOW),
+    .window_o    (hwif_in.CMD_WINDOW),
+    .doorbell_i  (hwif_out.CMD_DOORBELL),
+    .rsp_pop_i   (hwif_out.RSP_POP),
+    .status_o    (hwif_in.CMD_STATUS),
+    .rsp_word0_o (mbox_word0),
+    .rsp_word1_o (mbox_word1),
+    .rsp_ready_o (rsp_ready),
+    .cmd_drop_o  (cmd_drop),
+    .cmd_valid_o (cmd_valid),
+    .cmd_len_o   (cmd_len),
+    .cmd_image_o (cmd_image),
+    .cmd_done_i  (cmd_done),
+    .rsp_valid_i (rsp_valid),
+    .rsp_word0_i (rsp_word0),
+    .rsp_word1_i (rsp_word1)
+  );
+
+  logic                  table_ready, op_req, op_ack;
+  sadb_pkg::sa_op_e      op_kind;
+  sadb_pkg::sa_key_t     op_key;
+  sadb_pkg::sa_ctx_t     op_ctx;
+  sadb_pkg::sa_status_e  op_status;
+  logic                  no_trailer;
+  logic                  add_success, add_fail, del_success, del_fail;
+
+  sa_cmd_exec u_exec (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_ni),
+    .cmd_valid_i   (cmd_valid),
+    .cmd_len_i     (cmd_len),
+    .cmd_image_i   (cmd_image),
+    .cmd_done_o    (cmd_done),
+    .rsp_valid_o   (rsp_valid),
+    .rsp_word0_o   (rsp_word0),
+    .rsp_word1_o   (rsp_word1),
+    .table_ready_i (table_ready),
+    .op_req_o      (op_req),
+    .op_kind_o     (op_kind),
+    .op_key_o      (op_key),
+    .op_ctx_o      (op_ctx),
+    .op_ack_i      (op_ack),
+    .op_status_i   (op_status),
+    .no_trailer_o  (no_trailer),
+    .add_success_o (add_success),
+    .add_fail_o    (add_fail),
+    .del_success_o (del_success),
+    .del_fail_o    (del_fail)
+  );
+
+  sa_table #(.NumSa(NumSa)) u_sa_table (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .tx_lkp_valid_i (tx_lkp_valid_i),
+    .tx_lkp_key_i   (tx_lkp_key_i),
+    .tx_res_valid_o (tx_res_valid_o),
+    .tx_res_hit_o   (tx_res_hit_o),
+    .tx_res_ctx_o   (tx_res_ctx_o),
+    .rx_lkp_valid_i (rx_lkp_valid_i),
+    .rx_lkp_key_i   (rx_lkp_key_i),
+    .rx_res_valid_o (rx_res_valid_o),
+    .rx_res_hit_o   (rx_res_hit_o),
+    .rx_res_ctx_o   (rx_res_ctx_o),
+    .ready_o        (table_ready),
+    .op_req_i       (op_req),
+    .op_kind_i      (op_kind),
+    .op_key_i       (op_key),
+    .op_ctx_i       (op_ctx),
+    .op_ack_o       (op_ack),
+    .op_status_o    (op_status)
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Register block inputs
+  // ---------------------------------------------------------------------------------------
+  assign hwif_in.ENGINE_PARAMS.NUM_SA.next    = 16'(NumSa);
+  assign hwif_in.ENGINE_PARAMS.MAX_FRAME.next = 16'(MaxFrame);
+  assign hwif_in.CAP_SA.NUM_SA.next           = 16'(NumSa);
+  assign hwif_in.CONTROL.NO_TRAILER.next      = no_trailer;
+  assign hwif_in.INTR_STATUS.RSP_READY.next   = rsp_ready;
+  assign hwif_in.RSP_WORD0.VALUE.next         = mbox_word0;
+  assign hwif_in.RSP_WORD1.VALUE.next         = mbox_word1;
+  // Responses carry only a syndrome and an echo (contract section 3).
+  assign hwif_in.RSP_WORD2.VALUE.next         = '0;
+  assign hwif_in.RSP_WORD3.VALUE.next         = '0;
+  assign hwif_in.RSP_WORD4.VALUE.next         = '0;
+  assign hwif_in.RSP_WORD5.VALUE.next         = '0;
+  assign hwif_in.RSP_WORD6.VALUE.next         = '0;
+  assign hwif_in.RSP_WORD7.VALUE.next         = '0;
+  assign hwif_in.DEC_IN_PACKETS.COUNT.incr        = dec_in_i;
+  assign hwif_in.DEC_OUT_PACKETS.COUNT.incr       = dec_out_i;
+  assign hwif_in.DEC_BYPASS_PACKETS.COUNT.incr    = dec_bypass_i;
+  assign hwif_in.ENC_IN_PACKETS.COUNT.incr        = enc_in_i;
+  assign hwif_in.ENC_OUT_PACKETS.COUNT.incr       = enc_out_i;
+  assign hwif_in.ENC_BYPASS_PACKETS.COUNT.incr    = enc_bypass_i;
+  assign hwif_in.DEC_DROP_PACKETS.COUNT.incr      = dec_drop_i;
+  assign hwif_in.DEC_AUTH_FAIL_PACKETS.COUNT.incr = dec_auth_fail_i;
+  assign hwif_in.ENC_DROP_PACKETS.COUNT.incr      = enc_drop_i;
+  assign hwif_in.ADD_SA_SUCCESS.COUNT.incr        = add_success;
+  assign hwif_in.ADD_SA_FAIL.COUNT.incr           = add_fail;
+  assign hwif_in.DEL_SA_SUCCESS.COUNT.incr        = del_success;
+  assign hwif_in.DEL_SA_FAIL.COUNT.incr           = del_fail;
+  assign hwif_in.CMD_DROP.COUNT.incr              = cmd_drop;
+
+  assign irq_o            = rsp_ready && hwif_out.INTR_ENABLE.RSP_READY.value;
+  assign no_trailer_o     = no_trailer;
+  assign fwd_bad_frames_o = hwif_out.CONTROL.FWD_BAD_FRAMES.value;
+
+endmodule

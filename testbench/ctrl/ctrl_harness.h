@@ -1,0 +1,168 @@
+// Drives the Verilated control plane (rtl/top/ipsec_ctrl.sv) clock by clock: registers
+// through the AXI4-Lite bus of sim/axil_bus.h, SA commands at the register level, random
+// lookups on both lookup ports on every clock checked against a reference table, and
+// simulation-only views of the SA store's key material and of the counters.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "Vipsec_ctrl.h"
+#include "axil_bus.h"
+#include "sa_image.h"
+
+namespace ipsec::tb {
+
+// The model's parameters and fixed timing (rtl/top/ipsec_ctrl.sv, rtl/sadb/sadb_pkg.sv).
+constexpr uint32_t kNumSa = 1024;
+constexpr uint32_t kMaxFrame = 9216;
+constexpr int kLookupLatency = 2;
+
+// Register offsets and fields used by the tests (docs/registers.md).
+namespace reg {
+constexpr uint32_t kVendorId = 0x000, kProductId = 0x004, kProductVersion = 0x008,
+                   kImageVersion = 0x00C, kShellVersion = 0x010, kEngineParams = 0x014,
+                   kCapEncapsulation = 0x020, kCapFlags = 0x024, kCapAuthAlg = 0x028,
+                   kCapEncAlg = 0x02C, kCapSa = 0x030, kCapCounters = 0x034,
+                   kCapCountersAddrLow = 0x038, kCapCountersAddrHigh = 0x03C,
+                   kControl = 0x040, kIntrEnable = 0x044, kIntrStatus = 0x048,
+                   kCmdDoorbell = 0x050, kCmdStatus = 0x054, kRspPop = 0x058,
+                   kRspWord0 = 0x060, kCmdWindow = 0x100, kCounters = 0x200;
+constexpr uint32_t kWindowWords = 37;
+// CMD_STATUS fields.
+inline uint32_t outstanding(uint32_t status) { return status & 0xF; }
+inline uint32_t rsp_level(uint32_t status) { return (status >> 8) & 0xF; }
+inline bool full(uint32_t status) { return (status >> 16) & 1; }
+inline bool rsp_valid(uint32_t status) { return (status >> 17) & 1; }
+}  // namespace reg
+
+// The 14 hardware counters, in the contract's order (section 4).
+enum class Counter {
+  kDecIn, kDecOut, kDecBypass, kEncIn, kEncOut, kEncBypass, kDecDrop, kDecAuthFail,
+  kEncDrop, kAddSaSuccess, kAddSaFail, kDelSaSuccess, kDelSaFail, kCmdDrop
+};
+constexpr uint32_t counter_addr(Counter c) { return reg::kCounters + 8 * static_cast<uint32_t>(c); }
+
+struct Response {
+  uint32_t syndrome = 0;
+  uint32_t echo = 0;
+};
+
+class CtrlHarness {
+ public:
+  using Bus = sim::AxiLiteBus<Vipsec_ctrl>;
+
+  // `bus_delay_percent`: random master-side delays on the AXI4-Lite handshakes.
+  explicit CtrlHarness(uint64_t seed, int bus_delay_percent = 0);
+  ~CtrlHarness();
+  CtrlHarness(const CtrlHarness&) = delete;
+  CtrlHarness& operator=(const CtrlHarness&) = delete;
+
+  Vipsec_ctrl& dut() { return *dut_; }
+  Bus& bus() { return *bus_; }
+  uint64_t cycle() const { return cycle_; }
+
+  // One clock: drives the lookup ports and the counter inputs, checks lookup results.
+  void tick();
+  void ticks(uint32_t n) { for (uint32_t i = 0; i < n; ++i) tick(); }
+  // Reset for a few clocks, then (unless told not to) wait until the SA store's scrub is
+  // over. Forgets every SA.
+  void reset(bool wait_for_scrub = true);
+
+  // ---- registers: throw on an unexpected AXI response ---------------------------------
+  uint32_t read(uint32_t addr);
+  void write(uint32_t addr, uint32_t value);
+  uint64_t read_counter(Counter c);  // low word first: it latches the high word
+
+  // ---- SA commands at the register level ----------------------------------------------
+  // Writes the image into the command window (word i = be32 of bytes 4i..4i+3; a trailing
+  // partial word is zero-padded).
+  void write_window(const Bytes& image);
+  void ring_doorbell(uint32_t length);
+  // Polls CMD_STATUS until a response is waiting; throws after 5000 clocks.
+  void wait_response_ready();
+  // Waits for the oldest response, reads it and pops it.
+  Response take_response();
+  // write_window + ring_doorbell(image size) + take_response.
+  Response execute(const Bytes& image) { return execute(image, static_cast<uint32_t>(image.size())); }
+  Response execute(const Bytes& image, uint32_t length);
+
+  // SA commands that also keep the reference table up to date from their responses.
+  Response add_sa(const SaSpec& sa, bool v2);
+  Response del_sa(const SaSpec& sa, bool v2);
+  Response mod_sa(const SaSpec& sa);  // the ESN fields of `sa`
+
+  // ---- the reference table and the lookup checker ---------------------------------------
+  const std::map<SaKey, SaCtx>& live() const { return live_; }
+  // Random lookups on both ports on every clock, checked against the reference table.
+  void enable_lookups(bool on) { lookups_on_ = on; }
+  // Keys the random lookups draw from (besides live SAs and random keys).
+  void remember_key(const SaKey& key) { pool_.push_back(key); }
+  // Keys the random lookups ask for on most clocks (empty: no preference).
+  void focus_lookups(std::vector<SaKey> keys) { focus_ = std::move(keys); }
+  uint64_t lookup_hits() const { return lookup_hits_; }
+  uint64_t lookup_misses() const { return lookup_misses_; }
+  const std::vector<std::string>& lookup_errors() const { return lookup_errors_; }
+  // One lookup on the TX (port 0) or RX (port 1) port, waiting for its result.
+  bool lookup(int port, const SaKey& key, SaCtx& ctx);
+
+  // ---- simulation-only views ------------------------------------------------------------
+  // The key bytes stored in record `index` of the SA store.
+  std::array<uint8_t, 32> stored_key(uint32_t index);
+  // Overwrites a 64-bit hardware counter (only the datapath counters 0..8: they are
+  // located by pulsing their increment input).
+  void preload_counter(Counter c, uint64_t value);
+  // Pulses the increment input of a datapath counter (0..8) for `n` clocks.
+  void pulse_counter(Counter c, uint32_t n);
+
+ private:
+  struct Pending {
+    uint64_t due;
+    SaKey key;
+    bool manual;  // asked by lookup(): report the result, do not check it
+    // While a command for the key is in flight, its outcome is also acceptable.
+    bool in_flight;
+    bool alt_hit;
+    SaCtx alt_ctx;
+    bool hit;
+    SaCtx ctx;
+  };
+
+  void apply_inputs();
+  void check_results();
+  void drive_lookup(int port, const SaKey& key);
+  SaKey pick_key();
+  void set_counter_inputs(Counter c, bool on);
+  void live_insert(const SaKey& key, const SaCtx& ctx);
+  void live_erase(const SaKey& key);
+
+  std::unique_ptr<VerilatedContext> context_;
+  std::unique_ptr<Vipsec_ctrl> dut_;
+  std::unique_ptr<Bus> bus_;
+  std::mt19937_64 rng_;
+  uint64_t cycle_ = 0;
+
+  std::map<SaKey, SaCtx> live_;
+  std::vector<SaKey> live_keys_;          // live_'s keys, for picking one at random
+  std::map<SaKey, size_t> live_index_;    // position in live_keys_
+  // Keys with a command in flight, and the state the command would leave (nullopt: absent).
+  std::map<SaKey, std::optional<SaCtx>> in_flight_;
+  std::vector<SaKey> focus_;
+  std::vector<SaKey> pool_;
+  bool lookups_on_ = false;
+  std::vector<Pending> pending_[2];
+  std::optional<SaKey> manual_[2];
+  bool manual_hit_[2] = {false, false};
+  SaCtx manual_ctx_[2];
+  uint64_t lookup_hits_ = 0, lookup_misses_ = 0;
+  std::vector<std::string> lookup_errors_;
+  int forced_counter_ = -1;  // a counter input held high this clock
+};
+
+}  // namespace ipsec::tb

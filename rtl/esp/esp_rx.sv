@@ -1,0 +1,292 @@
+// The RX direction, wire to host (contract section 7): every wire frame is classified,
+// ESP frames for a known RX SA are decrypted and authenticated, and the host gets them with
+// RX metadata; everything else passes unchanged or is dropped, and every frame is counted
+// exactly once (contract section 4). Store and forward: a frame leaves only once it is
+// complete and, if decrypted, its ICV has been checked, so a frame that fails never
+// reaches the host.
+//
+//   wire --> input FIFO ------------------------> feed --> frame buffer, as arrived
+//       \--> esp_rx_parse --> records --------/    \--> esp_gcm --> gcm_store --> buffer,
+//                        \--> SA lookup --> results /                 decrypted copy
+//                                                       descriptors, verdicts
+//                                                               \--> esp_rx_read --> host
+//
+// - esp_rx_parse reads the headers as the beats arrive and looks up the SA with the beat
+//   holding the SPI; the frame waits in the input FIFO meanwhile (a few beats).
+// - esp_rx_feed writes each frame into the buffer and passes the frames to decrypt through
+//   esp_gcm (AES-GCM in place, ICV and trailer checks); frames it does not decrypt skip it.
+// - The buffer holds each frame twice over: as it arrived (what bypass and truncated frames
+//   forward) and, for decrypted frames, as esp_gcm returned it. Both copies use the same
+//   place, allocated when the frame is fed, and 2048 beats: two 16 KB frames.
+// - esp_rx_read takes the frames in order once complete, and streams them out, the
+//   metadata inserted with a fixed half-beat shift, without spending clocks on drops.
+//
+// Rate: one beat per clock in and out, back to back, a different SA on every frame.
+// Latency from a frame's last beat in to its first beat out, alone in the engine (limit
+// 30): 25 clocks for a decrypted IPv4 frame, 26 for IPv6 (its SPI comes a beat later), up
+// to 27 for a truncated frame esp_gcm had to finish, 6 to 8 for frames esp_gcm never sees.
+//
+// Wire beats carry 16 bytes each but the last (tkeep contiguous from bit 0); tuser counts
+// on the last beat only.
+module esp_rx #(
+  parameter int MaxFrame = 9216  // largest frame accepted, bytes (at most 16383)
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+
+  // Wire side, in.
+  input  logic                   s_axis_tvalid_i,
+  output logic                   s_axis_tready_o,
+  input  logic [127:0]           s_axis_tdata_i,   // frame byte 0 in [7:0]
+  input  logic [15:0]            s_axis_tkeep_i,
+  input  logic                   s_axis_tlast_i,
+  input  logic                   s_axis_tuser_i,   // MAC error, valid with tlast
+
+  // Host side, out.
+  output logic                   m_axis_tvalid_o,
+  input  logic                   m_axis_tready_i,
+  output logic [127:0]           m_axis_tdata_o,
+  output logic [15:0]            m_axis_tkeep_o,
+  output logic                   m_axis_tlast_o,
+  output logic                   m_axis_tuser_o,
+
+  // SA lookup: one request per ESP candidate, result sadb_pkg::LookupLatency clocks later.
+  output logic                   lkp_valid_o,
+  output sadb_pkg::sa_key_t      lkp_key_o,
+  input  logic                   res_valid_i,
+  input  logic                   res_hit_i,
+  input  sadb_pkg::sa_ctx_t      res_ctx_i,
+
+  input  logic                   no_trailer_i,      // SET_CAP NO_TRAILER granted
+  input  logic                   fwd_bad_frames_i,  // debug: forward failed frames
+
+  // One-clock pulses, contract section 4.
+  output logic                   cnt_dec_in_o,
+  output logic                   cnt_dec_out_o,
+  output logic                   cnt_dec_bypass_o,
+  output logic                   cnt_dec_drop_o,
+  output logic                   cnt_dec_auth_fail_o
+);
+
+  localparam int AddrW = esp_rx_pkg::BufAddrW;
+  localparam int PtrW  = esp_rx_pkg::BufPtrW;
+
+  // ---- Input: the FIFO the frames wait in, and the parser beside it -------------------------
+  esp_rx_pkg::rx_beat_t in_beat, in_head;
+  logic in_fire, in_full, in_empty, in_pop;
+  logic rec_afull, rec_valid, rec_empty, rec_push, rec_pop;
+  esp_rx_pkg::rx_parse_t rec_in, rec_head;
+
+  always_comb begin
+    in_beat.data = s_axis_tdata_i;
+    in_beat.keep = s_axis_tkeep_i;
+    in_beat.last = s_axis_tlast_i;
+    in_beat.user = s_axis_tuser_i;
+  end
+
+  // Ready depends on registers only: the FIFO's and the record queue's fill levels.
+  assign s_axis_tready_o = !in_full && !rec_afull;
+  assign in_fire = s_axis_tvalid_i && s_axis_tready_o;
+
+  sync_fifo #(.Width($bits(in_beat)), .Depth(32)) u_in_fifo (
+    .clk_i, .rst_ni,
+    .push_i (in_fire), .data_i (in_beat),
+    .pop_i  (in_pop), .data_o (in_head),
+    .empty_o (in_empty), .full_o (in_full), .almost_full_o (), .count_o ()
+  );
+
+  esp_rx_parse #(.MaxFrame(MaxFrame)) u_parse (
+    .clk_i, .rst_ni,
+    .beat_i      (in_fire),
+    .data_i      (s_axis_tdata_i),
+    .keep_i      (s_axis_tkeep_i),
+    .last_i      (s_axis_tlast_i),
+    .lkp_valid_o,
+    .lkp_key_o,
+    .rec_valid_o (rec_push),
+    .rec_o       (rec_in)
+  );
+
+  sync_fifo #(.Width($bits(rec_in)), .Depth(16)) u_rec_fifo (
+    .clk_i, .rst_ni,
+    .push_i (rec_push), .data_i (rec_in),
+    .pop_i  (rec_pop), .data_o (rec_head),
+    .empty_o (rec_empty), .full_o (), .almost_full_o (rec_afull), .count_o ()
+  );
+  assign rec_valid = !rec_empty;
+
+  // Lookup results, in request order. At most one request per record queued plus the frame
+  // arriving, so 32 entries never fill.
+  logic              res_empty, res_pop, res_head_hit;
+  sadb_pkg::sa_ctx_t res_head_ctx;
+
+  sync_fifo #(.Width(1 + $bits(res_ctx_i)), .Depth(32)) u_res_fifo (
+    .clk_i, .rst_ni,
+    .push_i (res_valid_i), .data_i ({res_hit_i, res_ctx_i}),
+    .pop_i  (res_pop), .data_o ({res_head_hit, res_head_ctx}),
+    .empty_o (res_empty), .full_o (), .almost_full_o (), .count_o ()
+  );
+
+  // ---- Feed: buffer writes, esp_gcm, descriptors --------------------------------------------
+  logic                 gcm_in_valid, gcm_in_ready, gcm_in_last;
+  logic [127:0]         gcm_in_data;
+  logic [15:0]          gcm_in_keep;
+  esp_pkg::gcm_ctx_t    gcm_in_ctx;
+  logic [PtrW-1:0]      free_ptr;
+  logic [AddrW-1:0]     gbase_in, gbase_head;
+  logic                 orig_we, gbase_push, gbase_full, gbase_pop;
+  logic [AddrW-1:0]     orig_waddr;
+  logic [127:0]         orig_wdata;
+  logic                 desc_push, desc_full, desc_empty, desc_pop;
+  esp_rx_pkg::rx_desc_t desc_in, desc_head;
+
+  esp_rx_feed #(.MaxFrame(MaxFrame)) u_feed (
+    .clk_i, .rst_ni,
+    .in_valid_i   (!in_empty),
+    .in_beat_i    (in_head),
+    .in_pop_o     (in_pop),
+    .rec_valid_i  (rec_valid),
+    .rec_i        (rec_head),
+    .rec_pop_o    (rec_pop),
+    .res_valid_i  (!res_empty),
+    .res_hit_i    (res_head_hit),
+    .res_ctx_i    (res_head_ctx),
+    .res_pop_o    (res_pop),
+    .gcm_valid_o  (gcm_in_valid),
+    .gcm_ready_i  (gcm_in_ready),
+    .gcm_data_o   (gcm_in_data),
+    .gcm_keep_o   (gcm_in_keep),
+    .gcm_last_o   (gcm_in_last),
+    .gcm_ctx_o    (gcm_in_ctx),
+    .free_ptr_i   (free_ptr),
+    .buf_we_o     (orig_we),
+    .buf_waddr_o  (orig_waddr),
+    .buf_wdata_o  (orig_wdata),
+    .gbase_push_o (gbase_push),
+    .gbase_o      (gbase_in),
+    .gbase_full_i (gbase_full),
+    .desc_push_o  (desc_push),
+    .desc_o       (desc_in),
+    .desc_full_i  (desc_full)
+  );
+
+  sync_fifo #(.Width(AddrW), .Depth(16)) u_gbase_fifo (
+    .clk_i, .rst_ni,
+    .push_i (gbase_push), .data_i (gbase_in),
+    .pop_i  (gbase_pop), .data_o (gbase_head),
+    .empty_o (), .full_o (gbase_full), .almost_full_o (), .count_o ()
+  );
+
+  // Frames in the buffer, in order. Its depth bounds the frames stored at once.
+  sync_fifo #(.Width($bits(desc_in)), .Depth(32)) u_desc_fifo (
+    .clk_i, .rst_ni,
+    .push_i (desc_push), .data_i (desc_in),
+    .pop_i  (desc_pop), .data_o (desc_head),
+    .empty_o (desc_empty), .full_o (desc_full), .almost_full_o (), .count_o ()
+  );
+
+  // ---- Decryption ----------------------------------------------------------------------------
+  logic                 gcm_out_valid, gcm_out_last;
+  logic [127:0]         gcm_out_data;
+  logic [15:0]          gcm_out_keep;
+  logic                 st_valid, st_ready;
+  esp_pkg::gcm_status_t st;
+
+  esp_gcm u_gcm (
+    .clk_i, .rst_ni,
+    .s_valid_i  (gcm_in_valid),
+    .s_ready_o  (gcm_in_ready),
+    .s_data_i   (gcm_in_data),
+    .s_keep_i   (gcm_in_keep),
+    .s_last_i   (gcm_in_last),
+    .s_ctx_i    (gcm_in_ctx),
+    .m_valid_o  (gcm_out_valid),
+    .m_ready_i  (1'b1),
+    .m_data_o   (gcm_out_data),
+    .m_keep_o   (gcm_out_keep),
+    .m_last_o   (gcm_out_last),
+    .st_valid_o (st_valid),
+    .st_ready_i (st_ready),
+    .st_o       (st)
+  );
+
+  logic                 gcm_we, done_push, done_full, done_empty, done_pop;
+  logic [AddrW-1:0]     gcm_waddr;
+  logic [127:0]         gcm_wdata;
+  esp_pkg::gcm_status_t done_in, done_head;
+
+  esp_rx_gcm_store u_store (
+    .clk_i, .rst_ni,
+    .gbase_i     (gbase_head),
+    .gbase_pop_o (gbase_pop),
+    .gcm_valid_i (gcm_out_valid),
+    .gcm_data_i  (gcm_out_data),
+    .gcm_keep_i  (gcm_out_keep),
+    .gcm_last_i  (gcm_out_last),
+    .st_valid_i  (st_valid),
+    .st_ready_o  (st_ready),
+    .st_i        (st),
+    .buf_we_o    (gcm_we),
+    .buf_waddr_o (gcm_waddr),
+    .buf_wdata_o (gcm_wdata),
+    .done_push_o (done_push),
+    .done_o      (done_in),
+    .done_full_i (done_full)
+  );
+
+  sync_fifo #(.Width($bits(done_in)), .Depth(32)) u_done_fifo (
+    .clk_i, .rst_ni,
+    .push_i (done_push), .data_i (done_in),
+    .pop_i  (done_pop), .data_o (done_head),
+    .empty_o (done_empty), .full_o (done_full), .almost_full_o (), .count_o ()
+  );
+
+  // ---- Frame buffer: as arrived, and decrypted ----------------------------------------------
+  logic             orig_re, gcm_re;
+  logic [AddrW-1:0] raddr;
+  logic [127:0]     orig_rdata, gcm_rdata;
+
+  sdp_ram #(.Width(128), .Depth(esp_rx_pkg::BufDepth)) u_orig_ram (
+    .clk_i,
+    .we_i (orig_we), .waddr_i (orig_waddr), .wdata_i (orig_wdata),
+    .re_i (orig_re), .raddr_i (raddr), .rdata_o (orig_rdata)
+  );
+
+  sdp_ram #(.Width(128), .Depth(esp_rx_pkg::BufDepth)) u_gcm_ram (
+    .clk_i,
+    .we_i (gcm_we), .waddr_i (gcm_waddr), .wdata_i (gcm_wdata),
+    .re_i (gcm_re), .raddr_i (raddr), .rdata_o (gcm_rdata)
+  );
+
+  // ---- Read side -----------------------------------------------------------------------------
+  esp_rx_read u_read (
+    .clk_i, .rst_ni,
+    .no_trailer_i,
+    .fwd_bad_frames_i,
+    .desc_valid_i (!desc_empty),
+    .desc_i       (desc_head),
+    .desc_pop_o   (desc_pop),
+    .done_valid_i (!done_empty),
+    .done_i       (done_head),
+    .done_pop_o   (done_pop),
+    .free_ptr_o   (free_ptr),
+    .orig_re_o    (orig_re),
+    .gcm_re_o     (gcm_re),
+    .raddr_o      (raddr),
+    .orig_rdata_i (orig_rdata),
+    .gcm_rdata_i  (gcm_rdata),
+    .m_axis_tvalid_o,
+    .m_axis_tready_i,
+    .m_axis_tdata_o,
+    .m_axis_tkeep_o,
+    .m_axis_tlast_o,
+    .cnt_dec_in_o,
+    .cnt_dec_out_o,
+    .cnt_dec_bypass_o,
+    .cnt_dec_drop_o,
+    .cnt_dec_auth_fail_o
+  );
+
+  assign m_axis_tuser_o = 1'b0;
+
+endmodule

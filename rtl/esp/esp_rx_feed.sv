@@ -1,0 +1,227 @@
+// RX feed: takes the wire beats out of the input FIFO, frame by frame once the frame's
+// header record (and, for an ESP candidate, its SA lookup result) is in, and
+//  - writes every beat into the frame buffer as it arrived (cut at MaxFrame),
+//  - passes the beats of a frame to decrypt through esp_gcm, up to the beat holding the
+//    end of the datagram (the ICV's last byte); whatever follows it (Ethernet padding)
+//    only goes to the buffer,
+//  - queues one descriptor per frame, with its fate, when its last beat is in.
+//
+// A frame to decrypt enters esp_gcm before its length is known. If it then ends before its
+// datagram does (truncated), the feed completes the esp_gcm frame with empty beats (keep
+// zero: esp_gcm and the store skip them), so esp_gcm's per-frame state stays in step; the
+// frame ends as dec_drop and its status is discarded. That costs one clock per missing
+// beat, at most MaxFrame / 16.
+//
+// Buffer space is taken when a beat is written here; the read side frees it. Frames that
+// are not decrypted (bypass, drops) never enter esp_gcm.
+module esp_rx_feed #(
+  parameter int MaxFrame = 9216
+) (
+  input  logic                                clk_i,
+  input  logic                                rst_ni,
+
+  // Wire beats, in arrival order.
+  input  logic                                in_valid_i,
+  input  esp_rx_pkg::rx_beat_t                in_beat_i,
+  output logic                                in_pop_o,
+
+  // One parser record per frame; one lookup result per record that looked up an SA.
+  input  logic                                rec_valid_i,
+  input  esp_rx_pkg::rx_parse_t               rec_i,
+  output logic                                rec_pop_o,
+  input  logic                                res_valid_i,
+  input  logic                                res_hit_i,
+  input  sadb_pkg::sa_ctx_t                   res_ctx_i,
+  output logic                                res_pop_o,
+
+  // esp_gcm input.
+  output logic                                gcm_valid_o,
+  input  logic                                gcm_ready_i,
+  output logic [127:0]                        gcm_data_o,
+  output logic [15:0]                         gcm_keep_o,
+  output logic                                gcm_last_o,
+  output esp_pkg::gcm_ctx_t                   gcm_ctx_o,
+
+  // Frame buffer, write side.
+  input  logic [esp_rx_pkg::BufPtrW-1:0]      free_ptr_i,  // read side: all before is free
+  output logic                                buf_we_o,
+  output logic [esp_rx_pkg::BufAddrW-1:0]     buf_waddr_o,
+  output logic [127:0]                        buf_wdata_o,
+
+  // Where each frame entering esp_gcm is stored, for its decrypted copy.
+  output logic                                gbase_push_o,
+  output logic [esp_rx_pkg::BufAddrW-1:0]     gbase_o,
+  input  logic                                gbase_full_i,
+
+  // One descriptor per frame, in arrival order.
+  output logic                                desc_push_o,
+  output esp_rx_pkg::rx_desc_t                desc_o,
+  input  logic                                desc_full_i
+);
+
+  localparam int PtrW     = esp_rx_pkg::BufPtrW;
+  localparam int CntW     = esp_rx_pkg::BeatCntW;
+  localparam int MaxBeats = (MaxFrame + 15) / 16;
+  // The text starts after Ethernet, IP, ESP header and IV (RFC 4303 section 2, RFC 4106
+  // section 3).
+  localparam logic [esp_pkg::PosW-1:0] TextStart4 =
+      esp_pkg::PosW'(esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv4HdrBytes + esp_pkg::EspHdrBytes +
+                     esp_pkg::EspIvBytes);
+  localparam logic [esp_pkg::PosW-1:0] TextStart6 =
+      esp_pkg::PosW'(esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv6HdrBytes + esp_pkg::EspHdrBytes +
+                     esp_pkg::EspIvBytes);
+
+  function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
+    logic [4:0] n;
+    n = 5'd0;
+    for (int i = 0; i < 16; i++) n = n + 5'(keep[i]);
+    keep_bytes = n;
+  endfunction
+
+  // ---- The frame at the head of the queues ------------------------------------------------
+  logic head_ready, head_hit, head_gcm;
+  assign head_ready = rec_valid_i && (!rec_i.looked_up || res_valid_i);
+  assign head_hit   = rec_i.looked_up && res_hit_i;
+  assign head_gcm   = head_hit && rec_i.hdr_ok;
+
+  // RFC 4106 section 3: nonce = salt || IV. Section 5: AAD = SPI || SN, or with extended
+  // sequence numbers SPI || SN_hi || SN_lo, SN_hi inferred as in RFC 4303 appendix A: with
+  // the window across a 2^32 boundary (ESN_OVERLAP), a low SN_lo belongs to the next epoch.
+  logic [31:0] sn_hi;
+  always_comb begin
+    sn_hi = res_ctx_i.esn_hi;
+    if (res_ctx_i.esn_overlap && !rec_i.sn[31]) sn_hi = res_ctx_i.esn_hi + 32'd1;
+    gcm_ctx_o.mode       = head_gcm ? esp_pkg::GcmDecrypt : esp_pkg::GcmNone;
+    gcm_ctx_o.key        = res_ctx_i.key;
+    gcm_ctx_o.key256     = res_ctx_i.key256;
+    gcm_ctx_o.nonce      = {res_ctx_i.salt, rec_i.iv};
+    gcm_ctx_o.aad        = res_ctx_i.esn_en ? {rec_i.spi, sn_hi, rec_i.sn} : {rec_i.spi, rec_i.sn, 32'b0};
+    gcm_ctx_o.aad12      = res_ctx_i.esn_en;
+    gcm_ctx_o.text_start = rec_i.ipv6 ? TextStart6 : TextStart4;
+    gcm_ctx_o.text_len   = rec_i.text_len;
+  end
+
+  // ---- The frame being fed -----------------------------------------------------------------
+  logic            in_frame_q;   // between the first and the last beat of a frame
+  logic            fake_q;       // completing a truncated frame's esp_gcm part
+  logic [CntW-1:0] k_q;          // beat index, saturating at MaxBeats
+  logic [PtrW-1:0] wa_q;         // buffer write pointer
+  logic            hit_q, gcm_q, meta_q, ipv6_q;
+  logic [9:0]      icv_beat_q;
+  logic [16:0]     dgram_len_q;
+  logic [15:0]     csum_part_q;
+  logic [31:0]     handle_q;
+  logic [PtrW-1:0] base_q;
+
+  logic            first, f_hit, f_gcm, f_meta, f_ipv6;
+  logic [9:0]      f_icv_beat;
+  logic [16:0]     f_dgram_len;
+  logic [15:0]     f_csum_part;
+  logic [31:0]     f_handle;
+  logic [PtrW-1:0] f_base, used;
+  logic [CntW-1:0] k;
+  logic            store, room, to_gcm, go, beat_last;
+  logic [CntW+4:0] frame_len;
+  logic            oversize, drop;
+
+  always_comb begin
+    first       = !in_frame_q && !fake_q;
+    f_hit       = first ? head_hit          : hit_q;
+    f_gcm       = first ? head_gcm          : gcm_q;
+    f_meta      = first ? rec_i.meta        : meta_q;
+    f_ipv6      = first ? rec_i.ipv6        : ipv6_q;
+    f_icv_beat  = first ? rec_i.icv_beat    : icv_beat_q;
+    f_dgram_len = first ? rec_i.dgram_len   : dgram_len_q;
+    f_csum_part = first ? rec_i.csum_part   : csum_part_q;
+    f_handle    = first ? res_ctx_i.handle  : handle_q;
+    f_base      = first ? wa_q              : base_q;
+    k           = first ? '0                : k_q;
+
+    store     = k < CntW'(MaxBeats);
+    used      = wa_q - free_ptr_i;
+    room      = !used[PtrW-1];  // fewer than BufDepth beats in use
+    to_gcm    = f_gcm && k <= CntW'(f_icv_beat);
+    beat_last = in_beat_i.last;
+
+    if (fake_q) begin
+      go = gcm_ready_i;
+    end else begin
+      go = in_valid_i && (!first || head_ready) && (!store || room) &&
+           (!to_gcm || gcm_ready_i) && (!beat_last || !desc_full_i) &&
+           (!(first && f_gcm) || !gbase_full_i);
+    end
+
+    gcm_valid_o = go && (fake_q || to_gcm);
+    gcm_data_o  = fake_q ? '0 : in_beat_i.data;
+    gcm_keep_o  = fake_q ? '0 : in_beat_i.keep;
+    gcm_last_o  = fake_q ? (k_q == CntW'(icv_beat_q)) : (k == CntW'(f_icv_beat));
+
+    in_pop_o     = go && !fake_q;
+    rec_pop_o    = go && !fake_q && first;
+    res_pop_o    = go && !fake_q && first && rec_i.looked_up;
+    buf_we_o     = go && !fake_q && store;
+    buf_waddr_o  = wa_q[PtrW-2:0];
+    buf_wdata_o  = in_beat_i.data;
+    gbase_push_o = go && !fake_q && first && f_gcm;
+    gbase_o      = wa_q[PtrW-2:0];
+
+    // The descriptor, with the frame's last beat.
+    frame_len = {k, 4'b0} + (CntW+5)'(keep_bytes(in_beat_i.keep));
+    oversize  = !store || frame_len > (CntW+5)'(MaxFrame);
+    drop      = in_beat_i.user || frame_len < (CntW+5)'(esp_pkg::MinFrame) || oversize || f_meta;
+    desc_push_o = go && !fake_q && beat_last;
+    if (drop)                 desc_o.fate = esp_rx_pkg::RxDrop;
+    else if (!f_hit)          desc_o.fate = esp_rx_pkg::RxBypass;
+    else if (!f_gcm || 18'(f_dgram_len) + 18'(esp_rx_pkg::EthHdrBytes) > 18'(frame_len))
+                              desc_o.fate = esp_rx_pkg::RxTrunc;
+    else                      desc_o.fate = esp_rx_pkg::RxGcm;
+    desc_o.in_gcm    = f_gcm;
+    desc_o.base      = f_base;
+    desc_o.nbeats    = store ? k + CntW'(1) : CntW'(MaxBeats);
+    desc_o.frame_len = frame_len[13:0];
+    desc_o.ipv6      = f_ipv6;
+    desc_o.dgram_len = f_dgram_len;
+    desc_o.csum_part = f_csum_part;
+    desc_o.handle    = f_handle;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      in_frame_q <= 1'b0;
+      fake_q     <= 1'b0;
+      k_q        <= '0;
+      wa_q       <= '0;
+    end else if (go) begin
+      if (fake_q) begin
+        fake_q <= !gcm_last_o;
+        k_q    <= gcm_last_o ? '0 : k_q + CntW'(1);
+      end else begin
+        in_frame_q <= !beat_last;
+        if (beat_last && to_gcm && !gcm_last_o) begin
+          fake_q <= 1'b1;
+          k_q    <= k + CntW'(1);
+        end else if (beat_last) begin
+          k_q    <= '0;
+        end else begin
+          k_q    <= store ? k + CntW'(1) : k;
+        end
+        if (store) wa_q <= wa_q + PtrW'(1);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (go && first) begin
+      hit_q       <= f_hit;
+      gcm_q       <= f_gcm;
+      meta_q      <= f_meta;
+      ipv6_q      <= f_ipv6;
+      icv_beat_q  <= f_icv_beat;
+      dgram_len_q <= f_dgram_len;
+      csum_part_q <= f_csum_part;
+      handle_q    <= f_handle;
+      base_q      <= f_base;
+    end
+  end
+
+endmodule

@@ -1,0 +1,40 @@
+// The RX figures of `make bench` (product spec, "Performance"), measured on esp_rx alone in
+// simulated clocks: for a stream of back-to-back wire frames of one size, each for a
+// different RX SA, no stalls on either side.
+//
+// RX is store and forward, so the first frame of a stream leaves only after all of it came
+// in; the rate figures count the clocks after the first frame has left (the steady state),
+// and the frames that leave in them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ipsec::tb {
+
+struct RxBenchFigures {
+  double bus_utilization = 0;       // sum over frames of max(in beats, out beats) / clocks
+                                    // (limit 1.0)
+  double wire_bytes_per_cycle = 0;  // wire bytes taken in per clock (limit 16)
+  double latency_cycles = 0;        // an isolated frame: clocks from its last beat in to its
+                                    // first beat out (the larger of IPv4 and IPv6)
+  uint64_t frames = 0;              // frames in the stream
+  uint64_t cycles = 0;              // clocks counted: after the first frame has left, to
+                                    // the end of the last
+};
+
+struct RxBenchOptions {
+  bool no_trailer = false;  // RX no-trailer mode (smaller output frames)
+  uint64_t seed = 1;
+  size_t min_beats = 30000;  // stream length: at least this many input beats
+};
+
+// frame_size: bytes of every wire frame (64, 128, ..., 9000), or 0 for IMIX (7:4:1 of 60,
+// 590 and 1514 bytes). Frames are ESP for a known RX SA (IPv4 and IPv6 alternating, AES-128
+// and AES-256, some with ESN), decrypted and forwarded with metadata; sizes too small for an
+// ESP datagram (below 70 bytes) are plain IPv4/UDP frames, bypassed. An ESP frame whose
+// datagram cannot fill the size exactly (ESP pads to 4 bytes) carries up to 3 bytes of
+// Ethernet padding. Throws std::runtime_error if the engine gets a frame wrong.
+RxBenchFigures measure_rx(size_t frame_size, const RxBenchOptions& opts = {});
+
+}  // namespace ipsec::tb

@@ -17,6 +17,8 @@ function(ipsec_rtl_sources var)
     set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
                  ${PROJECT_SOURCE_DIR}/${list})
   endforeach()
+  # Lists may share files (a package several blocks use): each is read once, where first named.
+  list(REMOVE_DUPLICATES files)
   set(${var} ${files} PARENT_SCOPE)
 endfunction()
 

@@ -21,5 +21,8 @@ struct Section {
 
 // Each measurement, in simulated clock cycles except where it says wall time.
 Section bench_gcm();
+Section bench_tx();                    // esp_tx alone, per frame size
+Section bench_rx();                    // esp_rx alone, per frame size
+std::vector<Section> bench_engine();   // duplex, sa_switch, sa_add, sim: the whole engine
 
 }  // namespace ipsec::bench

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
 
 #include "bench.h"
 
@@ -21,21 +25,50 @@ std::string json_number(double v) {
   return buf;
 }
 
+// A JSON object whose keys keep their order; a figure key "a.b" nests b inside a.
+struct Node {
+  std::vector<std::pair<std::string, Node>> children;
+  std::string value;  // a leaf
+  Node& at(const std::string& key) {
+    for (auto& c : children) {
+      if (c.first == key) return c.second;
+    }
+    children.push_back({key, Node{}});
+    return children.back().second;
+  }
+  void write(std::ostream& out, int indent) const {
+    if (children.empty()) {
+      out << value;
+      return;
+    }
+    out << "{\n";
+    for (size_t i = 0; i < children.size(); ++i) {
+      out << std::string(indent + 2, ' ') << '"' << children[i].first << "\": ";
+      children[i].second.write(out, indent + 2);
+      out << (i + 1 < children.size() ? ",\n" : "\n");
+    }
+    out << std::string(indent, ' ') << "}";
+  }
+};
+
 // Writes `path` through a temporary file, so that it never exists half-written.
 bool write_json(const std::string& path, const std::vector<ipsec::bench::Section>& sections) {
+  Node root;
+  for (const auto& s : sections) {
+    for (const auto& f : s.figures) {
+      Node* n = &root.at(s.name);
+      size_t from = 0;
+      for (size_t dot; (dot = f.key.find('.', from)) != std::string::npos; from = dot + 1) {
+        n = &n->at(f.key.substr(from, dot - from));
+      }
+      n->at(f.key.substr(from)).value = json_number(f.value);
+    }
+  }
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
-    out << "{\n";
-    for (size_t s = 0; s < sections.size(); ++s) {
-      out << "  \"" << sections[s].name << "\": {";
-      const auto& f = sections[s].figures;
-      for (size_t i = 0; i < f.size(); ++i) {
-        out << (i ? ", " : "") << "\"" << f[i].key << "\": " << json_number(f[i].value);
-      }
-      out << "}" << (s + 1 < sections.size() ? "," : "") << "\n";
-    }
-    out << "}\n";
+    root.write(out, 0);
+    out << "\n";
     if (!out) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
@@ -53,13 +86,24 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // The harnesses check every frame with doctest assertions: outside a test they report
+  // through this context, and a failed one ends the run.
+  doctest::Context checks;
+  checks.setAsDefaultForAssertsOutOfTestCases();
+  checks.setAssertHandler([](const doctest::AssertData& d) {
+    std::cerr << "ipsec-bench: check failed at " << d.m_file << ":" << d.m_line << ": " << d.m_expr << "\n";
+    std::exit(1);
+  });
   std::vector<ipsec::bench::Section> sections;
   sections.push_back(ipsec::bench::bench_gcm());
+  sections.push_back(ipsec::bench::bench_tx());
+  sections.push_back(ipsec::bench::bench_rx());
+  for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
 
-  std::printf("%-10s %-28s %16s  %s\n", "section", "figure", "value", "unit");
+  std::printf("%-10s %-34s %14s  %s\n", "section", "figure", "value", "unit");
   for (const auto& s : sections) {
     for (const auto& f : s.figures) {
-      std::printf("%-10s %-28s %16s  %s\n", s.name.c_str(), f.key.c_str(),
+      std::printf("%-10s %-34s %14s  %s\n", s.name.c_str(), f.key.c_str(),
                   json_number(f.value).c_str(), f.unit.c_str());
     }
   }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "stall.h"
+
 class VerilatedContext;
 class Vgcm_stream;
 
@@ -71,7 +73,7 @@ class GcmStreamHarness {
   uint64_t cycle_ = 0;
   uint64_t ghash_blocks_ = 0;
   bool presenting_ = false;
-  std::unique_ptr<class Staller> in_stall_, out_stall_;
+  std::unique_ptr<Staller> in_stall_, out_stall_;
 };
 
 }  // namespace ipsec::tb

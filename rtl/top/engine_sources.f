@@ -1,0 +1,1 @@
+rtl/top/ipsec_engine.sv

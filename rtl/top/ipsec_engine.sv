@@ -1,0 +1,127 @@
+// The inline IPsec ESP offload engine: the FPGA between the NIC and the wire
+// (docs/architecture.md). One clock, asynchronous active-low reset.
+//   host TX in  -> esp_tx (encrypt, contract section 6) -> wire TX out
+//   wire RX in  -> esp_rx (decrypt, contract section 7) -> host RX out
+//   AXI4-Lite   -> ipsec_ctrl: registers, SA commands, SA table, counters
+// Streams: 128-bit tdata with frame byte 0 in [7:0], tkeep, tlast, tuser (frame error from
+// the MAC on input; on the wire output it marks a frame the MAC must discard).
+module ipsec_engine #(
+  parameter int unsigned NumSa    = 1024,  // SA table entries
+  parameter int unsigned MaxFrame = 9216   // largest frame accepted, bytes
+) (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+
+  // AXI4-Lite slave: control and status.
+  output logic         s_axil_awready_o,
+  input  logic         s_axil_awvalid_i,
+  input  logic [11:0]  s_axil_awaddr_i,
+  input  logic [2:0]   s_axil_awprot_i,
+  output logic         s_axil_wready_o,
+  input  logic         s_axil_wvalid_i,
+  input  logic [31:0]  s_axil_wdata_i,
+  input  logic [3:0]   s_axil_wstrb_i,
+  input  logic         s_axil_bready_i,
+  output logic         s_axil_bvalid_o,
+  output logic [1:0]   s_axil_bresp_o,
+  output logic         s_axil_arready_o,
+  input  logic         s_axil_arvalid_i,
+  input  logic [11:0]  s_axil_araddr_i,
+  input  logic [2:0]   s_axil_arprot_i,
+  input  logic         s_axil_rready_i,
+  output logic         s_axil_rvalid_o,
+  output logic [31:0]  s_axil_rdata_o,
+  output logic [1:0]   s_axil_rresp_o,
+
+  // Host TX in: frames from the NIC, with TX metadata for those to encrypt.
+  input  logic         host_tx_tvalid_i,
+  output logic         host_tx_tready_o,
+  input  logic [127:0] host_tx_tdata_i,
+  input  logic [15:0]  host_tx_tkeep_i,
+  input  logic         host_tx_tlast_i,
+  input  logic         host_tx_tuser_i,
+
+  // Wire TX out.
+  output logic         wire_tx_tvalid_o,
+  input  logic         wire_tx_tready_i,
+  output logic [127:0] wire_tx_tdata_o,
+  output logic [15:0]  wire_tx_tkeep_o,
+  output logic         wire_tx_tlast_o,
+  output logic         wire_tx_tuser_o,
+
+  // Wire RX in.
+  input  logic         wire_rx_tvalid_i,
+  output logic         wire_rx_tready_o,
+  input  logic [127:0] wire_rx_tdata_i,
+  input  logic [15:0]  wire_rx_tkeep_i,
+  input  logic         wire_rx_tlast_i,
+  input  logic         wire_rx_tuser_i,
+
+  // Host RX out: frames to the NIC, with RX metadata for those decrypted.
+  output logic         host_rx_tvalid_o,
+  input  logic         host_rx_tready_i,
+  output logic [127:0] host_rx_tdata_o,
+  output logic [15:0]  host_rx_tkeep_o,
+  output logic         host_rx_tlast_o,
+  output logic         host_rx_tuser_o,
+
+  // A command response is waiting.
+  output logic         irq_o
+);
+
+  logic              tx_lkp_valid, tx_res_valid, tx_res_hit;
+  logic              rx_lkp_valid, rx_res_valid, rx_res_hit;
+  sadb_pkg::sa_key_t tx_lkp_key, rx_lkp_key;
+  sadb_pkg::sa_ctx_t tx_res_ctx, rx_res_ctx;
+  logic              no_trailer, fwd_bad_frames;
+  logic              dec_in, dec_out, dec_bypass, dec_drop, dec_auth_fail;
+  logic              enc_in, enc_out, enc_bypass, enc_drop;
+
+  ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame)) u_ctrl (
+    .clk_i, .rst_ni,
+    .s_axil_awready_o, .s_axil_awvalid_i, .s_axil_awaddr_i, .s_axil_awprot_i,
+    .s_axil_wready_o, .s_axil_wvalid_i, .s_axil_wdata_i, .s_axil_wstrb_i,
+    .s_axil_bready_i, .s_axil_bvalid_o, .s_axil_bresp_o,
+    .s_axil_arready_o, .s_axil_arvalid_i, .s_axil_araddr_i, .s_axil_arprot_i,
+    .s_axil_rready_i, .s_axil_rvalid_o, .s_axil_rdata_o, .s_axil_rresp_o,
+    .irq_o,
+    .tx_lkp_valid_i (tx_lkp_valid), .tx_lkp_key_i (tx_lkp_key),
+    .tx_res_valid_o (tx_res_valid), .tx_res_hit_o (tx_res_hit), .tx_res_ctx_o (tx_res_ctx),
+    .rx_lkp_valid_i (rx_lkp_valid), .rx_lkp_key_i (rx_lkp_key),
+    .rx_res_valid_o (rx_res_valid), .rx_res_hit_o (rx_res_hit), .rx_res_ctx_o (rx_res_ctx),
+    .dec_in_i (dec_in), .dec_out_i (dec_out), .dec_bypass_i (dec_bypass),
+    .enc_in_i (enc_in), .enc_out_i (enc_out), .enc_bypass_i (enc_bypass),
+    .dec_drop_i (dec_drop), .dec_auth_fail_i (dec_auth_fail), .enc_drop_i (enc_drop),
+    .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames)
+  );
+
+  esp_tx #(.MaxFrame(MaxFrame)) u_tx (
+    .clk_i, .rst_ni,
+    .s_axis_tvalid_i (host_tx_tvalid_i), .s_axis_tready_o (host_tx_tready_o),
+    .s_axis_tdata_i (host_tx_tdata_i), .s_axis_tkeep_i (host_tx_tkeep_i),
+    .s_axis_tlast_i (host_tx_tlast_i), .s_axis_tuser_i (host_tx_tuser_i),
+    .m_axis_tvalid_o (wire_tx_tvalid_o), .m_axis_tready_i (wire_tx_tready_i),
+    .m_axis_tdata_o (wire_tx_tdata_o), .m_axis_tkeep_o (wire_tx_tkeep_o),
+    .m_axis_tlast_o (wire_tx_tlast_o), .m_axis_tuser_o (wire_tx_tuser_o),
+    .lkp_valid_o (tx_lkp_valid), .lkp_key_o (tx_lkp_key),
+    .res_valid_i (tx_res_valid), .res_hit_i (tx_res_hit), .res_ctx_i (tx_res_ctx),
+    .cnt_enc_in_o (enc_in), .cnt_enc_out_o (enc_out), .cnt_enc_bypass_o (enc_bypass),
+    .cnt_enc_drop_o (enc_drop)
+  );
+
+  esp_rx #(.MaxFrame(MaxFrame)) u_rx (
+    .clk_i, .rst_ni,
+    .s_axis_tvalid_i (wire_rx_tvalid_i), .s_axis_tready_o (wire_rx_tready_o),
+    .s_axis_tdata_i (wire_rx_tdata_i), .s_axis_tkeep_i (wire_rx_tkeep_i),
+    .s_axis_tlast_i (wire_rx_tlast_i), .s_axis_tuser_i (wire_rx_tuser_i),
+    .m_axis_tvalid_o (host_rx_tvalid_o), .m_axis_tready_i (host_rx_tready_i),
+    .m_axis_tdata_o (host_rx_tdata_o), .m_axis_tkeep_o (host_rx_tkeep_o),
+    .m_axis_tlast_o (host_rx_tlast_o), .m_axis_tuser_o (host_rx_tuser_o),
+    .lkp_valid_o (rx_lkp_valid), .lkp_key_o (rx_lkp_key),
+    .res_valid_i (rx_res_valid), .res_hit_i (rx_res_hit), .res_ctx_i (rx_res_ctx),
+    .no_trailer_i (no_trailer), .fwd_bad_frames_i (fwd_bad_frames),
+    .cnt_dec_in_o (dec_in), .cnt_dec_out_o (dec_out), .cnt_dec_bypass_o (dec_bypass),
+    .cnt_dec_drop_o (dec_drop), .cnt_dec_auth_fail_o (dec_auth_fail)
+  );
+
+endmodule

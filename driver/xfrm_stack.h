@@ -1,0 +1,194 @@
+// The minimal host xfrm stack the driver serves: the SAD (states, what `ip xfrm state`
+// manages) and the SPD (policies), the output path (policy lookup, the state of the
+// policy's template, sequence numbers, transport or tunnel encapsulation, then either the
+// device's offload or software ESP) and the input path (the device's crypto result or
+// software ESP, anti-replay, decapsulation, the inbound policy check), with the kernel's
+// per-state statistics and /proc/net/xfrm_stat counters.
+//
+// Choices where Linux leaves room or the contract is silent:
+// - One template per policy (no bundles of nested transformations).
+// - An outgoing packet takes the newest valid state matching its policy's template (as
+//   xfrm_state_find's "best" state); a state with a selector must match the flow too.
+// - Offload is used for a packet when its state is offloaded for output and the packet has
+//   no IPv4 options or IPv6 extension headers (mlx5e_ipsec_offload_ok); otherwise the state's
+//   packets go through software ESP, as do all packets of states not offloaded.
+// - LSO: a TCP packet on an offloaded state whose ESP datagram would exceed the MTU is sent
+//   as LSO when the device offers it, with the largest MSS that keeps every segment within
+//   the MTU; a send is split so that the device's segment index is exact for each segment
+//   (max_lso_segments). Other packets are never fragmented.
+// - ESN on receive: the high half of a sequence number decrypted by the device is the one
+//   the device inferred from the SA's esn and overlap fields (contract section 7), so that
+//   the replay window and the device never disagree; software ESP infers it as the kernel
+//   (xfrm_replay_seqhi, RFC 4303 appendix A).
+// - Per-state bytes count the data ESP protects: the upper layer in transport mode, the
+//   inner packet in tunnel mode; an LSO send counts as one packet, as the kernel's
+//   xfrm_output_one counts one GSO skb.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datapath.h"
+#include "esp_sw.h"
+#include "ipsec_device.h"
+#include "policy.h"
+#include "replay.h"
+
+namespace ipsec::xfrm {
+
+using driver::Bytes;
+
+// The kernel's LINUX_MIB_XFRM* counters, in /proc/net/xfrm_stat order.
+enum class XfrmMib : size_t {
+  kInError,
+  kInBufferError,
+  kInHdrError,
+  kInNoStates,
+  kInStateProtoError,
+  kInStateModeError,
+  kInStateSeqError,
+  kInStateExpired,
+  kInStateMismatch,
+  kInStateInvalid,
+  kInTmplMismatch,
+  kInNoPols,
+  kInPolBlock,
+  kInPolError,
+  kOutError,
+  kOutBundleGenError,
+  kOutBundleCheckError,
+  kOutNoStates,
+  kOutStateProtoError,
+  kOutStateModeError,
+  kOutStateSeqError,
+  kOutStateExpired,
+  kOutPolBlock,
+  kOutPolDead,
+  kOutPolError,
+  kFwdHdrError,
+  kOutStateInvalid,
+  kAcquireError,
+  kCount,
+};
+inline constexpr size_t kXfrmMibCount = static_cast<size_t>(XfrmMib::kCount);
+// "XfrmInError", ...: the names /proc/net/xfrm_stat shows.
+const std::array<const char*, kXfrmMibCount>& xfrm_mib_names();
+
+// struct xfrm_lifetime_cur.
+struct XfrmLifetimeCur {
+  uint64_t bytes = 0;
+  uint64_t packets = 0;
+  uint64_t add_time = 0;  // seconds since the epoch
+  uint64_t use_time = 0;  // first use; 0: never
+};
+
+// struct xfrm_stats.
+struct XfrmStateStats {
+  uint32_t replay_window = 0;     // left of the window
+  uint32_t replay = 0;            // seen before
+  uint32_t integrity_failed = 0;  // ICV mismatch
+};
+
+// One state of the SAD.
+struct StateEntry {
+  driver::XfrmState state;              // as added
+  ReplayWindow replay;                  // the live sequence numbers and window
+  std::optional<driver::SaId> offload;  // the device holds it (xso.offload_handle)
+  std::string software_reason;          // why a state that asked for offload is not offloaded
+  std::optional<driver::EspAead> aead;  // software ESP's key; nothing: an algorithm it lacks
+  std::array<uint8_t, 8> seqiv_salt{};  // the seqiv generator's per-state random salt
+  XfrmLifetimeCur curlft;
+  uint64_t lastused = 0;
+  XfrmStateStats stats;
+
+  bool offloaded_out() const { return offload && !state.inbound(); }
+  bool offloaded_in() const { return offload && state.inbound(); }
+};
+
+struct StackOptions {
+  uint32_t mtu = 1500;  // the interface MTU, for LSO
+  uint64_t seed = 0;    // seqiv salts of software states, IPv4 identifications
+  // Wall-clock seconds since the epoch (lifetimes, lastused); empty: time().
+  std::function<uint64_t()> clock;
+};
+
+// The outcome of `ip xfrm state add`.
+struct AddStateResult {
+  driver::Status status;        // what netlink answers (0 or a negative errno)
+  bool driver_refused = false;  // the message is the driver's (its dmesg line)
+  std::string note;             // on success: why the state stays in software, if it does
+};
+
+class XfrmStack {
+ public:
+  // `device` may be null: a host without the offload device, whose states all stay in
+  // software (an offload request then fails with -ENODEV).
+  explicit XfrmStack(driver::IpsecDevice* device, StackOptions options = {});
+  XfrmStack(const XfrmStack&) = delete;
+  XfrmStack& operator=(const XfrmStack&) = delete;
+
+  // ---- SAD (ip xfrm state) ----
+  // The kernel's checks (verify_newsa_info, esp_init_state), a duplicate (same dst, spi and
+  // protocol: -EEXIST), then the device when the state asks for offload: its -EOPNOTSUPP
+  // leaves the state in software, any other error fails the add.
+  AddStateResult add_state(const driver::XfrmState& state);
+  // By iproute2's keys: dst, spi, protocol (the kernel's xfrm_state_lookup; src is not a
+  // key). -ESRCH when there is none. An offloaded state is deleted from the device too.
+  driver::Status delete_state(const driver::IpAddress& daddr, uint32_t spi,
+                              driver::XfrmProto proto);
+  // Deletes every state (one DEL per offloaded one); succeeds on an empty SAD.
+  void flush_states();
+  // In the kernel's dump order: the newest state first.
+  std::vector<const StateEntry*> states() const;
+  const StateEntry* find_state(const driver::IpAddress& daddr, uint32_t spi,
+                               driver::XfrmProto proto) const;
+
+  // ---- SPD (ip xfrm policy) ----
+  PolicyTable& policies() { return policies_; }
+  const PolicyTable& policies() const { return policies_; }
+
+  // ---- datapath, layer by layer ----
+  // A frame the host sends: the skbs for the driver (none when the stack drops it).
+  std::vector<driver::TxSkb> output(const Bytes& frame);
+  // A frame the driver passed up: the frame delivered to the host's upper layers, or
+  // nothing when the stack drops it.
+  std::optional<Bytes> input(const driver::RxSkb& skb);
+
+  // ---- datapath, stack, driver and NIC together ----
+  // The frames that leave the NIC for the engine's host TX port.
+  std::vector<Bytes> transmit(const Bytes& frame);
+  // A frame from the engine's host RX port, through the driver and the stack.
+  std::optional<Bytes> receive(const Bytes& frame);
+
+  uint64_t mib(XfrmMib counter) const { return mib_[static_cast<size_t>(counter)]; }
+  const std::array<uint64_t, kXfrmMibCount>& mib() const { return mib_; }
+  driver::IpsecDevice* device() const { return device_; }
+  uint64_t now() const;
+
+ private:
+  StateEntry* find_mutable(const driver::IpAddress& daddr, uint32_t spi, driver::XfrmProto proto);
+  StateEntry* find_output_state(const XfrmTmpl& tmpl, const Flow& flow);
+  std::vector<driver::TxSkb> encapsulate(StateEntry& entry, const Bytes& frame,
+                                         const driver::IpHeader& ip);
+  std::optional<driver::TxSkb> build_esp(StateEntry& entry, const Bytes& frame,
+                                         const driver::IpHeader& ip, uint64_t seq, bool offload,
+                                         uint16_t gso_size);
+  bool policy_check_in(const Bytes& frame, const StateEntry* protected_by);
+  void count(XfrmMib counter) { ++mib_[static_cast<size_t>(counter)]; }
+  void note_use(StateEntry& entry, size_t bytes);
+
+  driver::IpsecDevice* device_;
+  StackOptions options_;
+  std::list<StateEntry> states_;  // oldest first
+  PolicyTable policies_;
+  std::array<uint64_t, kXfrmMibCount> mib_{};
+  uint64_t rng_state_;
+  uint16_t next_ipv4_id_;
+};
+
+}  // namespace ipsec::xfrm

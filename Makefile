@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure test lint synth bench regs clean
+.PHONY: all deps configure test run waves lint synth bench regs clean
 .DEFAULT_GOAL := all
 
 deps:
@@ -22,6 +22,18 @@ all: configure
 
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The built-in demo: both directions, good and bad frames, waves/demo.vcd.
+run: all
+	$(BUILD)/ipsec-sim
+
+# A scenario with its waveform: make waves SCENARIO=testbench/scenarios/lso.ipsec
+SCENARIO ?= testbench/scenarios/transport_offload.ipsec
+waves: all
+	@mkdir -p waves $(BUILD)/waves-data
+	@$(BUILD)/ipsec-sim samples $(BUILD)/waves-data > /dev/null
+	$(BUILD)/ipsec-sim run $(SCENARIO) --data-dir $(BUILD)/waves-data \
+	  --vcd waves/$(basename $(notdir $(SCENARIO))).vcd
 
 lint: deps
 	scripts/lint

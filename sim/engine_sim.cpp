@@ -6,6 +6,7 @@
 #include "Vipsec_engine.h"
 #include "axil_bus.h"
 #include "verilated.h"
+#include "verilated_vcd_c.h"
 
 namespace ipsec::sim {
 
@@ -34,6 +35,7 @@ EngineSim::EngineSim(EngineSimOptions options)
       wire_tx_sink_(options.seed * 4 + 3, options.stall_percent),
       host_rx_sink_(options.seed * 4 + 4, options.stall_percent) {
   context_->randReset(2);
+  context_->traceEverOn(true);  // costs nothing until a trace is opened
   dut_ = std::make_unique<Vipsec_engine>(context_.get(), "engine");
   AxiLiteBusOptions bus_options;
   bus_options.seed = options.seed;
@@ -46,7 +48,29 @@ EngineSim::EngineSim(EngineSimOptions options)
   reset();
 }
 
-EngineSim::~EngineSim() { dut_->final(); }
+EngineSim::~EngineSim() {
+  close_trace();
+  dut_->final();
+}
+
+void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uint64_t to) {
+  close_trace();
+  vcd_ = std::make_unique<VerilatedVcdC>();
+  dut_->trace(vcd_.get(), levels);
+  vcd_->open(path.c_str());
+  if (!vcd_->isOpen()) {
+    vcd_.reset();
+    throw std::runtime_error("cannot write " + path);
+  }
+  trace_from_ = from;
+  trace_to_ = to;
+}
+
+void EngineSim::close_trace() {
+  if (!vcd_) return;
+  vcd_->close();
+  vcd_.reset();
+}
 
 driver::RegisterBus& EngineSim::bus() { return *bus_; }
 uint64_t EngineSim::bus_writes() const {
@@ -152,8 +176,11 @@ void EngineSim::tick() {
 }
 
 void EngineSim::eval_clock() {
+  const bool trace = vcd_ && cycles_ >= trace_from_ && cycles_ <= trace_to_;
+  if (trace) vcd_->dump(2 * cycles_);  // the inputs of this clock, before its edge
   dut_->clk_i = 1;
   dut_->eval();
+  if (trace) vcd_->dump(2 * cycles_ + 1);
   dut_->clk_i = 0;
   dut_->eval();
   ++cycles_;

@@ -14,7 +14,7 @@
 
 class VerilatedContext;
 class Vipsec_engine;
-class VerilatedFstC;
+class VerilatedVcdC;
 
 namespace ipsec::sim {
 
@@ -75,6 +75,12 @@ class EngineSim {
 
   Vipsec_engine& model() { return *dut_; }
 
+  // Waveforms: a VCD file of `levels` hierarchy levels (1: the top's ports; 99: all),
+  // written only for clocks in [from, to]. Closed (and flushed) by close_trace() or the
+  // destructor.
+  void open_vcd(const std::string& path, int levels, uint64_t from = 0, uint64_t to = UINT64_MAX);
+  void close_trace();
+
  private:
   void eval_clock();
 
@@ -90,6 +96,8 @@ class EngineSim {
   bool out_started_[2] = {false, false};
   uint64_t cycles_ = 0;
   uint64_t last_activity_ = 0;
+  std::unique_ptr<VerilatedVcdC> vcd_;
+  uint64_t trace_from_ = 0, trace_to_ = 0;
 };
 
 }  // namespace ipsec::sim

@@ -1,0 +1,195 @@
+// ipsec-sim: runs scenarios written in the commands users type on a real system
+// (ip xfrm ..., ethtool -S) against the Verilated engine, with pcap files in and out and
+// VCD waveforms on request.
+//
+//   ipsec-sim                       the built-in demo (waves/demo.vcd)
+//   ipsec-sim run SCRIPT [options]  a scenario script
+//   ipsec-sim shell [options]       the same commands, typed
+//   ipsec-sim samples DIR           writes the sample pcaps the scenarios send
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+#include "sample_traffic.h"
+#include "scenario.h"
+#include "verilated_engine.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: ipsec-sim [run SCRIPT | shell | samples DIR] [options]
+  (no command)        the built-in demo: both directions, good and bad frames, waves/demo.vcd
+  run SCRIPT          run a scenario script (ip xfrm ..., ethtool -S, send/capture, expect)
+  shell               read the same commands from the terminal
+  samples DIR         write the sample pcap files the example scenarios send
+options:
+  --vcd FILE          write a VCD waveform: the engine's ports, its blocks' and theirs
+  --trace-from CYCLE  first clock traced (default 0)
+  --trace-to CYCLE    last clock traced (default: the end)
+  --seed N            seed of random stalls and of the driver's and stack's salts (default 1)
+  --stall PERCENT     random valid/ready stalls on every stream port (default 0)
+  --dev NAME          the device `offload dev` and `ethtool -S` name (default eth0)
+  --cmd-log FILE      one line per SA command and response as they cross the register bus
+  --data-dir DIR      where relative pcap names in the script are (default: the script's folder)
+  --quiet             only errors and the closing statistics line
+)";
+
+// The demo: an outbound and an inbound SA in transport mode, the host's mix of TCP, UDP and
+// ICMP (one packet with IPv4 options goes through software ESP), the peer's ESP frames, and
+// bad input: a corrupted ICV, a replay, spoofed metadata from the wire, ESP for no SA.
+constexpr const char* kDemo = R"(# ipsec-sim demo
+ip xfrm state add src 192.0.2.1 dst 198.51.100.2 proto esp spi 0x1000 reqid 1 \
+    mode transport aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128 \
+    offload dev eth0 dir out
+ip xfrm state add src 198.51.100.2 dst 192.0.2.1 proto esp spi 0x2000 reqid 2 \
+    mode transport aead 'rfc4106(gcm(aes))' 0x2122232425262728292a2b2c2d2e2f3031323334 128 \
+    replay-window 32 offload dev eth0 dir in
+ip xfrm policy add src 192.0.2.1/32 dst 198.51.100.2/32 dir out \
+    tmpl src 192.0.2.1 dst 198.51.100.2 proto esp reqid 1 mode transport
+ip xfrm policy add src 198.51.100.2/32 dst 192.0.2.1/32 dir in \
+    tmpl src 198.51.100.2 dst 192.0.2.1 proto esp reqid 2 mode transport
+send host host_mix_v4.pcap
+send wire wire_esp_v4.pcap
+send wire wire_bad_v4.pcap
+run
+ip -s xfrm state
+ethtool -S eth0
+)";
+
+struct Options {
+  std::string command;  // "", run, shell, samples
+  std::string arg;
+  std::string vcd, cmd_log, data_dir;
+  uint64_t trace_from = 0, trace_to = UINT64_MAX;
+  uint64_t seed = 1;
+  int stall = 0;
+  std::string dev = "eth0";
+  bool quiet = false;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "ipsec-sim: " << message << "\n" << kUsage;
+  std::exit(2);
+}
+
+uint64_t number(const std::string& option, const char* text, uint64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text, &end, 0);
+  if (errno || end == text || *end || v > max || text[0] == '-') {
+    usage_error(option + " takes a number up to " + std::to_string(max) + ", not '" + text + "'");
+  }
+  return v;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  int i = 1;
+  if (i < argc && argv[i][0] != '-') {
+    o.command = argv[i++];
+    if (o.command == "run" || o.command == "samples") {
+      if (i >= argc) usage_error(o.command + " needs " + (o.command == "run" ? "a SCRIPT" : "a DIR"));
+      o.arg = argv[i++];
+    } else if (o.command != "shell") {
+      usage_error("unknown command '" + o.command + "'");
+    }
+  }
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--vcd") o.vcd = value();
+    else if (a == "--fst") usage_error("--fst: this build writes VCD only; use --vcd FILE");
+    else if (a == "--trace-from") o.trace_from = number(a, value(), UINT64_MAX);
+    else if (a == "--trace-to") o.trace_to = number(a, value(), UINT64_MAX);
+    else if (a == "--seed") o.seed = number(a, value(), UINT64_MAX);
+    else if (a == "--stall") o.stall = static_cast<int>(number(a, value(), 95));
+    else if (a == "--dev") o.dev = value();
+    else if (a == "--cmd-log") o.cmd_log = value();
+    else if (a == "--data-dir") o.data_dir = value();
+    else if (a == "--quiet") o.quiet = true;
+    else if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else {
+      usage_error("unknown option '" + a + "'");
+    }
+  }
+  if (o.trace_from > o.trace_to) usage_error("--trace-from is after --trace-to");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  namespace fs = std::filesystem;
+  try {
+    if (o.command == "samples") {
+      fs::create_directories(o.arg);
+      for (const std::string& f : ipsec::tool::samples::write_sample_pcaps(o.arg)) std::cout << f << "\n";
+      return 0;
+    }
+
+    // The demo writes its waveform and finds its pcaps in a scratch folder of its own.
+    std::string demo_dir;
+    if (o.command.empty()) {
+      if (o.vcd.empty()) {
+        fs::create_directories("waves");
+        o.vcd = "waves/demo.vcd";
+      }
+      demo_dir = (fs::temp_directory_path() / ("ipsec-sim-demo-" + std::to_string(::getpid()))).string();
+      fs::create_directories(demo_dir);
+      ipsec::tool::samples::write_sample_pcaps(demo_dir);
+      o.data_dir = demo_dir;
+    }
+
+    // --cmd-log: written under a temporary name, renamed when the run ends.
+    std::ofstream cmd_log;
+    if (!o.cmd_log.empty()) {
+      cmd_log.open(o.cmd_log + ".tmp");
+      if (!cmd_log) {
+        std::cerr << "ipsec-sim: cannot write " << o.cmd_log << "\n";
+        return 2;
+      }
+    }
+
+    ipsec::tool::RunnerOptions r;
+    r.seed = o.seed;
+    r.stall_percent = o.stall;
+    r.dev = o.dev;
+    r.quiet = o.quiet;
+    r.data_dir = o.data_dir;
+    if (cmd_log.is_open()) r.cmd_log = [&cmd_log](const std::string& line) { cmd_log << line << "\n"; };
+    const ipsec::sim::TraceOptions trace{o.vcd, 99, o.trace_from, o.trace_to};
+    r.make_engine = [trace](const ipsec::tool::EngineConfig& c) {
+      return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace);
+    };
+
+    int rc;
+    if (o.command == "run") {
+      rc = ipsec::tool::run_script(o.arg, r, std::cout, std::cerr);
+    } else if (o.command == "shell") {
+      rc = ipsec::tool::run_shell(std::cin, r, std::cout, std::cerr, ::isatty(0));
+    } else {
+      rc = ipsec::tool::run_script_text(kDemo, "demo", r, std::cout, std::cerr);
+      if (!o.quiet) std::cout << "waveform: " << o.vcd << " (gtkwave " << o.vcd << " waves/engine.gtkw)\n";
+      fs::remove_all(demo_dir);
+    }
+    if (cmd_log.is_open()) {
+      cmd_log.close();
+      fs::rename(o.cmd_log + ".tmp", o.cmd_log);
+    }
+    return rc;
+  } catch (const std::exception& e) {
+    std::cerr << "ipsec-sim: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -6,6 +6,7 @@
 #include "Vesp_rx.h"
 #include "bytes.h"
 #include "frames.h"
+#include "sa_ports.h"
 #include "test_seed.h"
 #include "verilated.h"
 #include "vl_bytes.h"
@@ -18,37 +19,6 @@ namespace {
 constexpr uint64_t kLookupLatency = IPSEC_LOOKUP_LATENCY;
 
 size_t beats_of(size_t bytes) { return bytes == 0 ? 1 : (bytes + 15) / 16; }
-
-// sadb_pkg::sa_key_t, most significant field first: dir_tx 1, ipv6 1, sip 128, dip 128,
-// spi 32 (addresses byte 0 most significant).
-template <typename W>
-model::SaKey key_of(const W& w) {
-  model::SaKey k;
-  k.tx = get_bits(w, 289, 1);
-  k.ipv6 = get_bits(w, 288, 1);
-  for (size_t i = 0; i < 16; ++i) {
-    k.sip[i] = static_cast<uint8_t>(get_bits(w, 160 + 8 * (15 - i), 8));
-    k.dip[i] = static_cast<uint8_t>(get_bits(w, 32 + 8 * (15 - i), 8));
-  }
-  k.spi = static_cast<uint32_t>(get_bits(w, 0, 32));
-  return k;
-}
-
-// sadb_pkg::sa_ctx_t: key 256 (byte 0 most significant; AES-128 in the upper half, the
-// lower half zero), key256 1, salt 32, handle 32, esn_en 1, esn_overlap 1, esn_hi 32.
-template <typename W>
-void set_ctx(W& w, const model::SaContext& c) {
-  for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); ++i) w[i] = 0;
-  set_bits(w, 0, 32, c.esn_hi);
-  set_bits(w, 32, 1, c.esn_overlap);
-  set_bits(w, 33, 1, c.esn_en);
-  set_bits(w, 34, 32, c.handle);
-  set_bits(w, 66, 32, c.salt);
-  set_bits(w, 98, 1, c.key256);
-  std::array<uint8_t, 32> key{};
-  std::copy_n(c.key.begin(), c.key256 ? 32 : 16, key.begin());
-  set_bits_be(w, 99, key.data(), 32);
-}
 
 std::string key_text(const model::SaKey& k) {
   return std::string(k.tx ? "tx" : "rx") + (k.ipv6 ? " v6" : " v4") + " sip " +
@@ -165,7 +135,7 @@ void EspRxHarness::tick() {
     const Lookup& l = lookups_.front();
     dut_->res_valid_i = 1;
     dut_->res_hit_i = l.hit;
-    set_ctx(dut_->res_ctx_i, l.ctx);
+    write_sa_ctx(dut_->res_ctx_i, l.ctx);
     lookups_.pop_front();
   }
   const bool valid = src_.valid();
@@ -236,7 +206,7 @@ void EspRxHarness::serve_lookup() {
   // The request goes out the clock after the beat holding the SPI was taken.
   const size_t index = taking_frame_;
   if (index < first_live_ || index >= frames_.size()) fail("an SA lookup with no frame coming in");
-  const model::SaKey key = key_of(dut_->lkp_key_o);
+  const model::SaKey key = read_sa_key(dut_->lkp_key_o);
   const auto& want = model_key_of_frame_[index];
   if (want && !(*want == key)) {
     fail("frame " + std::to_string(index) + ": lookup key " + key_text(key) + ", the model looked up " +

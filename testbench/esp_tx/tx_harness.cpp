@@ -8,6 +8,7 @@
 #include "Vesp_tx.h"
 #include "bytes.h"
 #include "frames.h"
+#include "sa_ports.h"
 #include "test_seed.h"
 #include "verilated.h"
 #include "vl_bytes.h"
@@ -17,35 +18,6 @@ namespace ipsec::tb {
 namespace {
 
 constexpr uint64_t kLookupLatency = 2;  // sadb_pkg::LookupLatency
-
-// sadb_pkg::sa_key_t, most significant first: dir_tx 1, ipv6 1, sip 128, dip 128, spi 32.
-template <size_t N>
-model::SaKey read_key(const VlWide<N>& w) {
-  model::SaKey k;
-  k.tx = get_bits(w, 289, 1);
-  k.ipv6 = get_bits(w, 288, 1);
-  for (int i = 0; i < 16; ++i) {
-    k.sip[i] = static_cast<uint8_t>(get_bits(w, 160 + 8 * (15 - i), 8));
-    k.dip[i] = static_cast<uint8_t>(get_bits(w, 32 + 8 * (15 - i), 8));
-  }
-  k.spi = static_cast<uint32_t>(get_bits(w, 0, 32));
-  return k;
-}
-
-// sadb_pkg::sa_ctx_t: key 256, key256 1, salt 32, handle 32, esn_en 1, esn_overlap 1, esn_hi 32.
-template <size_t N>
-void write_ctx(VlWide<N>& w, const model::SaContext& c) {
-  for (size_t i = 0; i < N; ++i) w[i] = 0;
-  std::array<uint8_t, 32> key{};
-  std::copy(c.key.begin(), c.key.begin() + (c.key256 ? 32 : 16), key.begin());
-  set_bits_be(w, 99, key.data(), 32);
-  set_bits(w, 98, 1, c.key256);
-  set_bits(w, 66, 32, c.salt);
-  set_bits(w, 34, 32, c.handle);
-  set_bits(w, 33, 1, c.esn_en);
-  set_bits(w, 32, 1, c.esn_overlap);
-  set_bits(w, 0, 32, c.esn_hi);
-}
 
 }  // namespace
 
@@ -88,7 +60,7 @@ void TxHarness::drive_lookup() {
     const auto hit = lookup_(lookups_.front().second);
     dut_->res_valid_i = 1;
     dut_->res_hit_i = hit.has_value();
-    write_ctx(dut_->res_ctx_i, hit ? *hit : model::SaContext{});
+    write_sa_ctx(dut_->res_ctx_i, hit ? *hit : model::SaContext{});
     lookups_.pop_front();
   }
 }
@@ -108,7 +80,7 @@ bool TxHarness::tick() {
   dut_->eval();
 
   if (dut_->lkp_valid_o) {
-    lookups_.push_back({cycles_, read_key(dut_->lkp_key_o)});
+    lookups_.push_back({cycles_, read_sa_key(dut_->lkp_key_o)});
     CHECK(lookups_.back().second.tx);
   }
   const bool in_fire = dut_->s_axis_tvalid_i && dut_->s_axis_tready_o;

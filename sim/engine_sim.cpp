@@ -186,10 +186,11 @@ void EngineSim::eval_clock() {
   ++cycles_;
 }
 
-void EngineSim::run(uint64_t quiet, uint64_t stuck) {
+void EngineSim::run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress) {
   last_activity_ = cycles_;
   while (!inputs_idle() || cycles_ - last_activity_ < quiet) {
     tick();
+    if (progress && (cycles_ & 0xffff) == 0) progress();
     if (cycles_ - last_activity_ > stuck) {
       throw std::runtime_error("the engine took and gave no beat for " + std::to_string(stuck) +
                                " clocks (clock " + std::to_string(cycles_) + ")");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,7 +58,9 @@ class EngineSim {
   void tick();
   // Clocks until every queued frame has entered and nothing has left the engine for
   // `quiet` clocks in a row; throws if the engine stops taking input for `stuck` clocks.
-  void run(uint64_t quiet = 256, uint64_t stuck = 100000);
+  // `progress`, if given, is called every 65,536 clocks.
+  void run(uint64_t quiet = 256, uint64_t stuck = 100000,
+           const std::function<void()>& progress = nullptr);
   // Asserts reset for `clocks` clocks: frames half sent or half received are lost, as on
   // a real link; the queues of frames not yet started are kept.
   void reset(int clocks = 4);

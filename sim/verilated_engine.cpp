@@ -1,10 +1,36 @@
 #include "verilated_engine.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
 namespace ipsec::sim {
 
 VerilatedEngine::VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace)
     : sim_(EngineSimOptions{config.seed, config.stall_percent, 0}) {
   if (!trace.vcd.empty()) sim_.open_vcd(trace.vcd, trace.depth, trace.from, trace.to);
+}
+
+void VerilatedEngine::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const uint64_t cycles0 = sim_.cycles();
+  const bool tty = ::isatty(2);
+  bool shown = false;
+  sim_.run(256, 100000, [&] {
+    const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    if (!tty || wall < 2.0) return;
+    std::fprintf(stderr, "\rclock %llu: frames in %llu host-tx %llu wire-rx, out %llu wire-tx %llu host-rx, %.0f kHz ",
+                 static_cast<unsigned long long>(sim_.cycles()),
+                 static_cast<unsigned long long>(sim_.host_tx_stats().frames),
+                 static_cast<unsigned long long>(sim_.wire_rx_stats().frames),
+                 static_cast<unsigned long long>(sim_.wire_tx_stats().frames),
+                 static_cast<unsigned long long>(sim_.host_rx_stats().frames),
+                 static_cast<double>(sim_.cycles() - cycles0) / wall / 1000.0);
+    shown = true;
+  });
+  if (shown) std::fprintf(stderr, "\r\033[K");  // the closing statistics line follows
 }
 
 std::vector<std::vector<uint8_t>> VerilatedEngine::take(std::deque<OutFrame>& q) {

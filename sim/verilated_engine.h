@@ -22,7 +22,8 @@ class VerilatedEngine final : public tool::EnginePort {
   driver::RegisterBus& bus() override { return sim_.bus(); }
   void host_tx(const std::vector<uint8_t>& frame) override { sim_.host_tx(frame); }
   void wire_rx(const std::vector<uint8_t>& frame, bool tuser) override { sim_.wire_rx(frame, tuser); }
-  void run() override { sim_.run(); }
+  // On a terminal, a run longer than two seconds shows a progress line.
+  void run() override;
   std::vector<std::vector<uint8_t>> take_wire_tx() override { return take(sim_.wire_tx()); }
   std::vector<std::vector<uint8_t>> take_host_rx() override { return take(sim_.host_rx()); }
   uint64_t cycles() const override { return sim_.cycles(); }

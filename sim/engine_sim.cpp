@@ -56,6 +56,9 @@ EngineSim::~EngineSim() {
 void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uint64_t to) {
   close_trace();
   vcd_ = std::make_unique<VerilatedVcdC>();
+  // Verilator 5.006 ignores trace()'s level argument; $dumpvars-style selection works:
+  // level 1 is the engine's own signals, each level one hierarchy deeper.
+  vcd_->dumpvars(levels, "engine");
   dut_->trace(vcd_.get(), levels);
   vcd_->open(path.c_str());
   if (!vcd_->isOpen()) {
@@ -64,6 +67,12 @@ void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uin
   }
   trace_from_ = from;
   trace_to_ = to;
+}
+
+void EngineSim::trace_frame(uint64_t n) {
+  trace_frame_ = n;
+  trace_from_ = UINT64_MAX;  // nothing until the frame comes
+  trace_to_ = UINT64_MAX;
 }
 
 void EngineSim::close_trace() {
@@ -131,6 +140,21 @@ void EngineSim::tick() {
     if (!in_fire[p]) continue;
     PortStats& s = in_stats_[p];
     const Beat& b = srcs[p]->beat();
+    if (!port_mid_frame_[p]) {
+      ++frames_started_;
+      if (trace_frame_ && frames_started_ == trace_frame_) {
+        trace_from_ = cycles_;
+        traced_port_ = p;
+      }
+    }
+    port_mid_frame_[p] = !b.last;
+    if (traced_port_ == p) {
+      ++traced_beats_;
+      if (b.last) {
+        trace_to_ = cycles_ + 96 + traced_beats_;
+        traced_port_ = -1;
+      }
+    }
     if (s.beats == 0) s.first_cycle = cycles_;
     s.last_cycle = cycles_;
     ++s.beats;

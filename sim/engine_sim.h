@@ -78,10 +78,16 @@ class EngineSim {
 
   Vipsec_engine& model() { return *dut_; }
 
-  // Waveforms: a VCD file of `levels` hierarchy levels (1: the top's ports; 99: all),
+  // Waveforms: a VCD file of `levels` hierarchy levels (1: the engine's own signals, 2: and
+  // its blocks', 3: and theirs; 99: all),
   // written only for clocks in [from, to]. Closed (and flushed) by close_trace() or the
   // destructor.
   void open_vcd(const std::string& path, int levels, uint64_t from = 0, uint64_t to = UINT64_MAX);
+  // Instead of a clock window: only the clocks while the n-th frame (1, 2, ...; counted on
+  // both input ports in the order their first beats enter) is inside the engine, that is
+  // from its first beat in to its last beat in plus the time a frame of its length takes
+  // to leave (96 clocks and its own beats).
+  void trace_frame(uint64_t n);
   void close_trace();
 
  private:
@@ -101,6 +107,11 @@ class EngineSim {
   uint64_t last_activity_ = 0;
   std::unique_ptr<VerilatedVcdC> vcd_;
   uint64_t trace_from_ = 0, trace_to_ = 0;
+  uint64_t trace_frame_ = 0;             // 0: a clock window instead
+  uint64_t frames_started_ = 0;          // frames whose first beat entered, both ports
+  int traced_port_ = -1;                 // the input port of the traced frame, once in
+  uint64_t traced_beats_ = 0;
+  bool port_mid_frame_[2] = {false, false};
 };
 
 }  // namespace ipsec::sim

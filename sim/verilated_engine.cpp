@@ -9,7 +9,10 @@ namespace ipsec::sim {
 
 VerilatedEngine::VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace)
     : sim_(EngineSimOptions{config.seed, config.stall_percent, 0}) {
-  if (!trace.vcd.empty()) sim_.open_vcd(trace.vcd, trace.depth, trace.from, trace.to);
+  if (!trace.vcd.empty()) {
+    sim_.open_vcd(trace.vcd, trace.depth, trace.from, trace.to);
+    if (trace.frame) sim_.trace_frame(trace.frame);
+  }
 }
 
 void VerilatedEngine::run() {

@@ -11,8 +11,9 @@ namespace ipsec::sim {
 
 struct TraceOptions {
   std::string vcd;                 // empty: no waveform
-  int depth = 99;                  // levels (the model is built with a trace depth of 3)
+  int depth = 3;                   // hierarchy levels: 1 the engine's signals; 99 everything
   uint64_t from = 0, to = UINT64_MAX;  // clocks traced
+  uint64_t frame = 0;                  // else only while the n-th frame is inside (1, 2, ...)
 };
 
 class VerilatedEngine final : public tool::EnginePort {

@@ -30,6 +30,7 @@ constexpr const char* kUsage = R"(usage: ipsec-sim [run SCRIPT | shell | samples
   samples DIR         write the sample pcap files the example scenarios send
 options:
   --vcd FILE          write a VCD waveform of the engine
+  --fst FILE          write an FST waveform (the VCD converted by GTKWave's vcd2fst)
   --trace-from CYCLE  first clock traced (default 0)
   --trace-to CYCLE    last clock traced (default: the end)
   --trace-frame N     trace only the clocks while the N-th frame (1, 2, ..., counted on both
@@ -70,7 +71,7 @@ ethtool -S eth0
 struct Options {
   std::string command;  // "", run, shell, samples
   std::string arg;
-  std::string vcd, cmd_log, data_dir;
+  std::string vcd, fst, cmd_log, data_dir;
   uint64_t trace_from = 0, trace_to = UINT64_MAX;
   int trace_depth = 3;
   uint64_t trace_frame = 0;
@@ -114,7 +115,7 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--vcd") o.vcd = value();
-    else if (a == "--fst") usage_error("--fst: this build writes VCD only; use --vcd FILE");
+    else if (a == "--fst") o.fst = value();
     else if (a == "--trace-from") o.trace_from = number(a, value(), UINT64_MAX);
     else if (a == "--trace-to") o.trace_to = number(a, value(), UINT64_MAX);
     else if (a == "--trace-frame") o.trace_frame = number(a, value(), UINT64_MAX);
@@ -131,6 +132,13 @@ Options parse(int argc, char** argv) {
     } else {
       usage_error("unknown option '" + a + "'");
     }
+  }
+  if (!o.vcd.empty() && !o.fst.empty()) usage_error("--vcd and --fst: choose one waveform");
+  if (!o.fst.empty()) {
+    if (std::system("command -v vcd2fst > /dev/null 2>&1") != 0) {
+      usage_error("--fst needs vcd2fst from GTKWave (Debian package gtkwave); or use --vcd FILE");
+    }
+    o.vcd = o.fst + ".vcd.tmp";  // converted when the run ends
   }
   if (o.trace_from > o.trace_to) usage_error("--trace-from is after --trace-to");
   if (o.trace_frame && (o.trace_from || o.trace_to != UINT64_MAX)) {
@@ -157,7 +165,7 @@ int main(int argc, char** argv) {
     // The demo writes its waveform and finds its pcaps in a scratch folder of its own.
     std::string demo_dir;
     if (o.command.empty()) {
-      if (o.vcd.empty()) {
+      if (o.vcd.empty() && o.fst.empty()) {
         fs::create_directories("waves");
         o.vcd = "waves/demo.vcd";
       }
@@ -197,12 +205,26 @@ int main(int argc, char** argv) {
       rc = ipsec::tool::run_shell(std::cin, r, std::cout, std::cerr, ::isatty(0));
     } else {
       rc = ipsec::tool::run_script_text(kDemo, "demo", r, std::cout, std::cerr);
-      if (!o.quiet) std::cout << "waveform: " << o.vcd << " (gtkwave " << o.vcd << " waves/engine.gtkw)\n";
+      const std::string wave = o.fst.empty() ? o.vcd : o.fst;
+      if (!o.quiet) std::cout << "waveform: " << wave << " (gtkwave " << wave << " waves/engine.gtkw)\n";
       fs::remove_all(demo_dir);
     }
     if (cmd_log.is_open()) {
       cmd_log.close();
       fs::rename(o.cmd_log + ".tmp", o.cmd_log);
+    }
+    if (!o.fst.empty()) {
+      // The runner's engine is gone by now: the VCD is complete.
+      const std::string tmp = o.fst + ".tmp";
+      const std::string cmd = "vcd2fst '" + o.vcd + "' '" + tmp + "' > /dev/null 2>&1";
+      const bool ok = std::system(cmd.c_str()) == 0;
+      fs::remove(o.vcd);
+      if (!ok) {
+        fs::remove(tmp);
+        std::cerr << "ipsec-sim: vcd2fst could not write " << o.fst << "\n";
+        return 2;
+      }
+      fs::rename(tmp, o.fst);
     }
     return rc;
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -46,9 +47,11 @@ options:
   --quiet             only errors and the closing statistics line
 )";
 
-// The demo: an outbound and an inbound SA in transport mode, the host's mix of TCP, UDP and
-// ICMP (one packet with IPv4 options goes through software ESP), the peer's ESP frames, and
-// bad input: a corrupted ICV, a replay, spoofed metadata from the wire, ESP for no SA.
+// The demo: transport mode over IPv4 (AES-128) and tunnel mode over IPv6 with ESN crossing
+// 2^32 (AES-256), both directions offloaded; the host's mix of TCP, UDP and ICMP (one
+// packet with IPv4 options goes through software ESP, an ARP frame passes), the peer's ESP,
+// and bad input from the wire: a corrupted ICV, a replay, spoofed 0x8CE4 metadata, ESP for
+// no SA. The summary after it is read from ethtool -S.
 constexpr const char* kDemo = R"(# ipsec-sim demo
 ip xfrm state add src 192.0.2.1 dst 198.51.100.2 proto esp spi 0x1000 reqid 1 \
     mode transport aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128 \
@@ -60,13 +63,45 @@ ip xfrm policy add src 192.0.2.1/32 dst 198.51.100.2/32 dir out \
     tmpl src 192.0.2.1 dst 198.51.100.2 proto esp reqid 1 mode transport
 ip xfrm policy add src 198.51.100.2/32 dst 192.0.2.1/32 dir in \
     tmpl src 198.51.100.2 dst 192.0.2.1 proto esp reqid 2 mode transport
+ip xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x3000 reqid 3 mode tunnel \
+    aead 'rfc4106(gcm(aes))' 0x404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60616263 128 \
+    replay-window 64 flag esn replay-oseq 0xfffffffa offload dev eth0 dir out
+ip xfrm state add src 2001:db8::2 dst 2001:db8::1 proto esp spi 0x3001 reqid 4 mode tunnel \
+    aead 'rfc4106(gcm(aes))' 0x707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f90919293 128 \
+    replay-window 64 flag esn replay-seq 0xfffffffc offload dev eth0 dir in
+ip xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out \
+    tmpl src 2001:db8::1 dst 2001:db8::2 proto esp reqid 3 mode tunnel
+ip xfrm policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir in \
+    tmpl src 2001:db8::2 dst 2001:db8::1 proto esp reqid 4 mode tunnel
 send host host_mix_v4.pcap
+send host host_tunnel_v4.pcap
 send wire wire_esp_v4.pcap
+send wire wire_tunnel_esn.pcap
 send wire wire_bad_v4.pcap
 run
-ip -s xfrm state
 ethtool -S eth0
 )";
+
+// What happened to each class of frame, from the counters `ethtool -S` printed.
+void print_summary(const std::string& ethtool) {
+  auto counter = [&](const std::string& name) -> unsigned long long {
+    const auto at = ethtool.rfind(" " + name + ": ");
+    return at == std::string::npos ? 0 : std::stoull(ethtool.substr(at + name.size() + 3));
+  };
+  std::cout << "\nWhat happened:\n"
+            << "  host to wire: " << counter("ipsec_enc_in_packets") << " frames carried TX metadata: "
+            << counter("ipsec_enc_out_packets") << " encrypted, " << counter("ipsec_enc_drop_packets")
+            << " dropped; " << counter("ipsec_enc_bypass_packets")
+            << " passed unchanged (no metadata: ARP, and a packet with IPv4 options the stack"
+               " encrypted in software)\n"
+            << "  wire to host: " << counter("ipsec_dec_in_packets") << " frames matched an RX SA: "
+            << counter("ipsec_dec_out_packets") << " decrypted and authenticated, "
+            << counter("ipsec_dec_auth_fail_packets") << " failed the ICV check and never reached the host; "
+            << counter("ipsec_dec_drop_packets") << " dropped (spoofed 0x8CE4 metadata from the wire); "
+            << counter("ipsec_dec_bypass_packets") << " passed unchanged (not ESP, or ESP for no SA)\n"
+            << "  host stack: of the frames the engine decrypted, a replayed one was dropped by"
+               " anti-replay (ip -s xfrm state counts it)\n";
+}
 
 struct Options {
   std::string command;  // "", run, shell, samples
@@ -204,7 +239,11 @@ int main(int argc, char** argv) {
     } else if (o.command == "shell") {
       rc = ipsec::tool::run_shell(std::cin, r, std::cout, std::cerr, ::isatty(0));
     } else {
-      rc = ipsec::tool::run_script_text(kDemo, "demo", r, std::cout, std::cerr);
+      std::ostringstream out, err;
+      rc = ipsec::tool::run_script_text(kDemo, "demo", r, out, err);
+      std::cout << out.str();
+      if (!o.quiet) print_summary(out.str());
+      std::cerr << err.str();  // errors, and the closing statistics line
       const std::string wave = o.fst.empty() ? o.vcd : o.fst;
       if (!o.quiet) std::cout << "waveform: " << wave << " (gtkwave " << wave << " waves/engine.gtkw)\n";
       fs::remove_all(demo_dir);

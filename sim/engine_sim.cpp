@@ -57,7 +57,7 @@ void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uin
   close_trace();
   vcd_ = std::make_unique<VerilatedVcdC>();
   // Verilator 5.006 ignores trace()'s level argument; $dumpvars-style selection works:
-  // level 1 is the engine's own signals, each level one hierarchy deeper.
+  // level 1 is the engine's ports, 2 its own signals, each level one hierarchy deeper.
   vcd_->dumpvars(levels, "engine");
   dut_->trace(vcd_.get(), levels);
   vcd_->open(path.c_str());

@@ -78,8 +78,8 @@ class EngineSim {
 
   Vipsec_engine& model() { return *dut_; }
 
-  // Waveforms: a VCD file of `levels` hierarchy levels (1: the engine's own signals, 2: and
-  // its blocks', 3: and theirs; 99: all),
+  // Waveforms: a VCD file of `levels` hierarchy levels (1: the engine's ports, 2: its own
+  // signals, 3: its blocks', 4: theirs; 99: all),
   // written only for clocks in [from, to]. Closed (and flushed) by close_trace() or the
   // destructor.
   void open_vcd(const std::string& path, int levels, uint64_t from = 0, uint64_t to = UINT64_MAX);

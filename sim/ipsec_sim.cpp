@@ -36,9 +36,9 @@ options:
   --trace-to CYCLE    last clock traced (default: the end)
   --trace-frame N     trace only the clocks while the N-th frame (1, 2, ..., counted on both
                       input ports) is inside the engine
-  --trace-depth N     hierarchy levels traced: 1 the engine's signals, 2 its blocks', 3 theirs
-                      (default), 99 all (full depth costs ~80x in speed and tens of KB per
-                      clock)
+  --trace-depth N     hierarchy levels traced: 1 the engine's ports, 2 its own signals, 3 its
+                      blocks' (control plane, TX, RX: the default), 4 theirs, 99 all (full
+                      depth costs ~80x in speed and tens of KB per clock)
   --seed N            seed of random stalls and of the driver's and stack's salts (default 1)
   --stall PERCENT     random valid/ready stalls on every stream port (default 0)
   --dev NAME          the device `offload dev` and `ethtool -S` name (default eth0)

@@ -11,7 +11,7 @@ namespace ipsec::sim {
 
 struct TraceOptions {
   std::string vcd;                 // empty: no waveform
-  int depth = 3;                   // hierarchy levels: 1 the engine's signals; 99 everything
+  int depth = 3;                   // hierarchy levels: 1 the engine's ports, 3 its blocks'; 99 all
   uint64_t from = 0, to = UINT64_MAX;  // clocks traced
   uint64_t frame = 0;                  // else only while the n-th frame is inside (1, 2, ...)
 };

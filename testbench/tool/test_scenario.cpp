@@ -53,9 +53,17 @@ TEST_CASE("every scenario under testbench/scenarios has a test") {
   for (const auto& e : std::filesystem::directory_iterator(kScenarios)) {
     if (e.path().extension() == ".ipsec") found.insert(e.path().filename().string());
   }
-  CHECK(found == std::set<std::string>{"bad_input.ipsec", "lso.ipsec", "refused_states.ipsec",
-                                       "software_esp.ipsec", "transport_offload.ipsec",
-                                       "tunnel_ipv6_esn.ipsec"});
+  CHECK(found == std::set<std::string>{"bad_input.ipsec", "delete_and_flush.ipsec", "lso.ipsec",
+                                       "refused_states.ipsec", "software_esp.ipsec",
+                                       "transport_offload.ipsec", "tunnel_ipv6_esn.ipsec"});
+}
+
+TEST_CASE("scenario delete_and_flush takes the SAs down and traffic passes in the clear") {
+  TempDir dir;
+  const ScriptResult r = run_scenario("delete_and_flush.ipsec", dir);
+  CHECK_MESSAGE(r.rc == 0, r.err);
+  CHECK(contains(r.out, "     ipsec_del_sa_success: 2\n"));
+  CHECK(contains(r.out, "     ipsec_enc_bypass_packets: 11\n"));
 }
 
 TEST_CASE("scenario transport_offload runs and its captures hold the frames") {

@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure test run waves lint synth bench regs clean
+.PHONY: all deps configure test regress run waves lint synth bench regs clean
 .DEFAULT_GOAL := all
 
 deps:
@@ -22,6 +22,12 @@ all: configure
 
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Soak: the random tests once per seed, seeds 1..SEEDS (or a list: SEEDS="3 17 99"), JUnit
+# XML per seed in build/regress/, a rerun command for each failed (test, seed). See scripts/regress.
+SEEDS ?= 8
+regress:
+	@BUILD=$(BUILD) JOBS=$(JOBS) SEEDS="$(SEEDS)" scripts/regress
 
 # The built-in demo: both directions, good and bad frames, waves/demo.vcd.
 run: all

@@ -130,8 +130,8 @@ void EngineSim::tick() {
            m.host_tx_tuser_i);
   drive_in(wire_rx_src_, m.wire_rx_tvalid_i, m.wire_rx_tdata_i, m.wire_rx_tkeep_i, m.wire_rx_tlast_i,
            m.wire_rx_tuser_i);
-  m.wire_tx_tready_i = wire_tx_sink_.ready();
-  m.host_rx_tready_i = host_rx_sink_.ready();
+  m.wire_tx_tready_i = !hold_outputs_ && wire_tx_sink_.ready();
+  m.host_rx_tready_i = !hold_outputs_ && host_rx_sink_.ready();
   m.eval();
 
   const bool in_fire[2] = {m.host_tx_tvalid_i && m.host_tx_tready_o, m.wire_rx_tvalid_i && m.wire_rx_tready_o};

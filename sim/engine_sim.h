@@ -56,6 +56,10 @@ class EngineSim {
 
   // One clock, every port serviced.
   void tick();
+  // While held, both output ports (wire TX, host RX) refuse every beat (tready low): a
+  // stalled consumer. Released, they follow the stall percentage again.
+  void hold_outputs(bool hold) { hold_outputs_ = hold; }
+  bool outputs_held() const { return hold_outputs_; }
   // Clocks until every queued frame has entered and nothing has left the engine for
   // `quiet` clocks in a row; throws if the engine stops taking input for `stuck` clocks.
   // `progress`, if given, is called every 65,536 clocks.
@@ -112,6 +116,7 @@ class EngineSim {
   int traced_port_ = -1;                 // the input port of the traced frame, once in
   uint64_t traced_beats_ = 0;
   bool port_mid_frame_[2] = {false, false};
+  bool hold_outputs_ = false;
 };
 
 }  // namespace ipsec::sim

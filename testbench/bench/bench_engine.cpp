@@ -2,6 +2,7 @@
 // every frame (sa_switch, the smallest frames), the cost of installing an SA (sa_add), and
 // the simulation speed of the whole engine without tracing (sim, wall time).
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -140,9 +141,23 @@ std::vector<Section> bench_engine() {
                  {{"register_writes", static_cast<double>(rig.add_writes), "one ADD_SA_V2, driver over AXI4-Lite"},
                   {"cycles", static_cast<double>(rig.add_cycles), "clocks, first write to response popped"}}});
   const Load speed = duplex;
+  // Tracing: the same load, shorter, with a VCD at the demo's depth and at full depth.
+  const std::string vcd = (std::filesystem::temp_directory_path() / "ipsec-bench-trace.vcd").string();
+  auto traced = [&](int depth) {
+    Rig r;
+    r.sim.open_vcd(vcd, depth);
+    const Load l = run_duplex(r, 1500, 1500, 60);
+    r.sim.close_trace();
+    std::filesystem::remove(vcd);
+    return l.cycles / l.wall;
+  };
+  const Load plain = run_duplex(rig, 1500, 1500, 60);
+  const double base = plain.cycles / plain.wall;
   out.push_back({"sim",
                  {{"cycles_per_second", speed.cycles / speed.wall,
-                   "wall time: whole engine, both directions loaded, no tracing"}}});
+                   "wall time: whole engine, both directions loaded, no tracing"},
+                  {"vcd_slowdown", base / traced(3), "wall time: VCD at the demo's depth (3) vs none"},
+                  {"vcd_full_slowdown", base / traced(99), "wall time: VCD of every signal vs none"}}});
   return out;
 }
 

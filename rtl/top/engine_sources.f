@@ -1,1 +1,2 @@
+rtl/lib/stream_check.sv
 rtl/top/ipsec_engine.sv

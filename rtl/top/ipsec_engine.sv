@@ -124,4 +124,18 @@ module ipsec_engine #(
     .cnt_dec_drop_o (dec_drop), .cnt_dec_auth_fail_o (dec_auth_fail)
   );
 
+  // Stream protocol checks on the four ports (simulation with assertions only).
+  stream_check #(.DataW(146), .Name("host TX in")) u_check_host_tx (
+    .clk_i, .rst_ni, .valid_i (host_tx_tvalid_i), .ready_i (host_tx_tready_o),
+    .beat_i ({host_tx_tdata_i, host_tx_tkeep_i, host_tx_tlast_i, host_tx_tuser_i}));
+  stream_check #(.DataW(146), .Name("wire TX out")) u_check_wire_tx (
+    .clk_i, .rst_ni, .valid_i (wire_tx_tvalid_o), .ready_i (wire_tx_tready_i),
+    .beat_i ({wire_tx_tdata_o, wire_tx_tkeep_o, wire_tx_tlast_o, wire_tx_tuser_o}));
+  stream_check #(.DataW(146), .Name("wire RX in")) u_check_wire_rx (
+    .clk_i, .rst_ni, .valid_i (wire_rx_tvalid_i), .ready_i (wire_rx_tready_o),
+    .beat_i ({wire_rx_tdata_i, wire_rx_tkeep_i, wire_rx_tlast_i, wire_rx_tuser_i}));
+  stream_check #(.DataW(146), .Name("host RX out")) u_check_host_rx (
+    .clk_i, .rst_ni, .valid_i (host_rx_tvalid_o), .ready_i (host_rx_tready_i),
+    .beat_i ({host_rx_tdata_o, host_rx_tkeep_o, host_rx_tlast_o, host_rx_tuser_o}));
+
 endmodule

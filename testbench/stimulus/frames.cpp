@@ -658,6 +658,22 @@ PacketSpec random_spec(std::mt19937_64& rng, bool v6, uint8_t proto) {
   return s;
 }
 
+// Plain traffic of `target` bytes, the same in both directions: one frame in ten ARP, the
+// others IPv4 or IPv6 with a random L4 protocol.
+Bytes plain_frame(std::mt19937_64& rng, size_t target) {
+  if (rng() % 10 == 0) {
+    return sized([&](size_t n) { return ethernet(kEthertypeArp, random_bytes(rng, 28 + n)); }, target);
+  }
+  const bool v6 = rng() % 2;
+  PacketSpec spec = random_spec(rng, v6, random_l4(rng, v6));
+  return sized(
+      [&](size_t n) {
+        spec.payload = random_bytes(rng, n);
+        return ethernet_ip(ip_packet(spec));
+      },
+      target);
+}
+
 // A 64-bit sequence number: for ESN SAs often close to a 2^32 boundary.
 uint64_t random_seq(std::mt19937_64& rng, bool esn) {
   if (!esn) return 1 + rng() % 0xFFFFFFFFu;
@@ -735,23 +751,9 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
   };
 
   switch (c) {
-    case FrameClass::kTxBypass: {
-      const uint64_t kind = rng() % 10;
-      if (kind == 0) {
-        g.frame = sized(
-            [&](size_t n) { return ethernet(kEthertypeArp, random_bytes(rng, 28 + n)); }, target);
-      } else {
-        const bool v6 = rng() % 2;
-        PacketSpec spec = random_spec(rng, v6, random_l4(rng, v6));
-        g.frame = sized(
-            [&](size_t n) {
-              spec.payload = random_bytes(rng, n);
-              return ethernet_ip(ip_packet(spec));
-            },
-            target);
-      }
+    case FrameClass::kTxBypass:
+      g.frame = plain_frame(rng, target);
       return g;
-    }
     case FrameClass::kTxRunt: {
       g.frame = random_bytes(rng, 14 + rng() % 46);
       if (rng() % 2) put16(g.frame, 12, model::kEthertypeMeta);
@@ -946,23 +948,9 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
   };
 
   switch (c) {
-    case FrameClass::kRxBypass: {
-      const uint64_t kind = rng() % 10;
-      if (kind == 0) {
-        g.frame = sized(
-            [&](size_t n) { return ethernet(kEthertypeArp, random_bytes(rng, 28 + n)); }, target);
-      } else {
-        const bool v6 = rng() % 2;
-        PacketSpec spec = random_spec(rng, v6, random_l4(rng, v6));
-        g.frame = sized(
-            [&](size_t n) {
-              spec.payload = random_bytes(rng, n);
-              return ethernet_ip(ip_packet(spec));
-            },
-            target);
-      }
+    case FrameClass::kRxBypass:
+      g.frame = plain_frame(rng, target);
       return g;
-    }
     case FrameClass::kRxEspNoSa: {
       // A random SA, or a TX SA's traffic coming back: neither is an RX SA.
       Sa sa = !tx_sas_.empty() && rng() % 2 ? pick_sa(true) : foreign_sa(rng() % 2);

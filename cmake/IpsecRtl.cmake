@@ -28,6 +28,17 @@ set(IPSEC_ENGINE_FILELISTS
   rtl/crypto/sources.f rtl/top/ctrl_sources.f rtl/esp/sources.f rtl/esp/tx_sources.f
   rtl/esp/rx_sources.f rtl/top/engine_sources.f)
 
+# sadb_pkg::LookupLatency, for the harnesses that serve SA lookups in the table's stead.
+file(STRINGS ${PROJECT_SOURCE_DIR}/rtl/sadb/sadb_pkg.sv lookup_latency_line
+     REGEX "LookupLatency *= *[0-9]+")
+string(REGEX MATCH "LookupLatency *= *([0-9]+)" lookup_latency_match "${lookup_latency_line}")
+set(IPSEC_LOOKUP_LATENCY "${CMAKE_MATCH_1}")
+if(IPSEC_LOOKUP_LATENCY STREQUAL "")
+  message(FATAL_ERROR "LookupLatency not found in rtl/sadb/sadb_pkg.sv")
+endif()
+set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${PROJECT_SOURCE_DIR}/rtl/sadb/sadb_pkg.sv)
+
 # Verilator settings of the fast model: C++ at -O2 (measured +14 % over Verilator's -Os
 # default), X values resolved the fast way.
 set(IPSEC_VERILATOR_ARGS -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal)

@@ -17,7 +17,8 @@ namespace ipsec::tb {
 
 namespace {
 
-constexpr uint64_t kLookupLatency = 2;  // sadb_pkg::LookupLatency
+// sadb_pkg::LookupLatency, read from the package by CMake.
+constexpr uint64_t kLookupLatency = IPSEC_LOOKUP_LATENCY;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "engine_sim.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -14,15 +15,24 @@ namespace {
 
 template <size_t N>
 void set_le(VlWide<N>& w, const uint8_t* bytes) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // A VlWide's words hold the bytes in memory order already (word 0 = bytes 0..3).
+  std::memcpy(w.data(), bytes, 4 * N);
+#else
   for (size_t i = 0; i < N; ++i) {
     w[i] = uint32_t{bytes[4 * i]} | uint32_t{bytes[4 * i + 1]} << 8 | uint32_t{bytes[4 * i + 2]} << 16 |
            uint32_t{bytes[4 * i + 3]} << 24;
   }
+#endif
 }
 
 template <size_t N>
 void get_le(const VlWide<N>& w, uint8_t* bytes) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  std::memcpy(bytes, w.data(), 4 * N);
+#else
   for (size_t i = 0; i < 4 * N; ++i) bytes[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+#endif
 }
 
 }  // namespace
@@ -158,7 +168,7 @@ void EngineSim::tick() {
     if (s.beats == 0) s.first_cycle = cycles_;
     s.last_cycle = cycles_;
     ++s.beats;
-    for (int i = 0; i < 16; ++i) s.bytes += b.keep >> i & 1;
+    s.bytes += static_cast<uint64_t>(__builtin_popcount(b.keep));
     s.frames += b.last;
   }
 
@@ -173,7 +183,7 @@ void EngineSim::tick() {
     if (s.beats == 0) s.first_cycle = cycles_;
     s.last_cycle = cycles_;
     ++s.beats;
-    for (int i = 0; i < 16; ++i) s.bytes += keep >> i & 1;
+    s.bytes += static_cast<uint64_t>(__builtin_popcount(keep));
     if (!out_started_[p]) {
       out_started_[p] = true;
       out_first_[p] = cycles_;

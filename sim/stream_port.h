@@ -104,8 +104,12 @@ class FrameSink {
   bool ready() { return stall_.go(); }
   // A beat was taken at this clock edge; returns true when it completed a frame.
   bool take(const Beat& b) {
-    for (int i = 0; i < 16; ++i) {
-      if (b.keep >> i & 1) current_.push_back(b.data[i]);
+    if ((b.keep & (b.keep + 1u)) == 0) {  // contiguous from byte 0, as it should be
+      current_.insert(current_.end(), b.data.begin(), b.data.begin() + __builtin_popcount(b.keep));
+    } else {
+      for (int i = 0; i < 16; ++i) {
+        if (b.keep >> i & 1) current_.push_back(b.data[i]);
+      }
     }
     if (!b.last) return false;
     frames_.push_back(std::move(current_));

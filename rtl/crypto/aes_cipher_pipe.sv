@@ -26,21 +26,19 @@ module aes_cipher_pipe #(
 
   localparam int Rounds = 14;
 
-  // Register stage r (1..Rounds) holds the state after round r, rk[r-1] and rk[r].
-  logic [127:0]     state_q  [1:Rounds];
-  logic [127:0]     rk_a_q   [1:Rounds];
-  logic [127:0]     rk_b_q   [1:Rounds];
-  logic             key256_q [1:Rounds];
-  logic [SideW-1:0] side_q   [1:Rounds];
-  logic [Rounds:1]  valid_q;
-
+  // Register stage r (1..Rounds) holds the state after round r and, but for the last, rk[r-1]
+  // and rk[r]; stage r
+  // reads stage r - 1's registers by name. Registers of their own rather than elements of
+  // arrays: the Verilated model assigns them in place, without shadow copies, and Icarus
+  // Verilog simulates them correctly.
   for (genvar r = 1; r <= Rounds; r++) begin : gen_stage
-    logic [127:0]     state_in;
-    logic [127:0]     rk_a_in;
-    logic [127:0]     rk_b_in;
-    logic             key256_in;
+    logic [127:0]     state_q;
+    logic             valid_q;
+    logic [SideW-1:0] side_q;
+
+    logic [127:0]     state_in, rk_a_in, rk_b_in;
+    logic             key256_in, valid_in;
     logic [SideW-1:0] side_in;
-    logic             valid_in;
 
     if (r == 1) begin : gen_first
       // AddRoundKey with rk[0] is folded into round 1.
@@ -51,12 +49,12 @@ module aes_cipher_pipe #(
       assign side_in   = side_i;
       assign valid_in  = valid_i;
     end else begin : gen_next
-      assign state_in  = state_q[r-1];
-      assign rk_a_in   = rk_a_q[r-1];
-      assign rk_b_in   = rk_b_q[r-1];
-      assign key256_in = key256_q[r-1];
-      assign side_in   = side_q[r-1];
-      assign valid_in  = valid_q[r-1];
+      assign state_in  = gen_stage[r-1].state_q;
+      assign rk_a_in   = gen_stage[r-1].gen_key.rk_a_q;
+      assign rk_b_in   = gen_stage[r-1].gen_key.rk_b_q;
+      assign key256_in = gen_stage[r-1].gen_key.key256_q;
+      assign side_in   = gen_stage[r-1].side_q;
+      assign valid_in  = gen_stage[r-1].valid_q;
     end
 
     logic [127:0] round_key;
@@ -83,23 +81,33 @@ module aes_cipher_pipe #(
 
     always_ff @(posedge clk_i) begin
       if (en_i) begin
-        state_q[r]  <= passthru ? state_in : round_out;
-        // rk[r-1]: for round 1 that is rk[0], the first half of the key.
-        rk_a_q[r]   <= (r == 1) ? rk_a_in : rk_b_in;
-        rk_b_q[r]   <= round_key;
-        key256_q[r] <= key256_in;
-        side_q[r]   <= side_in;
+        state_q <= passthru ? state_in : round_out;
+        side_q  <= side_in;
+      end
+    end
+
+    // The key schedule travels on with the block, up to the last round.
+    if (r < Rounds) begin : gen_key
+      logic [127:0] rk_a_q, rk_b_q;
+      logic         key256_q;
+      always_ff @(posedge clk_i) begin
+        if (en_i) begin
+          // rk[r-1]: for round 1 that is rk[0], the first half of the key.
+          rk_a_q   <= (r == 1) ? rk_a_in : rk_b_in;
+          rk_b_q   <= round_key;
+          key256_q <= key256_in;
+        end
       end
     end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni)   valid_q[r] <= 1'b0;
-      else if (en_i) valid_q[r] <= valid_in;
+      if (!rst_ni)   valid_q <= 1'b0;
+      else if (en_i) valid_q <= valid_in;
     end
   end
 
-  assign valid_o = valid_q[Rounds];
-  assign block_o = state_q[Rounds];
-  assign side_o  = side_q[Rounds];
+  assign valid_o = gen_stage[Rounds].valid_q;
+  assign block_o = gen_stage[Rounds].state_q;
+  assign side_o  = gen_stage[Rounds].side_q;
 
 endmodule

@@ -53,9 +53,9 @@ module esp_gcm (
   endfunction
 
   function automatic logic [127:0] bytes(input logic [15:0] m);
-    logic [127:0] y;
-    for (int i = 0; i < 16; i++) y[8*i +: 8] = {8{m[i]}};
-    bytes = y;
+    bytes = {{8{m[15]}}, {8{m[14]}}, {8{m[13]}}, {8{m[12]}}, {8{m[11]}}, {8{m[10]}},
+             {8{m[9]}},  {8{m[8]}},  {8{m[7]}},  {8{m[6]}},  {8{m[5]}},  {8{m[4]}},
+             {8{m[3]}},  {8{m[2]}},  {8{m[1]}},  {8{m[0]}}};
   endfunction
 
   // out byte b = x byte (b - n) mod 16
@@ -180,17 +180,27 @@ module esp_gcm (
   logic [127:0]       aes_block;
   esp_pkg::gcm_slot_t sl;
 
-  aes_cipher_pipe #(.SideW($bits(slot_in))) u_aes (
+  aes_cipher_pipe #(.SideW(1)) u_aes (
     .clk_i, .rst_ni,
     .en_i     (en),
     .valid_i  (fire),
     .key_i    (ctx.key),
     .key256_i (ctx.key256),
     .block_i  (aes_in),
-    .side_i   (slot_in),
+    .side_i   (1'b0),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
-    .side_o   (sl)
+    .side_o   ()
+  );
+
+  // Each beat's slot waits beside the pipe rather than riding its 14 stages: blocks leave
+  // in the order they entered, one per beat, so a queue as deep as the pipe pairs them.
+  // At most 14 beats are inside the pipe (it takes one only when it advances).
+  sync_fifo #(.Width($bits(slot_in)), .Depth(16)) u_slotq (
+    .clk_i, .rst_ni,
+    .push_i (fire), .data_i (slot_in),
+    .pop_i  (aes_valid && en), .data_o (sl),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
   );
 
   // =======================================================================================

@@ -43,6 +43,12 @@ set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEP
 # default), X values resolved the fast way.
 set(IPSEC_VERILATOR_ARGS -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal)
 
+# The checking build of a model, which the test suites run: X values resolved to random
+# ones rather than the fast choice (the harnesses set random initial values,
+# randReset(2)), and the RTL's assertions compiled in and enabled: stream handshakes, FIFO
+# overflow, the command queue, frame accounting (`ifdef IPSEC_ASSERTIONS in rtl/).
+set(IPSEC_CHECKING_ARGS --x-assign unique --x-initial unique --assert +define+IPSEC_ASSERTIONS)
+
 # ipsec_verilate(<target> TOP <module> FILELISTS <list>... [TRACE] [SYSTEMC] [PREFIX <p>]
 #                [ARGS <arg>...]): a static library holding the Verilated model (class
 # V<module>, or <p>); SYSTEMC makes it an sc_module and links Debian's SystemC.

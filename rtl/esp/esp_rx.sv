@@ -289,4 +289,11 @@ module esp_rx #(
 
   assign m_axis_tuser_o = 1'b0;
 
+  // Handshake checks between the blocks (simulation with assertions only).
+  stream_check #(.DataW(145 + $bits(gcm_in_ctx)), .Name("esp_rx feed -> gcm")) u_check_gcm_in (
+    .clk_i, .rst_ni, .valid_i (gcm_in_valid), .ready_i (gcm_in_ready),
+    .beat_i ({gcm_in_data, gcm_in_keep, gcm_in_last, gcm_in_ctx}));
+  stream_check #(.DataW($bits(st)), .Name("esp_rx gcm status")) u_check_gcm_status (
+    .clk_i, .rst_ni, .valid_i (st_valid), .ready_i (st_ready), .beat_i (st));
+
 endmodule

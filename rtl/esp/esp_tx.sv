@@ -129,4 +129,12 @@ module esp_tx #(
 
   assign m_axis_tuser_o = m_axis_tlast_o && !abort_empty && abort_head;
 
+  // Handshake checks between the blocks (simulation with assertions only).
+  stream_check #(.DataW(146), .Name("esp_tx strip -> edit")) u_check_strip (
+    .clk_i, .rst_ni, .valid_i (st_valid), .ready_i (st_ready),
+    .beat_i ({st_data, st_keep, st_last, st_user}));
+  stream_check #(.DataW(146), .Name("esp_tx edit -> gcm")) u_check_edit (
+    .clk_i, .rst_ni, .valid_i (ed_valid), .ready_i (ed_ready),
+    .beat_i ({ed_data, ed_keep, ed_last, ed_abort}));
+
 endmodule

@@ -1,3 +1,4 @@
 rtl/lib/sync_fifo.sv
+rtl/lib/stream_check.sv
 rtl/esp/esp_pkg.sv
 rtl/esp/esp_gcm.sv

@@ -51,4 +51,15 @@ module sync_fifo #(
   assign almost_full_o = count_q >= (AddrW+1)'(Depth - 1);
   assign count_o       = count_q;
 
+`ifdef IPSEC_ASSERTIONS
+  // Every user stalls on almost_full_o and pops only what is there: a push into a full
+  // queue would lose an entry, a pop of an empty one would invent one.
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!(push_i && full_o)) else $error("%m: push into a full FIFO (entry lost)");
+      assert (!(pop_i && empty_o)) else $error("%m: pop of an empty FIFO");
+    end
+  end
+`endif
+
 endmodule

@@ -209,4 +209,23 @@ module cmd_mailbox #(
   assign status_o.FULL.next        = outstanding_q == DepthCnt;
   assign status_o.RSP_VALID.next   = rsp_count_q != '0;
 
+`ifdef IPSEC_ASSERTIONS
+  // Queue invariants: every accepted command is queued (or being stored), executing, or has
+  // its response waiting; nothing overflows; the executor answers each command once.
+  logic [CntW:0] held;
+  assign held = {1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q};
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (outstanding_q <= DepthCnt) else $error("%m: more than Depth commands outstanding");
+      assert (held == {1'b0, outstanding_q})
+        else $error("%m: queued + responses %0d != outstanding %0d", held, outstanding_q);
+      assert (!cmd_done_i || cmd_valid_o) else $error("%m: command done without a command");
+      assert (!rsp_valid_i || cmd_done_i) else $error("%m: response without a finished command");
+      assert (!(accept && scrub_q && scrub_slot_q <= cq_tail_q))
+        else $error("%m: command queued into a slot the scrub has still to clear");
+    end
+  end
+`endif
+
 endmodule

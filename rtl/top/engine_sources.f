@@ -1,2 +1,2 @@
-rtl/lib/stream_check.sv
+rtl/top/frame_count_check.sv
 rtl/top/ipsec_engine.sv

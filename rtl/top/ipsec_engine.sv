@@ -138,4 +138,21 @@ module ipsec_engine #(
     .clk_i, .rst_ni, .valid_i (host_rx_tvalid_o), .ready_i (host_rx_tready_i),
     .beat_i ({host_rx_tdata_o, host_rx_tkeep_o, host_rx_tlast_o, host_rx_tuser_o}));
 
+  // Frame accounting: one fate per frame, counters that add up (simulation with assertions
+  // only).
+  frame_count_check #(.Name("TX")) u_check_tx_frames (
+    .clk_i, .rst_ni,
+    .in_last_i  (host_tx_tvalid_i && host_tx_tready_o && host_tx_tlast_i),
+    .out_last_i (wire_tx_tvalid_o && wire_tx_tready_i && wire_tx_tlast_o),
+    .out_user_i (wire_tx_tuser_o), .rx_i (1'b0),
+    .cnt_in_i (enc_in), .cnt_out_i (enc_out), .cnt_bypass_i (enc_bypass),
+    .cnt_drop_i (enc_drop), .cnt_auth_i (1'b0));
+  frame_count_check #(.Name("RX")) u_check_rx_frames (
+    .clk_i, .rst_ni,
+    .in_last_i  (wire_rx_tvalid_i && wire_rx_tready_o && wire_rx_tlast_i),
+    .out_last_i (host_rx_tvalid_o && host_rx_tready_i && host_rx_tlast_o),
+    .out_user_i (host_rx_tuser_o), .rx_i (1'b1),
+    .cnt_in_i (dec_in), .cnt_out_i (dec_out), .cnt_bypass_i (dec_bypass),
+    .cnt_drop_i (dec_drop), .cnt_auth_i (dec_auth_fail));
+
 endmodule

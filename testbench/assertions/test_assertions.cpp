@@ -1,0 +1,260 @@
+// The RTL's assertions (`ifdef IPSEC_ASSERTIONS, the checking build) can fail: every
+// checker, driven into the fault it watches for, stops the simulation with its message, and
+// the same checker driven correctly stays quiet. A failed assertion ends the process
+// (Verilator's $stop), so each case runs in a child process and reads its stderr.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "Vframe_count_check.h"
+#include "Vstream_check.h"
+#include "Vsync_fifo.h"
+#include "verilated.h"
+
+namespace {
+
+struct Outcome {
+  bool stopped = false;  // the child did not exit 0: an assertion stopped it
+  std::string err;       // what it printed
+};
+
+// Runs `body` in a child process with stdout and stderr captured.
+Outcome in_child(const std::function<void()>& body) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    body();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  close(fds[1]);
+  Outcome o;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) o.err.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  o.stopped = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return o;
+}
+
+// A model with its own context, reset applied, and a clock. Made only in the child, which
+// ends with _exit(): the model and its context are never torn down (Verilator's teardown
+// after a fork can wait on a lock forever).
+template <typename M>
+struct Rig {
+  VerilatedContext* ctx = new VerilatedContext;
+  M* m = nullptr;
+  Rig() {
+    ctx->randReset(2);
+    m = new M(ctx);
+    // A falling edge of the asynchronous reset, then a clock inside it.
+    m->clk_i = 0;
+    m->rst_ni = 1;
+    m->eval();
+    m->rst_ni = 0;
+    m->eval();
+    clock();
+    m->rst_ni = 1;
+    m->eval();
+  }
+  void clock() {
+    m->clk_i = 1;
+    m->eval();
+    m->clk_i = 0;
+    m->eval();
+  }
+};
+
+void expect_stop(const Outcome& o, const std::string& message) {
+  INFO("child printed: " << o.err);
+  CHECK(o.stopped);
+  CHECK(o.err.find(message) != std::string::npos);
+}
+
+void expect_quiet(const Outcome& o) {
+  INFO("child printed: " << o.err);
+  CHECK_FALSE(o.stopped);
+  CHECK(o.err.find("Assertion failed") == std::string::npos);
+}
+
+// sync_fifo, Width 8, Depth 8.
+void fifo_push(Rig<Vsync_fifo>& r, int n) {
+  for (int i = 0; i < n; ++i) {
+    r.m->push_i = 1;
+    r.m->data_i = static_cast<uint8_t>(i);
+    r.m->pop_i = 0;
+    r.clock();
+  }
+  r.m->push_i = 0;
+}
+
+}  // namespace
+
+TEST_CASE("sync_fifo: a push into a full queue stops the simulation") {
+  expect_stop(in_child([] {
+                Rig<Vsync_fifo> r;
+                fifo_push(r, 9);
+              }),
+              "push into a full FIFO");
+  expect_quiet(in_child([] {
+    Rig<Vsync_fifo> r;
+    fifo_push(r, 8);
+  }));
+}
+
+TEST_CASE("sync_fifo: a pop of an empty queue stops the simulation") {
+  expect_stop(in_child([] {
+                Rig<Vsync_fifo> r;
+                fifo_push(r, 1);
+                r.m->pop_i = 1;
+                r.clock();
+                r.clock();
+              }),
+              "pop of an empty FIFO");
+  expect_quiet(in_child([] {
+    Rig<Vsync_fifo> r;
+    fifo_push(r, 2);
+    r.m->pop_i = 1;
+    r.clock();
+    r.clock();
+    r.m->pop_i = 0;
+    r.clock();
+  }));
+}
+
+namespace {
+
+// stream_check, DataW 128: a beat offered for two clocks; what happens on the second.
+void stalled_beat(Rig<Vstream_check>& r, bool valid_after, uint32_t data_after) {
+  r.m->valid_i = 1;
+  r.m->ready_i = 0;
+  r.m->beat_i[0] = 0x1234;
+  r.clock();
+  r.m->valid_i = valid_after;
+  r.m->beat_i[0] = data_after;
+  r.clock();
+  r.m->ready_i = 1;
+  r.clock();
+}
+
+}  // namespace
+
+TEST_CASE("stream_check: valid dropped or a beat changed before it was taken stops the simulation") {
+  expect_stop(in_child([] {
+                Rig<Vstream_check> r;
+                stalled_beat(r, false, 0x1234);
+              }),
+              "valid dropped before the beat was taken");
+  expect_stop(in_child([] {
+                Rig<Vstream_check> r;
+                stalled_beat(r, true, 0x1235);
+              }),
+              "beat changed while stalled");
+  expect_quiet(in_child([] {
+    Rig<Vstream_check> r;
+    stalled_beat(r, true, 0x1234);
+  }));
+}
+
+namespace {
+
+// Inputs of frame_count_check that pulse for one clock.
+enum : unsigned {
+  kInLast = 1u << 0,   // a frame's last beat taken in
+  kOutLast = 1u << 1,  // a frame's last beat out
+  kOutUser = 1u << 2,  // ... with tuser
+  kIn = 1u << 3,       // the counters
+  kOut = 1u << 4,
+  kBypass = 1u << 5,
+  kDrop = 1u << 6,
+  kAuth = 1u << 7,
+};
+
+void pulse(Rig<Vframe_count_check>& r, bool rx, unsigned p) {
+  auto& m = *r.m;
+  m.rx_i = rx;
+  m.in_last_i = (p & kInLast) != 0;
+  m.out_last_i = (p & kOutLast) != 0;
+  m.out_user_i = (p & kOutUser) != 0;
+  m.cnt_in_i = (p & kIn) != 0;
+  m.cnt_out_i = (p & kOut) != 0;
+  m.cnt_bypass_i = (p & kBypass) != 0;
+  m.cnt_drop_i = (p & kDrop) != 0;
+  m.cnt_auth_i = (p & kAuth) != 0;
+  r.clock();
+  m.in_last_i = m.out_last_i = m.out_user_i = m.cnt_in_i = 0;
+  m.cnt_out_i = m.cnt_bypass_i = m.cnt_drop_i = m.cnt_auth_i = 0;
+  r.clock();
+}
+
+}  // namespace
+
+TEST_CASE("frame_count_check: counters that do not add up stop the simulation") {
+  // A fate with no frame taken in.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, false, kDrop);
+              }),
+              "a fate without a frame");
+  // Two fates for one frame.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, false, kInLast);
+                pulse(r, false, kIn | kOut | kDrop);
+              }),
+              "two fates for one frame");
+  // Encrypted but never counted in.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, false, kInLast);
+                pulse(r, false, kOut);
+              }),
+              "out without in");
+  // RX: a matched frame bypassed.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, true, kInLast);
+                pulse(r, true, kIn | kBypass);
+              }),
+              "a matched frame bypassed");
+  // TX: a frame leaves clean without an out or bypass fate (its fate was a drop).
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, false, kInLast);
+                pulse(r, false, kDrop);
+                pulse(r, false, kOutLast);
+              }),
+              "a frame out without its fate");
+  // A frame forgotten: more than 128 inside.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                for (int i = 0; i < 130; ++i) pulse(r, false, kInLast);
+              }),
+              "a frame lost");
+  // Correct accounting: a TX frame encrypted and sent, one dropped and marked with tuser,
+  // an RX frame failing its ICV forwarded under the debug bit.
+  expect_quiet(in_child([] {
+    Rig<Vframe_count_check> r;
+    pulse(r, false, kInLast);
+    pulse(r, false, kIn | kOut);
+    pulse(r, false, kOutLast);
+    pulse(r, false, kInLast);
+    pulse(r, false, kDrop);
+    pulse(r, false, kOutLast | kOutUser);
+    Rig<Vframe_count_check> rx;
+    pulse(rx, true, kInLast);
+    pulse(rx, true, kIn | kAuth);
+    pulse(rx, true, kOutLast);
+  }));
+}

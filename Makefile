@@ -54,6 +54,7 @@ synth: deps
 	scripts/synth ipsec_engine $(ENGINE_LISTS)
 
 bench: all
+	@scripts/install-deps bench || echo "bench: without them, sim.icarus_ratio and sim.fst_* are absent"
 	$(BUILD)/ipsec-bench --json $(BUILD)/bench.json
 
 regs:

@@ -1,14 +1,21 @@
 // The whole engine: both directions at once (duplex, 1,500-byte frames), a different SA on
 // every frame (sa_switch, the smallest frames), the cost of installing an SA (sa_add), and
-// the simulation speed of the whole engine without tracing (sim, wall time).
+// the simulation speed of the whole engine without tracing and its cost with VCD and FST
+// waveforms (sim, wall time).
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <string>
 
 #include "bench.h"
+#include "bytes.h"
 #include "driver_fixture.h"
+#include "engine_model.h"
 #include "engine_sim.h"
 #include "frames.h"
 #include "ipsec_device.h"
@@ -30,11 +37,15 @@ struct Flow {
 struct Rig {
   sim::EngineSim sim;
   driver::IpsecDevice dev;
+  // The reference model, programmed by its own driver with the same states: the
+  // scoreboard of the checked run.
+  model::EngineModel model;
+  driver::IpsecDevice ref{model};
   std::vector<Flow> tx, rx;
   uint64_t add_writes = 0, add_cycles = 0;
 
   Rig() : sim(sim::EngineSimOptions{}), dev(sim.bus()) {
-    if (!dev.probe().ok()) throw std::runtime_error("probe failed");
+    if (!dev.probe().ok() || !ref.probe().ok()) throw std::runtime_error("probe failed");
     std::mt19937_64 rng(7);
     for (int dir = 0; dir < 2; ++dir) {
       for (int i = 0; i < kSas; ++i) {
@@ -48,7 +59,7 @@ struct Rig {
         for (size_t b = 0; b < s.key_bytes + 4; ++b) km.push_back(static_cast<uint8_t>(rng()));
         (void)x.attach_aead({driver::kAeadRfc4106Gcm, km, 128});
         const uint64_t w = sim.bus_writes(), c = sim.cycles();
-        if (!dev.add_state(x).ok()) throw std::runtime_error("add_state failed");
+        if (!dev.add_state(x).ok() || !ref.add_state(x).ok()) throw std::runtime_error("add_state failed");
         if (dir == 0 && i == 0) {
           add_writes = sim.bus_writes() - w;
           add_cycles = sim.cycles() - c;
@@ -124,6 +135,61 @@ Load run_duplex(Rig& rig, size_t tx_size, size_t rx_size, int frames) {
           static_cast<double>(rig.sim.cycles() - c0), wall};
 }
 
+// The same duplex load with every frame checked: the reference model predicts each frame's
+// output (OpenSSL AES-GCM, the ESP rules) and every frame that leaves is compared with it,
+// byte for byte, then the 14 counters. Returns clocks per second, all of it counted.
+double run_checked(Rig& rig, int frames) {
+  // The model saw only the states; the RTL ran the other loads too: counters compare as
+  // the change over this run.
+  auto counters = [](driver::IpsecDevice& d) {
+    auto st = d.ethtool_stats();
+    if (!st.ok()) throw std::runtime_error("checked run: ethtool -S failed");
+    return st.value();
+  };
+  const auto rtl_before = counters(rig.dev);
+  const auto model_before = counters(rig.ref);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::deque<Bytes> want_wire, want_host;
+  const uint64_t c0 = rig.sim.cycles();
+  for (int f = 0; f < frames; ++f) {
+    const Bytes h = rig.host_frame(f, 1500, 100000 + static_cast<uint64_t>(f));
+    const Bytes w = rig.wire_frame(f, 1500, 100000 + static_cast<uint64_t>(f));
+    const model::FrameResult rt = rig.model.host_tx(h);
+    const model::FrameResult rr = rig.model.wire_rx(w);
+    if (rt.out) want_wire.push_back(*rt.out);
+    if (rr.out) want_host.push_back(*rr.out);
+    rig.sim.host_tx(h);
+    rig.sim.wire_rx(w);
+  }
+  rig.sim.run();
+  auto compare = [](std::deque<sim::OutFrame>& got, std::deque<Bytes>& want, const char* port) {
+    if (got.size() != want.size()) {
+      throw std::runtime_error(std::string("checked run: ") + port + ": " + std::to_string(got.size()) +
+                               " frames left, the model expects " + std::to_string(want.size()));
+    }
+    for (size_t i = 0; i < got.size(); ++i) {
+      const std::string d = tb::first_difference(got[i].data, want[i]);
+      if (!d.empty()) throw std::runtime_error(std::string("checked run: ") + port + ": " + d);
+    }
+    got.clear();
+    want.clear();
+  };
+  compare(rig.sim.wire_tx(), want_wire, "wire TX");
+  compare(rig.sim.host_rx(), want_host, "host RX");
+  const auto rtl_after = counters(rig.dev);
+  const auto model_after = counters(rig.ref);
+  for (size_t i = 0; i < driver::kNumHwCounters; ++i) {
+    const uint64_t got = rtl_after[i].value - rtl_before[i].value;
+    const uint64_t want = model_after[i].value - model_before[i].value;
+    if (got != want) {
+      throw std::runtime_error("checked run: " + rtl_after[i].name + " moved by " + std::to_string(got) +
+                               ", the model's by " + std::to_string(want));
+    }
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(rig.sim.cycles() - c0) / wall;
+}
+
 }  // namespace
 
 std::vector<Section> bench_engine() {
@@ -141,23 +207,69 @@ std::vector<Section> bench_engine() {
                  {{"register_writes", static_cast<double>(rig.add_writes), "one ADD_SA_V2, driver over AXI4-Lite"},
                   {"cycles", static_cast<double>(rig.add_cycles), "clocks, first write to response popped"}}});
   const Load speed = duplex;
-  // Tracing: the same load, shorter, with a VCD at the demo's depth and at full depth.
-  const std::string vcd = (std::filesystem::temp_directory_path() / "ipsec-bench-trace.vcd").string();
-  auto traced = [&](int depth) {
+  // Tracing: the same load, shorter, with a VCD at the demo's depth and at full depth; and
+  // an FST as ipsec-sim --fst writes one, a VCD converted by GTKWave's vcd2fst (the
+  // conversion's wall time counted in).
+  namespace fs = std::filesystem;
+  const std::string vcd = (fs::temp_directory_path() / "ipsec-bench-trace.vcd").string();
+  const std::string fst = (fs::temp_directory_path() / "ipsec-bench-trace.fst").string();
+  struct Traced {
+    double speed;           // clocks per second, tracing (and converting) included
+    double bytes_per_clock;
+  };
+  auto traced = [&](int depth, bool to_fst) {
     Rig r;
     r.sim.open_vcd(vcd, depth);
     const Load l = run_duplex(r, 1500, 1500, 60);
+    const auto t0 = std::chrono::steady_clock::now();
     r.sim.close_trace();
-    std::filesystem::remove(vcd);
-    return l.cycles / l.wall;
+    double wall = l.wall + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::string file = vcd;
+    if (to_fst) {
+      const auto t1 = std::chrono::steady_clock::now();
+      const std::string cmd = "vcd2fst '" + vcd + "' '" + fst + "' > /dev/null 2>&1";
+      if (std::system(cmd.c_str()) != 0) throw std::runtime_error("vcd2fst failed on " + vcd);
+      wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+      file = fst;
+    }
+    const Traced t{l.cycles / wall, static_cast<double>(fs::file_size(file)) / l.cycles};
+    fs::remove(vcd);
+    fs::remove(fst);
+    return t;
   };
+  const double checked = run_checked(rig, 1500);
   const Load plain = run_duplex(rig, 1500, 1500, 60);
   const double base = plain.cycles / plain.wall;
-  out.push_back({"sim",
-                 {{"cycles_per_second", speed.cycles / speed.wall,
-                   "wall time: whole engine, both directions loaded, no tracing"},
-                  {"vcd_slowdown", base / traced(3), "wall time: VCD at the demo's depth (3) vs none"},
-                  {"vcd_full_slowdown", base / traced(99), "wall time: VCD of every signal vs none"}}});
+  const Traced vcd3 = traced(3, false), vcd99 = traced(99, false);
+  Section sim{"sim",
+              {{"cycles_per_second", speed.cycles / speed.wall,
+                "wall time: whole engine, both directions loaded, no tracing"},
+               {"checked_cycles_per_second", checked,
+                "wall time: the same load, every frame and counter checked against the model"},
+               {"checked_fraction", checked / (speed.cycles / speed.wall),
+                "checked speed / unchecked speed (target >= 0.5)"},
+               {"vcd_slowdown", base / vcd3.speed, "wall time: VCD at the demo's depth (3) vs none"},
+               {"vcd_full_slowdown", base / vcd99.speed, "wall time: VCD of every signal vs none"}}};
+  const bool have_vcd2fst = std::system("command -v vcd2fst > /dev/null 2>&1") == 0;
+  if (have_vcd2fst) {
+    const Traced fst3 = traced(3, true), fst99 = traced(99, true);
+    sim.figures.push_back({"fst_slowdown", base / fst3.speed,
+                           "wall time: VCD at depth 3 + vcd2fst (ipsec-sim --fst) vs none"});
+    sim.figures.push_back({"fst_full_slowdown", base / fst99.speed,
+                           "wall time: VCD of every signal + vcd2fst vs none"});
+    sim.figures.push_back({"vcd_bytes_per_cycle", vcd3.bytes_per_clock, "bytes of VCD per clock, depth 3"});
+    sim.figures.push_back({"vcd_full_bytes_per_cycle", vcd99.bytes_per_clock, "bytes of VCD per clock, every signal"});
+    sim.figures.push_back({"fst_bytes_per_cycle", fst3.bytes_per_clock, "bytes of FST per clock, depth 3"});
+    sim.figures.push_back({"fst_full_bytes_per_cycle", fst99.bytes_per_clock, "bytes of FST per clock, every signal"});
+  } else {
+    const std::string note = "absent: vcd2fst not found (Debian package gtkwave; scripts/install-deps bench)";
+    std::fprintf(stderr, "ipsec-bench: sim.fst_slowdown %s\n", note.c_str());
+    sim.figures.push_back({"fst_slowdown", std::nan(""), note});
+    sim.figures.push_back({"fst_full_slowdown", std::nan(""), note});
+    sim.figures.push_back({"vcd_bytes_per_cycle", vcd3.bytes_per_clock, "bytes of VCD per clock, depth 3"});
+    sim.figures.push_back({"vcd_full_bytes_per_cycle", vcd99.bytes_per_clock, "bytes of VCD per clock, every signal"});
+  }
+  out.push_back(std::move(sim));
   return out;
 }
 

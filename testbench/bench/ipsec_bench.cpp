@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -16,6 +17,7 @@
 namespace {
 
 std::string json_number(double v) {
+  if (std::isnan(v)) return "null";  // an absent figure
   char buf[64];
   if (std::floor(v) == v && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
@@ -23,6 +25,15 @@ std::string json_number(double v) {
     std::snprintf(buf, sizeof buf, "%.6g", v);
   }
   return buf;
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
 }
 
 // A JSON object whose keys keep their order; a figure key "a.b" nests b inside a.
@@ -62,6 +73,7 @@ bool write_json(const std::string& path, const std::vector<ipsec::bench::Section
         n = &n->at(f.key.substr(from, dot - from));
       }
       n->at(f.key.substr(from)).value = json_number(f.value);
+      if (std::isnan(f.value)) n->at(f.key.substr(from) + "_note").value = json_string(f.unit);
     }
   }
   const std::string tmp = path + ".tmp";
@@ -95,16 +107,22 @@ int main(int argc, char** argv) {
     std::exit(1);
   });
   std::vector<ipsec::bench::Section> sections;
-  sections.push_back(ipsec::bench::bench_gcm());
-  sections.push_back(ipsec::bench::bench_tx());
-  sections.push_back(ipsec::bench::bench_rx());
-  for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
+  try {
+    sections.push_back(ipsec::bench::bench_gcm());
+    sections.push_back(ipsec::bench::bench_tx());
+    sections.push_back(ipsec::bench::bench_rx());
+    for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
+    sections.push_back(ipsec::bench::bench_icarus());
+  } catch (const std::exception& e) {
+    std::cerr << "ipsec-bench: " << e.what() << "\n";
+    return 1;
+  }
 
   std::printf("%-10s %-34s %14s  %s\n", "section", "figure", "value", "unit");
   for (const auto& s : sections) {
     for (const auto& f : s.figures) {
       std::printf("%-10s %-34s %14s  %s\n", s.name.c_str(), f.key.c_str(),
-                  json_number(f.value).c_str(), f.unit.c_str());
+                  std::isnan(f.value) ? "absent" : json_number(f.value).c_str(), f.unit.c_str());
     }
   }
   if (!json.empty()) {

@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure test regress run waves lint synth bench regs clean
+.PHONY: all deps configure test regress run waves lint synth bench regs clean fuzz
 .DEFAULT_GOAL := all
 
 deps:
@@ -28,6 +28,13 @@ test: all
 SEEDS ?= 8
 regress:
 	@BUILD=$(BUILD) JOBS=$(JOBS) SEEDS="$(SEEDS)" scripts/regress
+
+# Coverage-guided fuzzing (libFuzzer, clang; docs/fuzzing.md): builds build-fuzz/, runs each
+# target for FUZZ_SECONDS; findings in build-fuzz/findings/TARGET/, non-zero exit if any.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/install-deps fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
 
 # The built-in demo: both directions, good and bad frames, waves/demo.vcd.
 run: all

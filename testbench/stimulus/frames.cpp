@@ -760,7 +760,10 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
       return g;
     }
     case FrameClass::kTxLso: {
-      auto [spec, esp] = offload(kIpProtoTcp);
+      // Named references, not a structured binding: lambdas below capture them (C++17).
+      auto offloaded = offload(kIpProtoTcp);
+      PacketSpec& spec = offloaded.first;
+      EspSpec& esp = offloaded.second;
       const uint16_t first = static_cast<uint16_t>(rng());
       const uint16_t mss_guess = static_cast<uint16_t>(64 + rng() % 8937);
       TxMeta meta;
@@ -787,7 +790,9 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
     case FrameClass::kTxShortDatagram:
     case FrameClass::kTxDatagramBeyondFrame:
     case FrameClass::kTxNoSa: {
-      auto [spec, esp] = offload(0);
+      auto offloaded = offload(0);
+      PacketSpec& spec = offloaded.first;
+      EspSpec& esp = offloaded.second;
       if (c == FrameClass::kTxNoSa) {
         do {
           esp.spi = static_cast<uint32_t>(rng());
@@ -857,7 +862,9 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
       // UDP (transport: next protocol 17; tunnel: inner protocol 17), or next protocol 6
       // over a UDP datagram shorter than a TCP header.
       const bool short_tcp = rng() % 2;
-      auto [spec, esp] = offload(kIpProtoUdp, short_tcp);
+      auto offloaded = offload(kIpProtoUdp, short_tcp);
+      PacketSpec& spec = offloaded.first;
+      EspSpec& esp = offloaded.second;
       TxMeta meta;
       meta.syndrome = model::kSyndTxLso;
       meta.mss_inv = mss_inverse(1460);

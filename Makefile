@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure test regress run waves lint synth bench regs clean fuzz
+.PHONY: all deps configure test regress run waves lint synth bench regs clean fuzz coverage
 .DEFAULT_GOAL := all
 
 deps:
@@ -35,6 +35,13 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@scripts/install-deps fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
+
+# RTL line and toggle coverage (docs/coverage.md): builds build-cov/ with Verilator coverage,
+# runs the suites that run the RTL, report in build-cov/coverage/; non-zero exit when a test
+# fails or a figure is below its target (line 95 %, toggle 85 %).
+coverage: deps
+	@scripts/install-deps coverage || echo "coverage: without lcov, no HTML report"
+	@COV_BUILD=build-cov JOBS=$(JOBS) scripts/coverage
 
 # The built-in demo: both directions, good and bad frames, waves/demo.vcd.
 run: all

@@ -49,6 +49,29 @@ set(IPSEC_VERILATOR_ARGS -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal)
 # overflow, the command queue, frame accounting (`ifdef IPSEC_ASSERTIONS in rtl/).
 set(IPSEC_CHECKING_ARGS --x-assign unique --x-initial unique --assert +define+IPSEC_ASSERTIONS)
 
+# Coverage builds (make coverage, docs/coverage.md): a build directory of its own configured
+# with -DIPSEC_COVERAGE=ON. Every C++ model then counts line/branch and toggle coverage, and
+# writes it when its final() runs (testbench/coverage/: a module bound into the model's top
+# calls a DPI function that writes the model's VerilatedContext's data to a file of its own).
+# Toggle coverage is of signals up to 64 bits wide (control, lengths, counters, strobes):
+# wide data (128-bit beats, AES states and keys, SA records, memories) is left out, as are
+# names starting with `_` (Verilator's default). Each counted bit costs every eval(): with
+# the data buses in, the suite ran 60 times slower than the normal build.
+option(IPSEC_COVERAGE "Verilate with line and toggle coverage (make coverage)" OFF)
+set(IPSEC_VERILATED_OPT_FAST -O2)
+set(IPSEC_VERILATED_OPT_SLOW -O1)
+if(IPSEC_COVERAGE)
+  # Toggle counters make the generated C++ huge: GCC -O2 took minutes per file of eval()
+  # (-O1: seconds), and -O1 minutes per file of the counters' set-up code (-O0: seconds).
+  set(IPSEC_VERILATED_OPT_FAST -O1)
+  set(IPSEC_VERILATED_OPT_SLOW -O0)
+  # testbench/coverage/coverage.vlt: what is left out, with the reasons.
+  set(IPSEC_COVERAGE_ARGS --coverage-line --coverage-toggle --coverage-max-width 64
+      ${PROJECT_SOURCE_DIR}/testbench/coverage/coverage.vlt)
+  set(IPSEC_COV_FLUSH_SV ${PROJECT_SOURCE_DIR}/testbench/coverage/ipsec_cov_flush.sv)
+  set(IPSEC_COV_FLUSH_CPP ${PROJECT_SOURCE_DIR}/testbench/coverage/ipsec_cov_flush.cpp)
+endif()
+
 # ipsec_verilate(<target> TOP <module> FILELISTS <list>... [TRACE] [SYSTEMC] [PREFIX <p>]
 #                [ARGS <arg>...]): a static library holding the Verilated model (class
 # V<module>, or <p>); SYSTEMC makes it an sc_module and links Debian's SystemC.
@@ -66,13 +89,27 @@ function(ipsec_verilate target)
     set(ARG_PREFIX V${ARG_TOP})
   endif()
   add_library(${target} STATIC)
+  set(coverage_args)
+  if(IPSEC_COVERAGE AND NOT ARG_SYSTEMC)
+    # The C++ models only (the SystemC one runs the same RTL: make coverage leaves it out).
+    set(bind ${CMAKE_CURRENT_BINARY_DIR}/${target}_cov_bind.sv)
+    file(CONFIGURE OUTPUT ${bind} CONTENT "bind ${ARG_TOP} ipsec_cov_flush u_ipsec_cov_flush();\n")
+    set(coverage_args ${IPSEC_COVERAGE_ARGS} ${IPSEC_COV_FLUSH_SV} ${bind})
+    if(NOT ARG_TOP STREQUAL "gcm_stream")
+      list(APPEND coverage_args ${PROJECT_SOURCE_DIR}/testbench/coverage/crypto_off.vlt)
+    endif()
+    # In the model's library: it needs the Verilator runtime that library holds.
+    target_sources(${target} PRIVATE ${IPSEC_COV_FLUSH_CPP})
+    target_compile_definitions(${target} PRIVATE
+                               IPSEC_COVERAGE_DEFAULT_DIR="${PROJECT_BINARY_DIR}/coverage/raw")
+  endif()
   verilate(${target} ${flags}
     TOP_MODULE ${ARG_TOP}
     PREFIX ${ARG_PREFIX}
     SOURCES ${IPSEC_LINT_WAIVERS} ${sources}
-    VERILATOR_ARGS ${IPSEC_VERILATOR_ARGS} ${ARG_ARGS}
-    OPT_FAST -O2
-    OPT_SLOW -O1
+    VERILATOR_ARGS ${IPSEC_VERILATOR_ARGS} ${ARG_ARGS} ${coverage_args}
+    OPT_FAST ${IPSEC_VERILATED_OPT_FAST}
+    OPT_SLOW ${IPSEC_VERILATED_OPT_SLOW}
     OPT_GLOBAL -O2)
   # Verilator's runtime headers are not ours to warn about.
   target_include_directories(${target} SYSTEM PUBLIC ${VERILATOR_ROOT}/include

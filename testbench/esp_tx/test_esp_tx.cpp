@@ -77,3 +77,27 @@ TEST_CASE("esp_tx keeps one beat per clock for every frame size, a new SA on eve
     CHECK(r.latency_cycles <= 40);
   }
 }
+
+TEST_CASE("esp_tx drops a frame that asks for encryption with an SA the table does not hold") {
+  // The SA lookup misses (another SPI, another destination): the frame is dropped and counted
+  // as enc_drop, as the model does ("no TX SA"); the frames around it are unaffected.
+  for (int stall : {0, stall_percent(25)}) {
+    TxHarness h(test_seed(), stall, stall, one_sa(false, false));
+    PacketSpec p;
+    p.payload = pattern(64);
+    EspSpec known;
+    EspSpec other_spi = known;
+    other_spi.spi = 0x2000;
+    PacketSpec other_dst = p;
+    other_dst.dst = ipv4("198.51.100.99");
+    h.send(host_esp_frame(ip_packet(p), known), false, "offload");
+    h.send(host_esp_frame(ip_packet(p), other_spi), false, "no SA: SPI");
+    h.send(host_esp_frame(ip_packet(other_dst), known), false, "no SA: destination");
+    h.send(host_esp_frame(ip_packet(p), known), false, "offload again");
+    h.run();
+    CHECK(h.frames_out() == 2);
+    CHECK(h.rtl_counters().enc_drop == 2);
+    CHECK(h.rtl_counters().enc_out == 2);
+    CHECK(h.rtl_counters() == h.model_counters());
+  }
+}

@@ -22,9 +22,12 @@ module stream_check #(
     else         stalled_q <= valid_i && !ready_i;
   end
 
-  always_ff @(posedge clk_i) begin
-    beat_q <= beat_i;
-    if (rst_ni && stalled_q) begin
+  always_ff @(posedge clk_i) beat_q <= beat_i;
+
+  // Out of reset only (the reset branch is empty: rst_ni stays an asynchronous reset alone).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else if (stalled_q) begin
       assert (valid_i) else $error("%s: valid dropped before the beat was taken", Name);
       assert (beat_i == beat_q) else $error("%s: beat changed while stalled", Name);
     end

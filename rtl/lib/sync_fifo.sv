@@ -54,8 +54,11 @@ module sync_fifo #(
 `ifdef IPSEC_ASSERTIONS
   // Every user stalls on almost_full_o and pops only what is there: a push into a full
   // queue would lose an entry, a pop of an empty one would invent one.
-  always_ff @(posedge clk_i) begin
-    if (rst_ni) begin
+  // Checked out of reset only: asserted in the reset branch's else, so that rst_ni stays
+  // an asynchronous reset alone (Verilator SYNCASYNCNET).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
       assert (!(push_i && full_o)) else $error("%m: push into a full FIFO (entry lost)");
       assert (!(pop_i && empty_o)) else $error("%m: pop of an empty FIFO");
     end

@@ -215,8 +215,10 @@ module cmd_mailbox #(
   logic [CntW:0] held;
   assign held = {1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q};
 
-  always_ff @(posedge clk_i) begin
-    if (rst_ni) begin
+  // Out of reset only (the reset branch is empty: rst_ni stays an asynchronous reset alone).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
       assert (outstanding_q <= DepthCnt) else $error("%m: more than Depth commands outstanding");
       assert (held == {1'b0, outstanding_q})
         else $error("%m: queued + responses %0d != outstanding %0d", held, outstanding_q);

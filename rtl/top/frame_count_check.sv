@@ -59,8 +59,10 @@ module frame_count_check #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (rst_ni) begin
+  // Out of reset only (the reset branch is empty: rst_ni stays an asynchronous reset alone).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
       assert ($onehot0({cnt_out_i, cnt_bypass_i, cnt_drop_i, cnt_auth_i}))
         else $error("%s: two fates for one frame in one clock", Name);
       assert (!cnt_in_i || fate) else $error("%s: counted in without a fate", Name);

@@ -2,6 +2,7 @@
 // every frame (sa_switch, the smallest frames), the cost of installing an SA (sa_add), and
 // the simulation speed of the whole engine without tracing and its cost with VCD and FST
 // waveforms (sim, wall time).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -206,7 +207,13 @@ std::vector<Section> bench_engine() {
   out.push_back({"sa_add",
                  {{"register_writes", static_cast<double>(rig.add_writes), "one ADD_SA_V2, driver over AXI4-Lite"},
                   {"cycles", static_cast<double>(rig.add_cycles), "clocks, first write to response popped"}}});
-  const Load speed = duplex;
+  // Wall-clock speed: the best of three runs of the same load (a shared host's other work
+  // only ever slows a run down).
+  double speed = duplex.cycles / duplex.wall;
+  for (int i = 0; i < 2; ++i) {
+    const Load again = run_duplex(rig, 1500, 1500, 1500);
+    speed = std::max(speed, again.cycles / again.wall);
+  }
   // Tracing: the same load, shorter, with a VCD at the demo's depth and at full depth; and
   // an FST as ipsec-sim --fst writes one, a VCD converted by GTKWave's vcd2fst (the
   // conversion's wall time counted in).
@@ -237,16 +244,17 @@ std::vector<Section> bench_engine() {
     fs::remove(fst);
     return t;
   };
-  const double checked = run_checked(rig, 1500);
+  double checked = 0;
+  for (int i = 0; i < 3; ++i) checked = std::max(checked, run_checked(rig, 1500));
   const Load plain = run_duplex(rig, 1500, 1500, 60);
   const double base = plain.cycles / plain.wall;
   const Traced vcd3 = traced(3, false), vcd99 = traced(99, false);
   Section sim{"sim",
-              {{"cycles_per_second", speed.cycles / speed.wall,
-                "wall time: whole engine, both directions loaded, no tracing"},
+              {{"cycles_per_second", speed,
+                "wall time: whole engine, both directions loaded, no tracing (best of 3)"},
                {"checked_cycles_per_second", checked,
-                "wall time: the same load, every frame and counter checked against the model"},
-               {"checked_fraction", checked / (speed.cycles / speed.wall),
+                "wall time: the same load, every frame and counter checked against the model (best of 3)"},
+               {"checked_fraction", checked / speed,
                 "checked speed / unchecked speed (target >= 0.5)"},
                {"vcd_slowdown", base / vcd3.speed, "wall time: VCD at the demo's depth (3) vs none"},
                {"vcd_full_slowdown", base / vcd99.speed, "wall time: VCD of every signal vs none"}}};

@@ -1,6 +1,5 @@
 #include "engine_sim.h"
 
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -8,34 +7,9 @@
 #include "axil_bus.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
+#include "vl_stream_bytes.h"
 
 namespace ipsec::sim {
-
-namespace {
-
-template <size_t N>
-void set_le(VlWide<N>& w, const uint8_t* bytes) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  // A VlWide's words hold the bytes in memory order already (word 0 = bytes 0..3).
-  std::memcpy(w.data(), bytes, 4 * N);
-#else
-  for (size_t i = 0; i < N; ++i) {
-    w[i] = uint32_t{bytes[4 * i]} | uint32_t{bytes[4 * i + 1]} << 8 | uint32_t{bytes[4 * i + 2]} << 16 |
-           uint32_t{bytes[4 * i + 3]} << 24;
-  }
-#endif
-}
-
-template <size_t N>
-void get_le(const VlWide<N>& w, uint8_t* bytes) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  std::memcpy(bytes, w.data(), 4 * N);
-#else
-  for (size_t i = 0; i < 4 * N; ++i) bytes[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
-#endif
-}
-
-}  // namespace
 
 EngineSim::EngineSim(EngineSimOptions options)
     : options_(options),
@@ -129,7 +103,7 @@ void EngineSim::tick() {
     valid = v;
     if (v) {
       const Beat& b = src.beat();
-      set_le(data, b.data.data());
+      set_le(data, b.data.data(), b.data.size());
       keep = b.keep;
       last = b.last;
       user = b.user;
@@ -176,7 +150,7 @@ void EngineSim::tick() {
                       FrameSink& sink, std::deque<OutFrame>& out) {
     if (!fire) return;
     Beat b;
-    get_le(data, b.data.data());
+    get_le(data, b.data.data(), b.data.size());
     b.keep = keep;
     b.last = last;
     PortStats& s = out_stats_[p];

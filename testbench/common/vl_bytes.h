@@ -1,24 +1,17 @@
-// Byte strings to and from Verilator's wide signals.
+// Byte strings to and from Verilator's wide signals: stream data (sim/vl_stream_bytes.h, shared
+// with the engine harness), big-endian fields and packed-struct fields.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "verilated.h"
+#include "vl_stream_bytes.h"  // sim/: set_le, get_le
 
 namespace ipsec::tb {
 
-// Stream data: byte i in bits [8i+7:8i].
-template <size_t N>
-void set_le(VlWide<N>& w, const uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < N; ++i) w[i] = 0;
-  for (size_t i = 0; i < n; ++i) w[i / 4] |= uint32_t{bytes[i]} << (8 * (i % 4));
-}
-
-template <size_t N>
-void get_le(const VlWide<N>& w, uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
-}
+using sim::get_le;
+using sim::set_le;
 
 // A big-endian field of `width` bytes starting at byte offset `lsb_byte` of the signal
 // (counted from bit 0): field byte 0 is the most significant.

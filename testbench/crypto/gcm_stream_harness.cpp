@@ -6,6 +6,7 @@
 #include "Vgcm_stream.h"
 #include "stall.h"
 #include "verilated.h"
+#include "vl_bytes.h"
 
 namespace ipsec::tb {
 
@@ -13,18 +14,6 @@ namespace {
 
 // gcm_pkg::gcm_beat_e
 enum Kind : uint8_t { kPass = 0, kAad = 1, kText = 2, kTag = 3 };
-
-// Stream data: byte i in bits [8i+7:8i].
-template <size_t N>
-void set_le(VlWide<N>& w, const uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < N; ++i) w[i] = 0;
-  for (size_t i = 0; i < n; ++i) w[i / 4] |= uint32_t{bytes[i]} << (8 * (i % 4));
-}
-
-template <size_t N>
-void get_le(const VlWide<N>& w, uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
-}
 
 // Big-endian fields (key, IV): byte 0 in the most significant bits of a `width`-byte field.
 template <size_t N>

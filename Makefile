@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure test regress run waves lint synth bench regs clean fuzz coverage
+.PHONY: all deps configure test regress run waves lint synth bench regs clean fuzz coverage formal
 .DEFAULT_GOAL := all
 
 deps:
@@ -58,6 +58,12 @@ waves: all
 lint: deps
 	scripts/lint
 
+# Formal proofs (docs/formal.md): SymbiYosys over formal/*.sby, unbounded where k-induction
+# or PDR closes; `make test` runs the quick ones. FORMAL="sync_fifo cmd_mailbox" picks some.
+FORMAL ?=
+formal: deps
+	@scripts/formal $(FORMAL)
+
 # The AES-GCM unit (1 minute) and the whole engine (about 20 minutes and 6 GB of memory:
 # 228,721 cells, the memories kept as memory cells).
 ENGINE_LISTS = rtl/crypto/sources.f rtl/top/ctrl_sources.f rtl/esp/sources.f \
@@ -68,7 +74,7 @@ synth: deps
 	scripts/synth ipsec_engine $(ENGINE_LISTS)
 
 bench: all
-	@scripts/install-deps bench || echo "bench: without them, sim.icarus_ratio and sim.fst_* are absent"
+	@scripts/install-deps bench || echo "bench: without gtkwave, sim.fst_* are absent"
 	$(BUILD)/ipsec-bench --json $(BUILD)/bench.json
 
 regs:

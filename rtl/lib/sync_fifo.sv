@@ -65,4 +65,71 @@ module sync_fifo #(
   end
 `endif
 
+`ifdef FORMAL
+  // Formal properties (make formal, docs/formal.md): no entry lost, none duplicated, order
+  // kept. As the proof's top (FORMAL_SYNC_FIFO) the users are assumed to keep the rules the
+  // assertions above check: no push into a full FIFO, no pop of an empty one.
+`ifdef FORMAL_SYNC_FIFO
+  initial assume (!rst_ni);
+  always_comb begin
+    if (rst_ni) begin
+      assume (!(push_i && full_o));
+      assume (!(pop_i && empty_o));
+    end
+  end
+`endif
+
+  // One pushed entry, chosen by the solver (any of them), is followed: the entries ahead of
+  // it are counted down as they pop, and when none is left it must be the one at the output.
+  (* anyseq *) logic f_pick;
+  logic [1:0]       f_state_q;  // 0: not chosen yet, 1: inside, 2: left
+  logic [Width-1:0] f_data_q;
+  logic [AddrW-1:0] f_slot_q;
+  logic [AddrW:0]   f_ahead_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_state_q <= 2'd0;
+    end else if (f_state_q == 2'd0) begin
+      if (do_push && f_pick) begin
+        f_state_q <= 2'd1;
+        f_data_q  <= data_i;
+        f_slot_q  <= wr_q;
+        f_ahead_q <= count_q - (AddrW+1)'(do_pop);
+      end
+    end else if (f_state_q == 2'd1 && do_pop) begin
+      if (f_ahead_q == '0) f_state_q <= 2'd2;
+      else                 f_ahead_q <= f_ahead_q - 1'b1;
+    end
+  end
+
+  always_comb begin
+    if (rst_ni) begin
+      // The pointers and the count agree, and the count stays in range.
+      assert (count_q <= (AddrW+1)'(Depth));
+      assert (wr_q == rd_q + count_q[AddrW-1:0]);
+      assert (empty_o == (count_q == '0));
+      assert (full_o == (count_q == (AddrW+1)'(Depth)));
+      assert (f_state_q != 2'd3);
+      if (f_state_q == 2'd1) begin
+        // The followed entry is still stored where it was written, f_ahead_q entries after
+        // the head: nothing overwrote it, nothing popped it early.
+        assert (f_ahead_q < count_q);
+        assert (f_slot_q == rd_q + f_ahead_q[AddrW-1:0]);
+        assert (mem_q[f_slot_q] == f_data_q);
+        // At the head it is what the FIFO shows (first word falls through).
+        if (f_ahead_q == '0) assert (data_o == f_data_q);
+      end
+    end
+  end
+
+  // The FIFO can fill and drain again.
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      cover (full_o);
+      cover (f_state_q == 2'd2 && empty_o);
+    end
+  end
+`endif
+
 endmodule

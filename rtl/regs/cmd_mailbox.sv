@@ -230,4 +230,158 @@ module cmd_mailbox #(
   end
 `endif
 
+`ifdef FORMAL
+  // Formal properties (make formal, docs/formal.md): the invariants the assertions above
+  // check, proven; commands reach the executor in order with the image and length they were
+  // rung with; responses leave in the order they were posted; no key material stays in the
+  // window after a doorbell or in an entry after its command is done; a doorbell to a full
+  // queue is dropped and counted. As the proof's top (FORMAL_CMD_MAILBOX) its neighbours are
+  // assumed to behave as the register block and sa_cmd_exec do.
+  logic f_past_q = 1'b0;
+  always_ff @(posedge clk_i) f_past_q <= 1'b1;
+
+`ifdef FORMAL_CMD_MAILBOX
+  initial assume (!rst_ni);
+  always_comb begin
+    // The executor finishes only a command it was given and answers it in that clock.
+    assume (!cmd_done_i || cmd_valid_o);
+    assume (rsp_valid_i == cmd_done_i);
+    // The register block: the window and the doorbell are register writes, one per clock,
+    // and none lands in the first clock after reset (AXI4-Lite takes at least two).
+    assume (!(win_we && doorbell));
+  end
+  always_ff @(posedge clk_i) begin
+    if (f_past_q && !$past(rst_ni)) begin
+      assume (!win_we && !doorbell);
+    end
+  end
+`endif
+
+  // One accepted command, chosen by the solver (any of them), is followed to the executor.
+  (* anyseq *) logic f_pick_cmd;
+  logic [1:0]       f_cmd_state_q;  // 0: not chosen yet, 1: queued, 2: done
+  logic [ImgW-1:0]  f_img_q;
+  logic [7:0]       f_len_q;
+  logic             f_len_known_q;
+  logic [SlotW-1:0] f_cmd_slot_q;
+  logic [CntW-1:0]  f_cmd_ahead_q;
+  logic [CntW-1:0]  f_cq_used;  // entries taken: queued, or copied with the length to come
+
+  assign f_cq_used = cq_count_q + CntW'(len_pending_q);
+
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_cmd_state_q <= 2'd0;
+      f_len_known_q <= 1'b0;
+    end else begin
+      if (f_cmd_state_q == 2'd0) begin
+        if (accept && f_pick_cmd) begin
+          f_cmd_state_q <= 2'd1;
+          f_len_known_q <= 1'b0;
+          f_img_q       <= window_q;
+          f_cmd_slot_q  <= cq_tail_q;
+          f_cmd_ahead_q <= f_cq_used - CntW'(cmd_done_i);
+        end
+      end else if (f_cmd_state_q == 2'd1 && cmd_done_i) begin
+        if (f_cmd_ahead_q == '0) f_cmd_state_q <= 2'd2;
+        else                     f_cmd_ahead_q <= f_cmd_ahead_q - 1'b1;
+      end
+      // Its length is on the doorbell field the clock after.
+      if (f_cmd_state_q == 2'd1 && !f_len_known_q) begin
+        f_len_known_q <= 1'b1;
+        f_len_q       <= doorbell_i.LEN.value;
+      end
+    end
+  end
+
+  // One posted response, chosen likewise, is followed to the RSP_WORD registers.
+  (* anyseq *) logic f_pick_rsp;
+  logic [1:0]       f_rsp_state_q;
+  logic [63:0]      f_rsp_q;
+  logic [SlotW-1:0] f_rsp_slot_q;
+  logic [CntW-1:0]  f_rsp_ahead_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_rsp_state_q <= 2'd0;
+    end else if (f_rsp_state_q == 2'd0) begin
+      if (rsp_valid_i && f_pick_rsp) begin
+        f_rsp_state_q <= 2'd1;
+        f_rsp_q       <= {rsp_word0_i, rsp_word1_i};
+        f_rsp_slot_q  <= rsp_tail_q;
+        f_rsp_ahead_q <= rsp_count_q - CntW'(pop);
+      end
+    end else if (f_rsp_state_q == 2'd1 && pop) begin
+      if (f_rsp_ahead_q == '0) f_rsp_state_q <= 2'd2;
+      else                     f_rsp_ahead_q <= f_rsp_ahead_q - 1'b1;
+    end
+  end
+
+  // Where the tails and the followed entries should be: sums of SlotW bits, wrapping as the
+  // pointers do (Depth a power of two in the proof).
+  logic [SlotW-1:0] f_cq_tail, f_rsp_tail, f_cmd_slot, f_rsp_slot;
+  assign f_cq_tail  = cq_head_q + f_cq_used[SlotW-1:0];
+  assign f_rsp_tail = rsp_head_q + rsp_count_q[SlotW-1:0];
+  assign f_cmd_slot = cq_head_q + f_cmd_ahead_q[SlotW-1:0];
+  assign f_rsp_slot = rsp_head_q + f_rsp_ahead_q[SlotW-1:0];
+
+  always_comb begin
+    if (rst_ni) begin
+      // The assertions of the simulation build.
+      assert (outstanding_q <= DepthCnt);
+      assert ({1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q}
+              == {1'b0, outstanding_q});
+      assert (!(accept && scrub_q && scrub_slot_q <= cq_tail_q));
+      // The two write ports of the queue never meet; no response is posted to a full queue.
+      assert (!(clear_we && accept && clear_slot == cq_tail_q));
+      assert (!(rsp_valid_i && rsp_count_q == DepthCnt));
+      // Pointers and counts agree.
+      assert (cq_tail_q == f_cq_tail);
+      assert (rsp_tail_q == f_rsp_tail);
+      // What the executor is shown is the head entry.
+      if (cmd_valid_o) assert (cmd_image_o == cq_mem[cq_head_q]);
+      // A doorbell to a full queue is dropped and counted, and only then.
+      assert (cmd_drop_o == (doorbell && outstanding_q == DepthCnt));
+      assert (f_cmd_state_q != 2'd3 && f_rsp_state_q != 2'd3);
+      if (f_cmd_state_q == 2'd0) assert (!f_len_known_q);
+      if (f_cmd_state_q == 2'd1) begin
+        assert (f_cmd_ahead_q < f_cq_used);
+        assert (f_cmd_slot_q == f_cmd_slot);
+        assert (cq_mem[f_cmd_slot_q] == f_img_q);
+        if (f_len_known_q && !(len_pending_q && len_slot_q == f_cmd_slot_q)) begin
+          assert (cq_len_q[f_cmd_slot_q] == f_len_q);
+        end
+        if (!f_len_known_q) assert (len_pending_q && len_slot_q == f_cmd_slot_q);
+        if (f_cmd_ahead_q == '0 && cmd_valid_o) begin
+          assert (cmd_image_o == f_img_q);
+          assert (cmd_len_o == f_len_q);
+        end
+      end
+      if (f_rsp_state_q == 2'd1) begin
+        assert (f_rsp_ahead_q < rsp_count_q);
+        assert (f_rsp_slot_q == f_rsp_slot);
+        assert (rsp_mem[f_rsp_slot_q] == f_rsp_q);
+        if (f_rsp_ahead_q == '0) assert ({rsp_word0_o, rsp_word1_o} == f_rsp_q);
+      end
+    end
+  end
+
+  // No key material lingers: the window is clear after a doorbell, an entry after its
+  // command is done.
+  always_ff @(posedge clk_i) begin
+    if (f_past_q && $past(rst_ni) && rst_ni) begin
+      if ($past(doorbell)) assert (window_q == '0);
+      if ($past(cmd_done_i)) assert (cq_mem[$past(cq_head_q)] == '0);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      cover (outstanding_q == DepthCnt && doorbell);  // a drop
+      cover (f_cmd_state_q == 2'd2 && f_rsp_state_q == 2'd2);
+    end
+  end
+`endif
+
 endmodule

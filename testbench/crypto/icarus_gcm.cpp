@@ -150,7 +150,7 @@ std::string hex_le16(const uint8_t* p, size_t n) {  // a beat: byte 15 first
 
 std::string icarus_missing() {
   if (std::system("command -v iverilog > /dev/null 2>&1 && command -v vvp > /dev/null 2>&1") != 0) {
-    return "iverilog/vvp not found (Debian package iverilog; scripts/install-deps bench)";
+    return "iverilog/vvp not found (Debian package iverilog)";
   }
   return {};
 }

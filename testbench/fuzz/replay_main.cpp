@@ -1,7 +1,9 @@
 // The replay driver: a fuzz target as a plain program (any compiler, no libFuzzer). Each
 // argument is a file or a folder; every regular file found (folders recursively, in name
 // order) is one input, run through LLVMFuzzerTestOneInput in turn. A finding aborts the
-// program (fuzz_target.h); otherwise it prints how many inputs ran and exits 0.
+// program (fuzz_target.h); otherwise it prints how many inputs ran and exits 0. A path that
+// does not exist, or no input at all, fails the replay (exit 2): a corpus that went missing
+// must not pass as an empty one.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -28,10 +30,14 @@ int main(int argc, char** argv) {
       }
     } else if (fs::is_regular_file(p, ec)) {
       inputs.push_back(p);
-    } else if (!fs::exists(p, ec)) {
-      // A target without regressions yet has no folder: nothing to run there.
-      std::cerr << "replay: " << p.string() << ": no such file or folder (skipped)\n";
+    } else {
+      std::cerr << "replay: " << p.string() << ": no such file or folder\n";
+      return 2;
     }
+  }
+  if (inputs.empty()) {
+    std::cerr << "replay: no input in any of the " << argc - 1 << " paths given\n";
+    return 2;
   }
   std::sort(inputs.begin(), inputs.end());
   LLVMFuzzerInitialize(&argc, &argv);

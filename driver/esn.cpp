@@ -44,4 +44,23 @@ EsnUpdate update_esn_state(const EsnState& previous, bool flag_esn,
   return out;
 }
 
+EsnUpdate update_esn_state_as_shipped(const EsnState& previous, bool flag_esn,
+                                      const XfrmReplayState& replay, uint32_t window) {
+  EsnUpdate out;
+  if (!flag_esn) return out;  // trigger = 0, no update
+  const uint32_t seq_bottom = replay.seq - window + 1;  // wraps while seq < window
+  out.state.triggered = true;
+  out.state.overlap = previous.overlap;
+  out.state.esn = xfrm_replay_seqhi(replay, window, seq_bottom);
+  if (previous.overlap && seq_bottom < kEsnScopeMid) {
+    ++out.state.esn;  // the extra increment: seq_hi has already moved on with the wrap
+    out.state.overlap = false;
+    out.changed = true;
+  } else if (!previous.overlap && seq_bottom >= kEsnScopeMid) {
+    out.state.overlap = true;
+    out.changed = true;
+  }
+  return out;
+}
+
 }  // namespace ipsec::driver

@@ -12,6 +12,19 @@ namespace ipsec::driver {
 // ESN_OVERLAP (MLX5E_IPSEC_ESN_SCOPE_MID).
 inline constexpr uint32_t kEsnScopeMid = 0x80000000u;
 
+// Which ESN behaviour the driver has (DeviceOptions::driver, `--driver`).
+enum class DriverVariant : uint8_t {
+  // The default: esn is the seq_hi of the window bottom, MOD_SA_V2 is sent whenever the
+  // device's ESN state changes.
+  kCorrected,
+  // The Innova driver as Linux 5.x shipped it (v4.17..v5.7): mlx5e_ipsec_update_esn_state
+  // adds one to esn when the overlap bit clears and reports a change only when overlap
+  // flips; mlx5_fpga_esp_modify_xfrm then refuses every valid update (its check of
+  // mlx5_fpga_esp_validate_xfrm_attrs is inverted, and so is the V2 check after it), so no
+  // MOD_SA_V2 is ever sent and the device keeps the ESN state of the ADD.
+  kInnovaAsShipped,
+};
+
 // What the SA image's ESN_EN, ESN_OVERLAP and esn fields carry.
 struct EsnState {
   bool triggered = false;  // ESN_EN: the state has flag esn
@@ -42,5 +55,12 @@ uint32_t xfrm_replay_seqhi(const XfrmReplayState& replay, uint32_t window, uint3
 // one with seq_hi). `changed` is true whenever esn or overlap differ from `previous`.
 EsnUpdate update_esn_state(const EsnState& previous, bool flag_esn,
                            const XfrmReplayState& replay, uint32_t window);
+
+// mlx5e_ipsec_update_esn_state exactly as v4.17..v5.7 have it: the bottom is seq - window + 1
+// in 32-bit arithmetic (no clamp at 0), esn is recomputed every time, overlap flips at 2^31
+// and back, esn gets one more when it clears; `changed` only on a flip (an esn that moves
+// without one is not reported, so no update is attempted for it).
+EsnUpdate update_esn_state_as_shipped(const EsnState& previous, bool flag_esn,
+                                      const XfrmReplayState& replay, uint32_t window);
 
 }  // namespace ipsec::driver

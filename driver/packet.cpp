@@ -1,5 +1,6 @@
 #include "packet.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -217,6 +218,31 @@ bool prefix_match(const IpAddress& a, const IpAddress& b, unsigned prefixlen) {
     bits -= take;
   }
   return true;
+}
+
+std::vector<Bytes> ipv4_fragment(const Bytes& frame, const IpHeader& ip, size_t mtu) {
+  if (ip.ipv6 || ip.fragment) return {};
+  if (ip.total_len <= mtu) {
+    return {Bytes(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(ip.end()))};
+  }
+  if (mtu < ip.headers_len + 8) return {};
+  // RFC 791: every fragment but the last carries a multiple of 8 data bytes.
+  const size_t per_fragment = (mtu - ip.headers_len) & ~size_t{7};
+  const size_t data_len = ip.total_len - ip.headers_len;
+  const uint16_t flags = load_be16(frame, ip.at + 6) & 0x8000;  // the reserved bit; DF is clear
+  std::vector<Bytes> out;
+  for (size_t off = 0; off < data_len; off += per_fragment) {
+    const size_t n = std::min(per_fragment, data_len - off);
+    Bytes f(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(ip.l4()));
+    f.insert(f.end(), frame.begin() + static_cast<std::ptrdiff_t>(ip.l4() + off),
+             frame.begin() + static_cast<std::ptrdiff_t>(ip.l4() + off + n));
+    const bool more = off + n < data_len;
+    store_be16(f, ip.at + 6, static_cast<uint16_t>(flags | (more ? 0x2000 : 0) | (off / 8)));
+    store_be16(f, ip.at + 2, static_cast<uint16_t>(ip.headers_len + n));
+    update_ipv4_checksum(f, ip.at);
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace ipsec::driver

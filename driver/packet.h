@@ -87,6 +87,12 @@ uint16_t l4_checksum(const IpAddress& src, const IpAddress& dst, uint8_t proto,
 // protocols and fragments are left alone.
 void update_l4_checksum(Bytes& frame, const IpHeader& ip);
 
+// ip_do_fragment: an IPv4 datagram (not already a fragment) cut into fragments of at most
+// `mtu` bytes each: the header (with its options) on every fragment, the data in multiples of
+// 8 bytes, MF on all but the last, the identification kept, fresh header checksums. One frame
+// back when it fits; none when `mtu` leaves no room for 8 bytes of data.
+std::vector<Bytes> ipv4_fragment(const Bytes& frame, const IpHeader& ip, size_t mtu);
+
 // What xfrm selectors match (struct flowi): addresses, protocol and ports; ICMP type and
 // code stand in the source and destination ports, as in the kernel's selectors.
 struct Flow {

@@ -29,6 +29,8 @@ class RegisterAccess {
 
   void wait_cycles(uint32_t cycles) { bus_.wait_cycles(cycles); }
   bool irq() { return bus_.irq(); }
+  // The device's clock (RegisterBus::now()): timestamps of the kernel log and --cmd-log.
+  uint64_t now() const { return bus_.now(); }
 
   const BusAccessCounts& counts() const { return counts_; }
 

@@ -26,6 +26,9 @@ class RegisterBus {
 
   // The device's interrupt line.
   virtual bool irq() = 0;
+  // The device's clock count: timestamps of the kernel log, --cmd-log and --reg-log lines.
+  // A transport without a clock of its own answers 0.
+  virtual uint64_t now() const { return 0; }
 };
 
 }  // namespace ipsec::driver

@@ -133,6 +133,19 @@ bool state_ok(const XfrmTmpl& t, const XfrmState& x) {
 
 const std::array<const char*, kXfrmMibCount>& xfrm_mib_names() { return kMibNames; }
 
+const std::array<const char*, kIpFragCounterCount>& ip_frag_counter_names() {
+  static constexpr std::array<const char*, kIpFragCounterCount> kNames = {
+      "IpFragOKs", "IpFragFails", "IpFragCreates", "Ip6FragOKs", "Ip6FragFails", "Ip6FragCreates"};
+  return kNames;
+}
+
+std::array<uint64_t, kIpFragCounterCount> XfrmStack::ip_frag_counters() const {
+  return {ip_stats_[0].frag_oks, ip_stats_[0].frag_fails, ip_stats_[0].frag_creates,
+          ip_stats_[1].frag_oks, ip_stats_[1].frag_fails, ip_stats_[1].frag_creates};
+}
+
+void XfrmStack::set_mtu(uint32_t mtu) { options_.mtu = mtu; }
+
 XfrmStack::XfrmStack(driver::IpsecDevice* device, StackOptions options)
     : device_(device), options_(std::move(options)), rng_state_(options_.seed) {
   next_ipv4_id_ = static_cast<uint16_t>(splitmix64(rng_state_));
@@ -194,11 +207,9 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
   if (x.mode != XfrmMode::kTransport && x.mode != XfrmMode::kTunnel) {
     return fail(-EINVAL, "only transport and tunnel mode are supported");
   }
-  if (find_mutable(x.daddr, x.spi, x.proto)) {
-    char text[128];
-    std::snprintf(text, sizeof text, "a state with dst %s spi 0x%08x proto esp exists",
-                  x.daddr.to_string().c_str(), x.spi);
-    return fail(-EEXIST, text);
+  // esp_init_state: esp6 of v5.7 knows no UDP encapsulation (IPv6 ESP-in-UDP came in 5.8).
+  if (x.encap && x.family() == driver::AddressFamily::kInet6) {
+    return fail(-EINVAL, "esp6 takes no UDP encapsulation");
   }
   // esp_init_state: the AEAD's key and ICV length.
   std::optional<driver::EspAead> aead;
@@ -207,10 +218,16 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
     if (!a.ok()) return fail(a.status().code(), a.status().message());
     aead = *a;
   }
-  // xfrm_dev_state_add.
+  // xfrm_dev_state_add, the last step of xfrm_state_construct: before any driver runs, the
+  // core refuses UDP encapsulation and TFC padding (-EINVAL, no message: "We don't yet
+  // support UDP encapsulation and TFC padding", net/xfrm/xfrm_device.c of v5.7). A driver's
+  // -EOPNOTSUPP leaves the state in software; any other error fails the add.
   std::optional<driver::SaId> offload;
   std::string reason;
   if (x.offload) {
+    if (x.encap || x.tfcpad) {
+      return fail(-EINVAL, "the xfrm core offloads no UDP encapsulation and no TFC padding");
+    }
     if (!device_ || x.offload->dev != device_->name()) {
       return fail(-ENODEV, "no offload device " + x.offload->dev);
     }
@@ -223,13 +240,22 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
       return AddStateResult{id.status(), true, {}};
     }
   }
+  // xfrm_state_add (xfrm_add_sa, after xfrm_state_construct): a state with the same dst, spi
+  // and protocol exists. The new state was offloaded already: xfrm_add_sa deletes it from
+  // the device (xfrm_dev_state_delete) and drops it, and the GC work frees it (DEL_SA).
+  if (find_mutable(x.daddr, x.spi, x.proto)) {
+    if (offload) dev_state_delete(*offload);
+    char text[128];
+    std::snprintf(text, sizeof text, "a state with dst %s spi 0x%08x proto esp exists",
+                  x.daddr.to_string().c_str(), x.spi);
+    return fail(-EEXIST, text);
+  }
   StateEntry e{
       x, ReplayWindow(x.replay_window, x.flag_esn, x.replay), offload, reason, aead, {}, {}, 0, {}};
   const uint64_t salt = splitmix64(rng_state_);
   for (size_t b = 0; b < 8; ++b) e.seqiv_salt[b] = static_cast<uint8_t>(salt >> (8 * b));
   e.curlft.add_time = now();
   AddStateResult result;
-  result.note = reason;
   if (!aead && !offload) {
     result.note = "software ESP here does only rfc4106(gcm(aes)): this state's packets are dropped";
   }
@@ -241,8 +267,7 @@ driver::Status XfrmStack::delete_state(const driver::IpAddress& daddr, uint32_t 
                                        XfrmProto proto) {
   for (auto it = states_.begin(); it != states_.end(); ++it) {
     if (it->state.daddr == daddr && it->state.spi == spi && it->state.proto == proto) {
-      // xfrm_dev_state_delete + free: the kernel does not fail a delete for the device.
-      if (it->offload && device_) (void)device_->delete_state(*it->offload);
+      if (it->offload) dev_state_delete(*it->offload);
       states_.erase(it);
       return driver::Status::success();
     }
@@ -252,9 +277,20 @@ driver::Status XfrmStack::delete_state(const driver::IpAddress& daddr, uint32_t 
 
 void XfrmStack::flush_states() {
   for (StateEntry& e : states_) {
-    if (e.offload && device_) (void)device_->delete_state(*e.offload);
+    if (e.offload) dev_state_delete(*e.offload);
   }
   states_.clear();
+}
+
+void XfrmStack::dev_state_delete(driver::SaId id) {
+  // __xfrm_state_delete -> xfrm_dev_state_delete at once (no command); the last reference
+  // dropped, xfrm_state_gc_task calls xfrm_dev_state_free from the GC work, which sends the
+  // DEL. The caller returns before it: `ip xfrm state delete` and `flush` do not wait. The
+  // kernel fails neither for the device (the driver logs and counts a failed DEL).
+  if (!device_) return;
+  if (!device_->state_delete(id).ok()) return;
+  driver::IpsecDevice* dev = device_;
+  device_->queue_work([dev, id] { (void)dev->state_free(id); });
 }
 
 void XfrmStack::note_use(StateEntry& e, size_t bytes) {
@@ -367,6 +403,14 @@ std::vector<driver::TxSkb> XfrmStack::encapsulate(StateEntry& e, const Bytes& fr
     }
   }
 
+  // Too large for the MTU once in ESP (LSO aside).
+  const size_t limit = state_mtu(e, ip, offload);
+  if (ip.total_len > limit) return too_big(e, f, ip, offload, limit);
+  return esp_one(e, f, ip, offload);
+}
+
+std::vector<driver::TxSkb> XfrmStack::esp_one(StateEntry& e, const Bytes& f, const IpHeader& ip,
+                                              bool offload) {
   const std::optional<uint64_t> seq = e.replay.next_output(1);
   if (!seq) {
     count(XfrmMib::kOutStateSeqError);  // the sequence number would cycle
@@ -375,6 +419,86 @@ std::vector<driver::TxSkb> XfrmStack::encapsulate(StateEntry& e, const Bytes& fr
   std::optional<driver::TxSkb> skb = build_esp(e, f, ip, *seq, offload, 0);
   if (!skb) return {};
   return {std::move(*skb)};
+}
+
+size_t XfrmStack::state_mtu(const StateEntry& e, const IpHeader& ip, bool offload) const {
+  // esp4_get_mtu / esp6_get_mtu (v5.7): the largest datagram whose ESP fits in the MTU. The
+  // payload and its 2 trailer bytes are padded to the AEAD's 4-byte block.
+  const size_t icv = offload || !e.aead ? kDeviceIcvBytes : e.aead->icv_bytes;
+  const bool tunnel = e.state.mode == XfrmMode::kTunnel;
+  const size_t outer = tunnel ? (e.state.family() == driver::AddressFamily::kInet6
+                                     ? driver::kIpv6HeaderBytes
+                                     : driver::kIpv4HeaderBytes)
+                              : ip.headers_len;
+  const size_t fixed = outer + kEspOverhead + icv;
+  if (options_.mtu < fixed + driver::kEspTrailerBytes) return 0;
+  const size_t room = (options_.mtu - fixed) & ~size_t{3};
+  return room - driver::kEspTrailerBytes + (tunnel ? 0 : ip.headers_len);
+}
+
+std::vector<driver::TxSkb> XfrmStack::too_big(StateEntry& e, const Bytes& f, const IpHeader& ip,
+                                              bool offload, size_t limit) {
+  const bool tunnel = e.state.mode == XfrmMode::kTunnel;
+  const bool df = !ip.ipv6 && (f[ip.at + 6] & 0x40);
+  if (ip.ipv6 || df) {
+    // Refused, and the sender learns the MTU: EMSGSIZE through xfrm_local_error for the
+    // host's own packets (ICMP "fragmentation needed" / ICMPv6 "packet too big" for
+    // forwarded ones).
+    // - IPv4 tunnel: xfrm4_tunnel_check_size in xfrm_output_one's outer-mode output counts
+    //   XfrmOutStateModeError.
+    // - IPv4 transport: nothing checks before ESP; the ESP datagram reaches ip_fragment with
+    //   DF set: IpFragFails.
+    // - IPv6, which routers never fragment: __xfrm6_output (tunnel) or ip6_fragment after
+    //   ESP (transport) refuses; counted as Ip6FragFails.
+    ++emsgsize_errors_;
+    if (ip.ipv6) {
+      ++ip_stats_[1].frag_fails;
+    } else if (tunnel) {
+      count(XfrmMib::kOutStateModeError);
+    } else {
+      ++ip_stats_[0].frag_fails;
+    }
+    return {};
+  }
+  std::vector<driver::TxSkb> out;
+  if (tunnel) {
+    // DF clear: the host's IP layer fragments its datagram to the MTU of the xfrm bundle
+    // (ip_append_data / ip_fragment with dst_mtu = esp4_get_mtu), before ESP; each fragment
+    // fits, and is offloaded as any packet.
+    const std::vector<Bytes> fragments = driver::ipv4_fragment(f, ip, limit);
+    if (fragments.empty()) {
+      ++ip_stats_[0].frag_fails;
+      return {};
+    }
+    ++ip_stats_[0].frag_oks;
+    ip_stats_[0].frag_creates += fragments.size();
+    for (const Bytes& frag : fragments) {
+      const std::optional<IpHeader> fip = driver::parse_ip_frame(frag);
+      if (!fip) continue;
+      for (driver::TxSkb& skb : esp_one(e, frag, *fip, offload)) out.push_back(std::move(skb));
+    }
+    return out;
+  }
+  // Transport mode carries no fragments (RFC 4301 section 7): xfrm_dev_offload_ok refuses an
+  // skb longer than the state's MTU, so software ESP seals it, and ip_fragment cuts the ESP
+  // datagram (DF clear) into fragments that fit the MTU.
+  if (!e.aead) {
+    count(XfrmMib::kOutStateProtoError);
+    return {};
+  }
+  for (driver::TxSkb& skb : esp_one(e, f, ip, false)) {
+    const std::optional<IpHeader> outer = driver::parse_ip_frame(skb.frame);
+    if (!outer) continue;
+    const std::vector<Bytes> fragments = driver::ipv4_fragment(skb.frame, *outer, options_.mtu);
+    if (fragments.empty()) {
+      ++ip_stats_[0].frag_fails;
+      continue;
+    }
+    ++ip_stats_[0].frag_oks;
+    ip_stats_[0].frag_creates += fragments.size();
+    for (const Bytes& frag : fragments) out.push_back(driver::TxSkb{frag, std::nullopt, 0});
+  }
+  return out;
 }
 
 std::optional<driver::TxSkb> XfrmStack::build_esp(StateEntry& e, const Bytes& f, const IpHeader& ip,
@@ -578,8 +702,9 @@ std::optional<Bytes> XfrmStack::input(const driver::RxSkb& skb) {
 
   e->replay.advance(seq);
   if (e->state.flag_esn && e->offloaded_in() && device_) {
-    // xdo_dev_state_advance_esn: the driver sends MOD_SA when the device's ESN state moves.
-    (void)device_->advance_esn(*e->offload, e->replay.state());
+    // xdo_dev_state_advance_esn: the driver queues a work item that sends MOD_SA_V2 when
+    // the device's ESN state moved (mlx5e_xfrm_advance_esn_state).
+    (void)device_->advance_esn_deferred(*e->offload, e->replay.state());
   }
   note_use(*e, plain.size());
 

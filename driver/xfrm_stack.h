@@ -15,7 +15,13 @@
 // - LSO: a TCP packet on an offloaded state whose ESP datagram would exceed the MTU is sent
 //   as LSO when the device offers it, with the largest MSS that keeps every segment within
 //   the MTU; a send is split so that the device's segment index is exact for each segment
-//   (max_lso_segments). Other packets are never fragmented.
+//   (max_lso_segments).
+// - Other packets too large for the MTU once in ESP (the frames `send host` gives stand for
+//   the host's own datagrams): IPv4 without DF in tunnel mode is fragmented before ESP, as
+//   the IP layer does to the xfrm bundle's MTU; in transport mode (which carries no
+//   fragments) it goes through software ESP and the ESP datagram is fragmented. IPv4 with
+//   DF and IPv6 are refused (EMSGSIZE), counted as the kernel does (see too_big()). The
+//   input path does not reassemble: fragments of an ESP datagram pass up as they are.
 // - ESN on receive: the high half of a sequence number decrypted by the device is the one
 //   the device inferred from the SA's esn and overlap fields (contract section 7), so that
 //   the replay window and the device never disagree; software ESP infers it as the kernel
@@ -79,6 +85,19 @@ inline constexpr size_t kXfrmMibCount = static_cast<size_t>(XfrmMib::kCount);
 // "XfrmInError", ...: the names /proc/net/xfrm_stat shows.
 const std::array<const char*, kXfrmMibCount>& xfrm_mib_names();
 
+// The fragmentation counters of /proc/net/snmp and /proc/net/snmp6 (IPSTATS_MIB_FRAGOKS,
+// _FRAGFAILS, _FRAGCREATES) for what the output path fragments or refuses.
+inline constexpr size_t kIpFragCounterCount = 6;
+// "IpFragOKs", "IpFragFails", "IpFragCreates", "Ip6FragOKs", "Ip6FragFails", "Ip6FragCreates"
+// (nstat's names).
+const std::array<const char*, kIpFragCounterCount>& ip_frag_counter_names();
+
+struct IpFragStats {
+  uint64_t frag_oks = 0;      // datagrams fragmented
+  uint64_t frag_fails = 0;    // datagrams too large that could not be (DF, IPv6)
+  uint64_t frag_creates = 0;  // fragments made
+};
+
 // struct xfrm_lifetime_cur.
 struct XfrmLifetimeCur {
   uint64_t bytes = 0;
@@ -111,7 +130,7 @@ struct StateEntry {
 };
 
 struct StackOptions {
-  uint32_t mtu = 1500;  // the interface MTU, for LSO
+  uint32_t mtu = 1500;  // the interface MTU (`ip link set dev DEV mtu N`)
   uint64_t seed = 0;    // seqiv salts of software states, IPv4 identifications
   // Wall-clock seconds since the epoch (lifetimes, lastused); empty: time().
   std::function<uint64_t()> clock;
@@ -120,8 +139,10 @@ struct StackOptions {
 // The outcome of `ip xfrm state add`.
 struct AddStateResult {
   driver::Status status;        // what netlink answers (0 or a negative errno)
-  bool driver_refused = false;  // the message is the driver's (its dmesg line)
-  std::string note;             // on success: why the state stays in software, if it does
+  bool driver_refused = false;  // the driver refused it (its reason is in the kernel log)
+  // On success: a limit of this simulator's software ESP the state runs into, if any (why
+  // an offload request fell back to software is the state's software_reason).
+  std::string note;
 };
 
 class XfrmStack {
@@ -165,6 +186,15 @@ class XfrmStack {
   // A frame from the engine's host RX port, through the driver and the stack.
   std::optional<Bytes> receive(const Bytes& frame);
 
+  // `ip link set dev DEV mtu N`: what ESP datagrams must fit in from now on.
+  void set_mtu(uint32_t mtu);
+  uint32_t mtu() const { return options_.mtu; }
+  // Packets refused with EMSGSIZE: too large for the MTU once in ESP and not to be
+  // fragmented (IPv4 DF, IPv6).
+  uint64_t emsgsize_errors() const { return emsgsize_errors_; }
+  // In ip_frag_counter_names() order.
+  std::array<uint64_t, kIpFragCounterCount> ip_frag_counters() const;
+
   uint64_t mib(XfrmMib counter) const { return mib_[static_cast<size_t>(counter)]; }
   const std::array<uint64_t, kXfrmMibCount>& mib() const { return mib_; }
   driver::IpsecDevice* device() const { return device_; }
@@ -175,6 +205,14 @@ class XfrmStack {
   StateEntry* find_output_state(const XfrmTmpl& tmpl, const Flow& flow);
   std::vector<driver::TxSkb> encapsulate(StateEntry& entry, const Bytes& frame,
                                          const driver::IpHeader& ip);
+  std::vector<driver::TxSkb> esp_one(StateEntry& entry, const Bytes& frame,
+                                     const driver::IpHeader& ip, bool offload);
+  // The largest datagram of `ip`'s kind whose ESP fits in the MTU (esp4_get_mtu).
+  size_t state_mtu(const StateEntry& entry, const driver::IpHeader& ip, bool offload) const;
+  std::vector<driver::TxSkb> too_big(StateEntry& entry, const Bytes& frame,
+                                     const driver::IpHeader& ip, bool offload, size_t limit);
+  // xfrm_dev_state_delete now, xfrm_dev_state_free from the GC work.
+  void dev_state_delete(driver::SaId id);
   std::optional<driver::TxSkb> build_esp(StateEntry& entry, const Bytes& frame,
                                          const driver::IpHeader& ip, uint64_t seq, bool offload,
                                          uint16_t gso_size);
@@ -187,6 +225,8 @@ class XfrmStack {
   std::list<StateEntry> states_;  // oldest first
   PolicyTable policies_;
   std::array<uint64_t, kXfrmMibCount> mib_{};
+  std::array<IpFragStats, 2> ip_stats_{};  // IPv4, IPv6
+  uint64_t emsgsize_errors_ = 0;
   uint64_t rng_state_;
   uint16_t next_ipv4_id_;
 };

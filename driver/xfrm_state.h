@@ -131,6 +131,7 @@ struct XfrmEncap {
   uint16_t type = 2;  // UDP_ENCAP_ESPINUDP
   uint16_t sport = 4500;
   uint16_t dport = 4500;
+  IpAddress oa;  // encap_oa: the original address before NAT (iproute2's OADDR)
 };
 
 // iproute2's replay-seq, replay-oseq, replay-seq-hi, replay-oseq-hi: the highest sequence

@@ -37,8 +37,15 @@ struct AxiLiteBusOptions {
 template <class Model>
 class AxiLiteBus final : public driver::RegisterBus {
  public:
-  AxiLiteBus(Model& model, std::function<void()> tick, AxiLiteBusOptions options = {})
-      : model_(model), tick_(std::move(tick)), options_(options), rng_(options.seed) {
+  // `clock`, if given, is the harness's clock count (now()); else the bus counts the clocks
+  // it drove itself.
+  AxiLiteBus(Model& model, std::function<void()> tick, AxiLiteBusOptions options = {},
+             std::function<uint64_t()> clock = nullptr)
+      : model_(model),
+        tick_(std::move(tick)),
+        clock_(std::move(clock)),
+        options_(options),
+        rng_(options.seed) {
     idle();
   }
 
@@ -115,8 +122,10 @@ class AxiLiteBus final : public driver::RegisterBus {
   }
 
   void wait_cycles(uint32_t cycles) override {
-    for (uint32_t i = 0; i < cycles; ++i) tick_();
+    for (uint32_t i = 0; i < cycles; ++i) advance();
   }
+
+  uint64_t now() const override { return clock_ ? clock_() : own_clocks_; }
 
   bool irq() override { return model_.irq_o; }
 
@@ -148,8 +157,13 @@ class AxiLiteBus final : public driver::RegisterBus {
     return std::uniform_int_distribution<int>(1, options_.max_delay)(rng_);
   }
 
-  void clock(uint32_t& waited, const char* what, uint32_t addr, const char* signal) {
+  void advance() {
     tick_();
+    ++own_clocks_;
+  }
+
+  void clock(uint32_t& waited, const char* what, uint32_t addr, const char* signal) {
+    advance();
     if (++waited > options_.timeout_cycles) {
       idle();
       char text[160];
@@ -163,6 +177,8 @@ class AxiLiteBus final : public driver::RegisterBus {
 
   Model& model_;
   std::function<void()> tick_;
+  std::function<uint64_t()> clock_;
+  uint64_t own_clocks_ = 0;
   AxiLiteBusOptions options_;
   std::mt19937_64 rng_;
   uint64_t writes_ = 0;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "Vipsec_engine.h"
+#include "Vipsec_engine_chk.h"
 #include "axil_bus.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
@@ -11,30 +12,86 @@
 
 namespace ipsec::sim {
 
+const char* to_string(RtlBuild build) {
+  return build == RtlBuild::kChecking ? "checking" : "fast";
+}
+
+// What EngineSim asks of the Verilated model, whichever build it is. One virtual call per
+// clock (tick) or per run; the signals are driven inside RtlOf<Model>, by name, unvirtualised.
+class EngineSim::Rtl {
+ public:
+  virtual ~Rtl() = default;
+  virtual driver::RegisterBus& bus() = 0;
+  virtual uint64_t bus_writes() const = 0;
+  virtual uint64_t bus_reads() const = 0;
+  virtual void tick() = 0;
+  // Until idle (EngineSim::run); at most `limit` clocks unless 0: false if the limit came first.
+  virtual bool run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress,
+                   uint64_t limit) = 0;
+  virtual void reset(int clocks) = 0;
+  virtual void trace(VerilatedVcdC& vcd, int levels) = 0;
+};
+
+template <class Model>
+class EngineSim::RtlOf final : public EngineSim::Rtl {
+ public:
+  explicit RtlOf(EngineSim& s) : s_(s), context_(std::make_unique<VerilatedContext>()) {
+    // Each engine has its own context: two engines (of either build) in one process share
+    // nothing of Verilator's but its thread-safe runtime (docs/c_api.md, threads).
+    // The models are single-threaded (no --threads): without threads(1), Verilator 5.006
+    // gives each context a pool of hardware_concurrency() - 1 idle threads
+    // (VerilatedContext::addModel -> threadPoolp()), one pool per engine.
+    context_->threads(1);
+    context_->randReset(2);
+    context_->traceEverOn(true);  // costs nothing until a trace is opened
+    dut_ = std::make_unique<Model>(context_.get(), "engine");
+    AxiLiteBusOptions bus_options;
+    bus_options.seed = s.options_.seed;
+    bus_options.delay_percent = s.options_.axil_delay_percent;
+    bus_ = std::make_unique<AxiLiteBus<Model>>(
+        *dut_, [this] { tick(); }, bus_options, [this] { return s_.cycles_; });
+    dut_->host_tx_tvalid_i = 0;
+    dut_->wire_rx_tvalid_i = 0;
+    dut_->wire_tx_tready_i = 0;
+    dut_->host_rx_tready_i = 0;
+  }
+  ~RtlOf() override { dut_->final(); }
+
+  driver::RegisterBus& bus() override { return *bus_; }
+  uint64_t bus_writes() const override { return bus_->writes(); }
+  uint64_t bus_reads() const override { return bus_->reads(); }
+  void trace(VerilatedVcdC& vcd, int levels) override { dut_->trace(&vcd, levels); }
+  void reset(int clocks) override;
+  void tick() override;
+  bool run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress,
+           uint64_t limit) override;
+
+ private:
+  void eval_clock();
+
+  EngineSim& s_;
+  std::unique_ptr<VerilatedContext> context_;
+  std::unique_ptr<Model> dut_;
+  std::unique_ptr<AxiLiteBus<Model>> bus_;
+};
+
 EngineSim::EngineSim(EngineSimOptions options)
     : options_(options),
-      context_(std::make_unique<VerilatedContext>()),
       host_tx_src_(options.seed * 4 + 1, options.stall_percent),
       wire_rx_src_(options.seed * 4 + 2, options.stall_percent),
       wire_tx_sink_(options.seed * 4 + 3, options.stall_percent),
       host_rx_sink_(options.seed * 4 + 4, options.stall_percent) {
-  context_->randReset(2);
-  context_->traceEverOn(true);  // costs nothing until a trace is opened
-  dut_ = std::make_unique<Vipsec_engine>(context_.get(), "engine");
-  AxiLiteBusOptions bus_options;
-  bus_options.seed = options.seed;
-  bus_options.delay_percent = options.axil_delay_percent;
-  bus_ = std::make_unique<AxiLiteBus<Vipsec_engine>>(*dut_, [this] { tick(); }, bus_options);
-  dut_->host_tx_tvalid_i = 0;
-  dut_->wire_rx_tvalid_i = 0;
-  dut_->wire_tx_tready_i = 0;
-  dut_->host_rx_tready_i = 0;
+  if (options.build == RtlBuild::kChecking) {
+    rtl_ = std::make_unique<RtlOf<Vipsec_engine_chk>>(*this);
+  } else {
+    rtl_ = std::make_unique<RtlOf<Vipsec_engine>>(*this);
+  }
   reset();
 }
 
 EngineSim::~EngineSim() {
   close_trace();
-  dut_->final();
+  rtl_.reset();  // final() before the ports and the trace it may still touch go
 }
 
 void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uint64_t to) {
@@ -43,7 +100,7 @@ void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uin
   // Verilator 5.006 ignores trace()'s level argument; $dumpvars-style selection works:
   // level 1 is the engine's ports, 2 its own signals, each level one hierarchy deeper.
   vcd_->dumpvars(levels, "engine");
-  dut_->trace(vcd_.get(), levels);
+  rtl_->trace(*vcd_, levels);
   vcd_->open(path.c_str());
   if (!vcd_->isOpen()) {
     vcd_.reset();
@@ -65,18 +122,24 @@ void EngineSim::close_trace() {
   vcd_.reset();
 }
 
-driver::RegisterBus& EngineSim::bus() { return *bus_; }
-uint64_t EngineSim::bus_writes() const {
-  return static_cast<const AxiLiteBus<Vipsec_engine>&>(*bus_).writes();
-}
-uint64_t EngineSim::bus_reads() const {
-  return static_cast<const AxiLiteBus<Vipsec_engine>&>(*bus_).reads();
-}
+driver::RegisterBus& EngineSim::bus() { return rtl_->bus(); }
+uint64_t EngineSim::bus_writes() const { return rtl_->bus_writes(); }
+uint64_t EngineSim::bus_reads() const { return rtl_->bus_reads(); }
 
 void EngineSim::host_tx(const Bytes& frame, bool tuser) { host_tx_src_.push(frame, tuser); }
 void EngineSim::wire_rx(const Bytes& frame, bool tuser) { wire_rx_src_.push(frame, tuser); }
 
-void EngineSim::reset(int clocks) {
+void EngineSim::reset(int clocks) { rtl_->reset(clocks); }
+void EngineSim::tick() { rtl_->tick(); }
+void EngineSim::run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress) {
+  rtl_->run(quiet, stuck, progress, 0);
+}
+bool EngineSim::run_limited(uint64_t limit, uint64_t quiet, uint64_t stuck) {
+  return rtl_->run(quiet, stuck, nullptr, limit);
+}
+
+template <class Model>
+void EngineSim::RtlOf<Model>::reset(int clocks) {
   dut_->rst_ni = 0;
   for (int i = 0; i < clocks; ++i) {
     dut_->clk_i = 0;
@@ -89,14 +152,16 @@ void EngineSim::reset(int clocks) {
   dut_->eval();
   // What was on the wires is gone, as on a real link: the rest of a half-sent input frame
   // is not sent, and a half-received output frame is discarded.
-  host_tx_src_.abort_frame();
-  wire_rx_src_.abort_frame();
-  wire_tx_sink_.abort_frame();
-  host_rx_sink_.abort_frame();
-  out_started_[0] = out_started_[1] = false;
+  s_.host_tx_src_.abort_frame();
+  s_.wire_rx_src_.abort_frame();
+  s_.wire_tx_sink_.abort_frame();
+  s_.host_rx_sink_.abort_frame();
+  s_.out_started_[0] = s_.out_started_[1] = false;
 }
 
-void EngineSim::tick() {
+template <class Model>
+void EngineSim::RtlOf<Model>::tick() {
+  EngineSim& s = s_;
   // Inputs.
   auto drive_in = [](FrameSource& src, auto& valid, auto& data, auto& keep, auto& last, auto& user) {
     const bool v = src.valid();
@@ -109,41 +174,41 @@ void EngineSim::tick() {
       user = b.user;
     }
   };
-  Vipsec_engine& m = *dut_;
-  drive_in(host_tx_src_, m.host_tx_tvalid_i, m.host_tx_tdata_i, m.host_tx_tkeep_i, m.host_tx_tlast_i,
+  Model& m = *dut_;
+  drive_in(s.host_tx_src_, m.host_tx_tvalid_i, m.host_tx_tdata_i, m.host_tx_tkeep_i, m.host_tx_tlast_i,
            m.host_tx_tuser_i);
-  drive_in(wire_rx_src_, m.wire_rx_tvalid_i, m.wire_rx_tdata_i, m.wire_rx_tkeep_i, m.wire_rx_tlast_i,
+  drive_in(s.wire_rx_src_, m.wire_rx_tvalid_i, m.wire_rx_tdata_i, m.wire_rx_tkeep_i, m.wire_rx_tlast_i,
            m.wire_rx_tuser_i);
-  m.wire_tx_tready_i = !hold_outputs_ && wire_tx_sink_.ready();
-  m.host_rx_tready_i = !hold_outputs_ && host_rx_sink_.ready();
+  m.wire_tx_tready_i = !s.hold_outputs_ && s.wire_tx_sink_.ready();
+  m.host_rx_tready_i = !s.hold_outputs_ && s.host_rx_sink_.ready();
   m.eval();
 
   const bool in_fire[2] = {m.host_tx_tvalid_i && m.host_tx_tready_o, m.wire_rx_tvalid_i && m.wire_rx_tready_o};
-  FrameSource* srcs[2] = {&host_tx_src_, &wire_rx_src_};
+  FrameSource* srcs[2] = {&s.host_tx_src_, &s.wire_rx_src_};
   for (int p = 0; p < 2; ++p) {
     if (!in_fire[p]) continue;
-    PortStats& s = in_stats_[p];
+    PortStats& st = s.in_stats_[p];
     const Beat& b = srcs[p]->beat();
-    if (!port_mid_frame_[p]) {
-      ++frames_started_;
-      if (trace_frame_ && frames_started_ == trace_frame_) {
-        trace_from_ = cycles_;
-        traced_port_ = p;
+    if (!s.port_mid_frame_[p]) {
+      ++s.frames_started_;
+      if (s.trace_frame_ && s.frames_started_ == s.trace_frame_) {
+        s.trace_from_ = s.cycles_;
+        s.traced_port_ = p;
       }
     }
-    port_mid_frame_[p] = !b.last;
-    if (traced_port_ == p) {
-      ++traced_beats_;
+    s.port_mid_frame_[p] = !b.last;
+    if (s.traced_port_ == p) {
+      ++s.traced_beats_;
       if (b.last) {
-        trace_to_ = cycles_ + 96 + traced_beats_;
-        traced_port_ = -1;
+        s.trace_to_ = s.cycles_ + 96 + s.traced_beats_;
+        s.traced_port_ = -1;
       }
     }
-    if (s.beats == 0) s.first_cycle = cycles_;
-    s.last_cycle = cycles_;
-    ++s.beats;
-    s.bytes += static_cast<uint64_t>(__builtin_popcount(b.keep));
-    s.frames += b.last;
+    if (st.beats == 0) st.first_cycle = s.cycles_;
+    st.last_cycle = s.cycles_;
+    ++st.beats;
+    st.bytes += static_cast<uint64_t>(__builtin_popcount(b.keep));
+    st.frames += b.last;
   }
 
   auto take_out = [&](int p, bool fire, const auto& data, uint16_t keep, bool last, bool user,
@@ -153,26 +218,26 @@ void EngineSim::tick() {
     get_le(data, b.data.data(), b.data.size());
     b.keep = keep;
     b.last = last;
-    PortStats& s = out_stats_[p];
-    if (s.beats == 0) s.first_cycle = cycles_;
-    s.last_cycle = cycles_;
-    ++s.beats;
-    s.bytes += static_cast<uint64_t>(__builtin_popcount(keep));
-    if (!out_started_[p]) {
-      out_started_[p] = true;
-      out_first_[p] = cycles_;
+    PortStats& st = s.out_stats_[p];
+    if (st.beats == 0) st.first_cycle = s.cycles_;
+    st.last_cycle = s.cycles_;
+    ++st.beats;
+    st.bytes += static_cast<uint64_t>(__builtin_popcount(keep));
+    if (!s.out_started_[p]) {
+      s.out_started_[p] = true;
+      s.out_first_[p] = s.cycles_;
     }
     if (sink.take(b)) {
-      ++s.frames;
-      out_started_[p] = false;
-      out.push_back({std::move(sink.frames().front()), user, out_first_[p], cycles_});
+      ++st.frames;
+      s.out_started_[p] = false;
+      out.push_back({std::move(sink.frames().front()), user, s.out_first_[p], s.cycles_});
       sink.frames().pop_front();
     }
   };
   take_out(0, m.wire_tx_tvalid_o && m.wire_tx_tready_i, m.wire_tx_tdata_o, m.wire_tx_tkeep_o,
-           m.wire_tx_tlast_o, m.wire_tx_tuser_o, wire_tx_sink_, wire_tx_);
+           m.wire_tx_tlast_o, m.wire_tx_tuser_o, s.wire_tx_sink_, s.wire_tx_);
   take_out(1, m.host_rx_tvalid_o && m.host_rx_tready_i, m.host_rx_tdata_o, m.host_rx_tkeep_o, m.host_rx_tlast_o,
-           m.host_rx_tuser_o, host_rx_sink_, host_rx_);
+           m.host_rx_tuser_o, s.host_rx_sink_, s.host_rx_);
 
   const bool activity = in_fire[0] || in_fire[1] || (m.wire_tx_tvalid_o && m.wire_tx_tready_i) ||
                         (m.host_rx_tvalid_o && m.host_rx_tready_i);
@@ -180,30 +245,38 @@ void EngineSim::tick() {
   for (int p = 0; p < 2; ++p) {
     if (in_fire[p]) srcs[p]->taken();
   }
-  if (activity) last_activity_ = cycles_;
+  if (activity) s.last_activity_ = s.cycles_;
 }
 
-void EngineSim::eval_clock() {
-  const bool trace = vcd_ && cycles_ >= trace_from_ && cycles_ <= trace_to_;
-  if (trace) vcd_->dump(2 * cycles_);  // the inputs of this clock, before its edge
+template <class Model>
+void EngineSim::RtlOf<Model>::eval_clock() {
+  EngineSim& s = s_;
+  const bool trace = s.vcd_ && s.cycles_ >= s.trace_from_ && s.cycles_ <= s.trace_to_;
+  if (trace) s.vcd_->dump(2 * s.cycles_);  // the inputs of this clock, before its edge
   dut_->clk_i = 1;
   dut_->eval();
-  if (trace) vcd_->dump(2 * cycles_ + 1);
+  if (trace) s.vcd_->dump(2 * s.cycles_ + 1);
   dut_->clk_i = 0;
   dut_->eval();
-  ++cycles_;
+  ++s.cycles_;
 }
 
-void EngineSim::run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress) {
-  last_activity_ = cycles_;
-  while (!inputs_idle() || cycles_ - last_activity_ < quiet) {
-    tick();
-    if (progress && (cycles_ & 0xffff) == 0) progress();
-    if (cycles_ - last_activity_ > stuck) {
+template <class Model>
+bool EngineSim::RtlOf<Model>::run(uint64_t quiet, uint64_t stuck,
+                                  const std::function<void()>& progress, uint64_t limit) {
+  EngineSim& s = s_;
+  s.last_activity_ = s.cycles_;
+  const uint64_t start = s.cycles_;
+  while (!s.inputs_idle() || s.cycles_ - s.last_activity_ < quiet) {
+    if (limit && s.cycles_ - start >= limit) return false;
+    tick();  // this class's own: no virtual call per clock
+    if (progress && (s.cycles_ & 0xffff) == 0) progress();
+    if (s.cycles_ - s.last_activity_ > stuck) {
       throw std::runtime_error("the engine took and gave no beat for " + std::to_string(stuck) +
-                               " clocks (clock " + std::to_string(cycles_) + ")");
+                               " clocks (clock " + std::to_string(s.cycles_) + ")");
     }
   }
+  return true;
 }
 
 }  // namespace ipsec::sim

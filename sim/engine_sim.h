@@ -1,7 +1,13 @@
 // The Verilated engine (ipsec_engine), clock by clock: its register bus (AXI4-Lite, for
 // the driver), its four frame ports with optional random valid/ready stalls, reset, and
-// waveform tracing on request. The test benches, the benchmark and ipsec-sim all drive the
-// engine through this class.
+// waveform tracing on request. The test benches, the benchmark, ipsec-sim and the C API all
+// drive the engine through this class.
+//
+// Either build of the RTL, chosen when the engine is made (EngineSimOptions::build): the
+// fast one (Vipsec_engine) or the checking one (Vipsec_engine_chk: X values random, the
+// RTL's assertions on); both are linked into every program that links this library. The
+// clock-by-clock code is a template over the Verilated class (engine_sim.cpp, one explicit
+// instance per build) behind one virtual call per clock, never one per signal.
 #pragma once
 
 #include <cstdint>
@@ -13,16 +19,22 @@
 #include "register_bus.h"
 #include "stream_port.h"
 
-class VerilatedContext;
-class Vipsec_engine;
 class VerilatedVcdC;
 
 namespace ipsec::sim {
+
+// Which Verilated build of the RTL an EngineSim runs (sim/CMakeLists.txt).
+enum class RtlBuild {
+  kFast,      // Vipsec_engine: X resolved the fast way (make bench, ipsec-sim)
+  kChecking,  // Vipsec_engine_chk: X values random, assertions on (IPSEC_CHECKING_ARGS)
+};
+const char* to_string(RtlBuild build);
 
 struct EngineSimOptions {
   uint64_t seed = 1;
   int stall_percent = 0;       // random pauses of every source and sink, 0..95
   int axil_delay_percent = 0;  // random delays of the register bus master's phases
+  RtlBuild build = RtlBuild::kFast;
 };
 
 // A frame that left the engine.
@@ -56,6 +68,7 @@ class EngineSim {
 
   // One clock, every port serviced.
   void tick();
+  RtlBuild build() const { return options_.build; }
   // While held, both output ports (wire TX, host RX) refuse every beat (tready low): a
   // stalled consumer. Released, they follow the stall percentage again.
   void hold_outputs(bool hold) { hold_outputs_ = hold; }
@@ -65,6 +78,8 @@ class EngineSim {
   // `progress`, if given, is called every 65,536 clocks.
   void run(uint64_t quiet = 256, uint64_t stuck = 100000,
            const std::function<void()>& progress = nullptr);
+  // As run(), but stops after at most `limit` clocks: false if the limit came first.
+  bool run_limited(uint64_t limit, uint64_t quiet = 256, uint64_t stuck = 100000);
   // Asserts reset for `clocks` clocks: frames half sent or half received are lost, as on
   // a real link; the queues of frames not yet started are kept.
   void reset(int clocks = 4);
@@ -79,8 +94,9 @@ class EngineSim {
   const PortStats& host_rx_stats() const { return out_stats_[1]; }
   uint64_t cycles() const { return cycles_; }
   bool inputs_idle() const { return host_tx_src_.idle() && wire_rx_src_.idle(); }
-
-  Vipsec_engine& model() { return *dut_; }
+  // Frames queued on an input port not yet wholly entered (nor lost to a reset).
+  uint64_t host_tx_waiting() const { return host_tx_src_.frames_queued() - host_tx_src_.frames_sent(); }
+  uint64_t wire_rx_waiting() const { return wire_rx_src_.frames_queued() - wire_rx_src_.frames_sent(); }
 
   // Waveforms: a VCD file of `levels` hierarchy levels (1: the engine's ports, 2: its own
   // signals, 3: its blocks', 4: theirs; 99: all),
@@ -95,12 +111,13 @@ class EngineSim {
   void close_trace();
 
  private:
-  void eval_clock();
+  // The Verilated model, its context and its bus: RtlOf<Model> (engine_sim.cpp) holds them
+  // and runs the clocks on this object's ports, statistics and trace window.
+  class Rtl;
+  template <class Model>
+  class RtlOf;
 
   EngineSimOptions options_;
-  std::unique_ptr<VerilatedContext> context_;
-  std::unique_ptr<Vipsec_engine> dut_;
-  std::unique_ptr<driver::RegisterBus> bus_;
   FrameSource host_tx_src_, wire_rx_src_;
   FrameSink wire_tx_sink_, host_rx_sink_;
   std::deque<OutFrame> wire_tx_, host_rx_;
@@ -117,6 +134,7 @@ class EngineSim {
   uint64_t traced_beats_ = 0;
   bool port_mid_frame_[2] = {false, false};
   bool hold_outputs_ = false;
+  std::unique_ptr<Rtl> rtl_;  // last: made when the rest is ready, destroyed first
 };
 
 }  // namespace ipsec::sim

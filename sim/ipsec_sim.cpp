@@ -43,7 +43,10 @@ options:
   --stall PERCENT     random valid/ready stalls on every stream port (default 0)
   --dev NAME          the device `offload dev` and `ethtool -S` name (default eth0)
   --cmd-log FILE      one line per SA command and response as they cross the register bus
+  --reg-log FILE      one line per register access: cycle, R/W, address, name, value, response
   --data-dir DIR      where relative pcap names in the script are (default: the script's folder)
+  --driver VARIANT    the driver's ESN path: corrected (the default), or innova-as-shipped, the
+                      Innova driver of Linux 5.x (it never sends MOD_SA_V2)
   --quiet             only errors and the closing statistics line
 )";
 
@@ -106,7 +109,7 @@ void print_summary(const std::string& ethtool) {
 struct Options {
   std::string command;  // "", run, shell, samples
   std::string arg;
-  std::string vcd, fst, cmd_log, data_dir;
+  std::string vcd, fst, cmd_log, reg_log, data_dir;
   uint64_t trace_from = 0, trace_to = UINT64_MAX;
   int trace_depth = 3;
   uint64_t trace_frame = 0;
@@ -114,6 +117,7 @@ struct Options {
   int stall = 0;
   std::string dev = "eth0";
   bool quiet = false;
+  ipsec::driver::DriverVariant driver = ipsec::driver::DriverVariant::kCorrected;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -159,7 +163,14 @@ Options parse(int argc, char** argv) {
     else if (a == "--stall") o.stall = static_cast<int>(number(a, value(), 95));
     else if (a == "--dev") o.dev = value();
     else if (a == "--cmd-log") o.cmd_log = value();
+    else if (a == "--reg-log") o.reg_log = value();
     else if (a == "--data-dir") o.data_dir = value();
+    else if (a == "--driver") {
+      const std::string v = value();
+      if (v == "corrected") o.driver = ipsec::driver::DriverVariant::kCorrected;
+      else if (v == "innova-as-shipped") o.driver = ipsec::driver::DriverVariant::kInnovaAsShipped;
+      else usage_error("--driver takes corrected or innova-as-shipped, not '" + v + "'");
+    }
     else if (a == "--quiet") o.quiet = true;
     else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
@@ -215,18 +226,34 @@ int main(int argc, char** argv) {
     if (!o.cmd_log.empty()) {
       cmd_log.open(o.cmd_log + ".tmp");
       if (!cmd_log) {
-        std::cerr << "ipsec-sim: cannot write " << o.cmd_log << "\n";
+        std::cerr << "ipsec-sim: cannot write " << o.cmd_log << ": " << std::strerror(errno) << "\n";
+        return 2;
+      }
+    }
+
+    // --reg-log: the same way. A log that cannot be written leaves no file behind.
+    std::ofstream reg_log;
+    if (!o.reg_log.empty()) {
+      reg_log.open(o.reg_log + ".tmp");
+      if (!reg_log) {
+        std::cerr << "ipsec-sim: cannot write " << o.reg_log << ": " << std::strerror(errno) << "\n";
+        if (cmd_log.is_open()) {
+          cmd_log.close();
+          fs::remove(o.cmd_log + ".tmp");
+        }
         return 2;
       }
     }
 
     ipsec::tool::RunnerOptions r;
+    r.driver = o.driver;
     r.seed = o.seed;
     r.stall_percent = o.stall;
     r.dev = o.dev;
     r.quiet = o.quiet;
     r.data_dir = o.data_dir;
     if (cmd_log.is_open()) r.cmd_log = [&cmd_log](const std::string& line) { cmd_log << line << "\n"; };
+    if (reg_log.is_open()) r.reg_log = [&reg_log](const std::string& line) { reg_log << line << "\n"; };
     const ipsec::sim::TraceOptions trace{o.vcd, std::max(o.trace_depth, 1), o.trace_from, o.trace_to,
                                          o.trace_frame};
     r.make_engine = [trace](const ipsec::tool::EngineConfig& c) {
@@ -251,6 +278,10 @@ int main(int argc, char** argv) {
     if (cmd_log.is_open()) {
       cmd_log.close();
       fs::rename(o.cmd_log + ".tmp", o.cmd_log);
+    }
+    if (reg_log.is_open()) {
+      reg_log.close();
+      fs::rename(o.reg_log + ".tmp", o.reg_log);
     }
     if (!o.fst.empty()) {
       // The runner's engine is gone by now: the VCD is complete.

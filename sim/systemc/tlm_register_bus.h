@@ -31,6 +31,10 @@ class TlmRegisterBus final : public sc_core::sc_module, public driver::RegisterB
   driver::BusStatus read32(uint32_t addr, uint32_t& data) override;
   driver::BusStatus write32(uint32_t addr, uint32_t data) override;
   void wait_cycles(uint32_t cycles) override;
+  // Clocks of the bus's period since the simulation started.
+  uint64_t now() const override {
+    return static_cast<uint64_t>(sc_core::sc_time_stamp() / clock_period_);
+  }
   bool irq() override { return irq_in.read(); }
 
   // Transactions so far.

@@ -313,9 +313,11 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
       const std::string& type = a.next();
       driver::XfrmEncap e;
       if (type == "espinudp-nonike") {
-        e.type = 1;
+        e.type = 1;  // UDP_ENCAP_ESPINUDP_NON_IKE
       } else if (type == "espinudp") {
-        e.type = 2;
+        e.type = 2;  // UDP_ENCAP_ESPINUDP
+      } else if (type == "espintcp") {
+        e.type = 7;  // TCP_ENCAP_ESPINTCP
       } else {
         invarg("ENCAP-TYPE value is invalid", type);
       }
@@ -326,8 +328,13 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
       const std::string& dp = a.next();
       if (!parse_u32(dp, dport) || dport > 0xFFFF)
         invarg("DPORT value after \"encap\" is invalid", dp);
+      // get_addr(&oa, *argv, AF_UNSPEC): any family, exits with its own message.
       const std::string& oa = a.next();
-      if (!IpAddress::parse(oa)) invarg("value after \"encap\" is invalid", oa);
+      const std::optional<IpAddress> addr = IpAddress::parse(oa);
+      if (!addr) {
+        throw IpUsageError("Error: any valid address is expected rather than \"" + oa + "\".");
+      }
+      e.oa = *addr;
       e.sport = static_cast<uint16_t>(sport);
       e.dport = static_cast<uint16_t>(dport);
       x.encap = e;
@@ -342,9 +349,11 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
                  driver::Status(-EINVAL, device + ": packet offload is not supported"));
         v = a.next();
       }
-      if (v != "dev") invarg("Missing DEV keyword", v);
+      // iproute2 6.2 xfrm_state_modify: [crypto|packet] dev DEV dir DIR, DEV by
+      // ll_name_to_index.
+      if (v != "dev") invarg("Missing dev keyword", v);
       const std::string& dev = a.next();
-      if (dev != device) invarg("value after \"offload dev\" is invalid", dev);
+      if (dev != device) invarg("Invalid device name", dev);
       const std::string& d = a.next();
       if (d != "dir") invarg("Missing DIR keyword", d);
       const std::string& dir = a.next();
@@ -469,6 +478,15 @@ IpXfrmAction parse_state(Args& a, const std::string& device) {
 
 // ---- ip xfrm policy ... ------------------------------------------------------------------
 
+// xfrm_policy_ptype_parse: main (every policy this SPD holds) or sub (not simulated).
+void parse_ptype(Args& a, bool& seen) {
+  const std::string& v = a.next();
+  if (seen) duparg("ptype", v);
+  seen = true;
+  if (v == "sub") unsupported("policy type \"sub\" (this SPD holds main policies)");
+  if (v != "main") invarg("PTYPE value is invalid", v);
+}
+
 PolicyDir parse_dir(const std::string& v) {
   if (v == "in") return PolicyDir::kIn;
   if (v == "out") return PolicyDir::kOut;
@@ -514,7 +532,7 @@ xfrm::XfrmTmpl parse_tmpl(Args& a) {
 PolicyAdd parse_policy_add(Args& a) {
   PolicyAdd add;
   xfrm::XfrmPolicy& p = add.policy;
-  bool dir = false, sel = false;
+  bool dir = false, sel = false, ptype = false;
   for (; !a.done(); a.advance()) {
     const std::string& w = a.cur();
     if (w == "dir") {
@@ -537,8 +555,10 @@ PolicyAdd parse_policy_add(Args& a) {
       a.next();
       if (!p.tmpls.empty()) unsupported("more than one template");
       p.tmpls.push_back(parse_tmpl(a));
-    } else if (w == "index" || w == "ptype" || w == "flag" || w == "limit" || w == "ctx" ||
-               w == "mark" || w == "if_id" || w == "offload") {
+    } else if (w == "ptype") {
+      parse_ptype(a, ptype);
+    } else if (w == "index" || w == "flag" || w == "limit" || w == "ctx" || w == "mark" ||
+               w == "if_id" || w == "offload") {
       unsupported("option \"" + w + "\"");
     } else {
       if (sel) duparg("unknown", w);
@@ -560,13 +580,15 @@ IpXfrmAction parse_policy(Args& a) {
   if (matches(sub, "update")) unsupported("ip xfrm policy " + sub);
   if (matches(sub, "delete")) {
     PolicyDelete del;
-    bool dir = false, sel = false;
+    bool dir = false, sel = false, ptype = false;
     for (; !a.done(); a.advance()) {
       const std::string& w = a.cur();
       if (w == "dir") {
         del.dir = parse_dir(a.next());
         dir = true;
-      } else if (w == "index" || w == "ptype" || w == "mark" || w == "ctx" || w == "if_id") {
+      } else if (w == "ptype") {
+        parse_ptype(a, ptype);
+      } else if (w == "index" || w == "mark" || w == "ctx" || w == "if_id") {
         unsupported("option \"" + w + "\"");
       } else {
         if (sel) duparg("unknown", w);
@@ -585,7 +607,11 @@ IpXfrmAction parse_policy(Args& a) {
   }
   if (matches(sub, "get")) unsupported("ip xfrm policy " + sub);
   if (matches(sub, "flush")) {
-    if (!a.done()) unsupported("flushing by \"" + a.cur() + "\"");
+    bool ptype = false;
+    for (; !a.done(); a.advance()) {
+      if (a.cur() != "ptype") unsupported("flushing by \"" + a.cur() + "\"");
+      parse_ptype(a, ptype);
+    }
     return PolicyFlush{};
   }
   throw IpUsageError("Command \"" + sub + "\" is unknown, try \"ip xfrm policy help\".");

@@ -1,5 +1,8 @@
 #include "print_formats.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -30,6 +33,17 @@ std::string fmt(const char* format, ...) {
 std::string address_text(const IpAddress& a, AddressFamily family) {
   if (a.family() != AddressFamily::kUnspec) return a.to_string();
   return family == AddressFamily::kInet6 ? "::" : "0.0.0.0";
+}
+
+// The 16 bytes of an xfrm_address_t as rt_addr_n2a prints them for `family` (an IPv4
+// address occupies the first 4 bytes).
+std::string raw_address_text(const IpAddress& a, AddressFamily family) {
+  uint8_t raw[16] = {};
+  std::copy_n(a.data(), std::min<size_t>(a.size(), sizeof raw), raw);
+  char text[INET6_ADDRSTRLEN] = {};
+  const bool v6 = family == AddressFamily::kInet6;
+  inet_ntop(v6 ? AF_INET6 : AF_INET, raw, text, sizeof text);
+  return text;
 }
 
 std::string hex_key(const driver::Bytes& key) {
@@ -167,9 +181,16 @@ std::string format_state(const xfrm::StateEntry& e, const std::string& device, i
   }
   if (x.enc) s += algo_text("enc", x.enc->name, x.enc->key, buf, show_stats) + "\n";
   if (x.encap) {
-    s += buf + "encap type " + (x.encap->type == 1 ? "espinudp-nonike " : "espinudp ");
+    s += buf + "encap type ";
+    switch (x.encap->type) {
+      case 1: s += "espinudp-nonike "; break;
+      case 2: s += "espinudp "; break;
+      case 7: s += "espintcp "; break;
+      default: s += fmt("%u ", x.encap->type); break;
+    }
     s += fmt("sport %u dport %u ", x.encap->sport, x.encap->dport);
-    s += "addr " + address_text(IpAddress(), family) + "\n";
+    // rt_addr_n2a(family, ...): encap_oa's 16 bytes read as the state's family.
+    s += "addr " + raw_address_text(x.encap->oa, family) + "\n";
   }
   if (e.lastused) s += buf + "lastused " + format_xfrm_time(e.lastused) + "\n";
   const driver::XfrmReplayState& rs = r.state();
@@ -190,9 +211,12 @@ std::string format_state(const xfrm::StateEntry& e, const std::string& device, i
     s += "\n";
   }
   if (e.offload && x.offload) {
+    // 6.2 added "mode crypto|packet" (XFRM_OFFLOAD_PACKET); a state's line has the dir.
     s += buf + "crypto offload parameters: dev " + device + " dir " +
-         (x.offload->dir == driver::OffloadDirection::kIn ? "in" : "out") + "\n";
+         (x.offload->dir == driver::OffloadDirection::kIn ? "in" : "out") + " mode crypto\n";
   }
+  // XFRMA_TFCPAD: the kernel sends it only when tfcpad is not zero.
+  if (x.tfcpad) s += buf + fmt("tfcpad %u\n", x.tfcpad);
   // The kernel gives the selector the state's family, so it is never all zero.
   s += selector_text(x.selector, family, buf + "sel ", show_stats);
   if (show_stats > 0) {

@@ -1,8 +1,11 @@
 // What the tools print, byte for byte: `ip [-s] xfrm state` and `ip [-s] xfrm policy` as
-// iproute2 6.1 prints the kernel's dump (ip/ipxfrm.c xfrm_state_info_print,
-// xfrm_policy_info_print and the attributes a kernel sends for a state: the replay state,
-// XFRMA_REPLAY_ESN_VAL when the state has the ESN flag or a window over 32, the offload
-// device), and `ethtool -S` (`NIC statistics:` then `     name: value`).
+// iproute2 6.2 prints the kernel's dump (ip/ipxfrm.c xfrm_state_info_print,
+// xfrm_policy_info_print, xfrm_xfrma_print and the attributes a kernel sends for a state: the
+// replay state, XFRMA_REPLAY_ESN_VAL when the state has the ESN flag or a window over 32,
+// XFRMA_ENCAP with its original address, XFRMA_OFFLOAD_DEV (6.2: "... dir DIR mode crypto"),
+// XFRMA_TFCPAD when not zero; a policy's XFRMA_POLICY_TYPE, which a kernel built with
+// CONFIG_XFRM_SUB_POLICY sends, as Debian's does: "ptype main"), and `ethtool -S`
+// (`NIC statistics:` then `     name: value`).
 #pragma once
 
 #include <ostream>

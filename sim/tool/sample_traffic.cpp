@@ -124,7 +124,7 @@ Bytes ip_packet(const PacketSpec& s) {
     pkt.assign(driver::kIpv4HeaderBytes, 0);
     pkt[0] = static_cast<uint8_t>(0x40 | (5 + opts.size() / 4));
     driver::store_be16(pkt, 4, s.ipv4_id);
-    pkt[6] = 0x40;  // DF
+    pkt[6] = s.dont_fragment ? 0x40 : 0;  // DF
     pkt[8] = 64;
     pkt[9] = s.proto;
     std::copy_n(src.data(), 4, pkt.begin() + 12);
@@ -318,6 +318,36 @@ std::vector<std::string> write_sample_pcaps(const std::string& dir) {
       frames.push_back(peer.send(frame_of_size(s, 90 + 100 * static_cast<size_t>(i), false)));
     }
     write(path("wire_tunnel_esn.pcap"), frames);
+  }
+
+  // Two 1,400-byte UDP packets for the tunnel 10.1/16 -> 10.2/16: DF clear, then DF set.
+  {
+    std::vector<Bytes> frames;
+    PacketSpec s;
+    s.src = "10.1.0.1";
+    s.dst = "10.2.0.1";
+    for (const bool df : {false, true}) {
+      s.dont_fragment = df;
+      s.ipv4_id = df ? 501 : 500;
+      frames.push_back(frame_of_size(s, driver::kEthHeaderBytes + 1400));
+    }
+    write(path("host_mtu_v4.pcap"), frames);
+  }
+
+  // peer -> host, transport, an ESN state from its start: sequence numbers 1 to 3, then the
+  // peer jumps to just below 2^31 and goes over it (the high half stays 0).
+  {
+    driver::XfrmState esn = in;
+    esn.flag_esn = true;
+    esn.replay_window = 32;
+    std::vector<Bytes> frames;
+    uint16_t id = 600;
+    Peer start(esn, in_sel);
+    for (int i = 0; i < 3; ++i) frames.push_back(start.send(peer_frame(17, 200, id++)));
+    esn.replay.oseq = kEsnJumpFirstSeq - 1;
+    Peer later(esn, in_sel);
+    for (int i = 0; i < 5; ++i) frames.push_back(later.send(peer_frame(17, 200, id++)));
+    write(path("wire_esn_mid.pcap"), frames);
   }
   return written;
 }

@@ -36,6 +36,8 @@ inline constexpr const char* kKeyTunnelIn =
 // The last sequence number the peer sent on the tunnel before the sample: the next ones
 // cross 2^32 (ESN).
 inline constexpr uint32_t kTunnelInFirstSeq = 0xFFFFFFFC;
+// wire_esn_mid.pcap: after sequence numbers 1 to 3, the peer goes on from here across 2^31.
+inline constexpr uint32_t kEsnJumpFirstSeq = 0x7FFFFFFE;
 
 // ---- frame builders ----------------------------------------------------------------------
 
@@ -48,6 +50,7 @@ struct PacketSpec {
   uint16_t dport = 5001;
   uint32_t tcp_seq = 1;
   uint16_t ipv4_id = 1;
+  bool dont_fragment = true;  // IPv4 DF
   Bytes ipv4_options;  // padded to 4 bytes
 };
 // An IPv4 or IPv6 packet (by the addresses' family) with correct IPv4 header and L4
@@ -76,6 +79,9 @@ driver::XfrmState esp_state(const std::string& src, const std::string& dst, uint
 //   host_tunnel_v4.pcap  10.1.0.1 -> 10.2.0.1: UDP and TCP, for the IPv6 tunnel
 //   wire_tunnel_esn.pcap peer -> host through the IPv6 tunnel, spi 0x3001, ESN sequence
 //                        numbers 0xfffffffd to 0x1_00000004
+//   host_mtu_v4.pcap     10.1.0.1 -> 10.2.0.1: two 1,400-byte UDP packets, DF clear then set
+//   wire_esn_mid.pcap    peer -> host, spi 0x2000 with ESN (replay-window 32): sequence
+//                        numbers 1 to 3, then 0x7ffffffe to 0x80000002
 // Returns the paths written. Throws PcapError when a file cannot be written.
 std::vector<std::string> write_sample_pcaps(const std::string& dir);
 

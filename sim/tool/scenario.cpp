@@ -11,6 +11,7 @@
 #include "ip_xfrm_command.h"
 #include "model_engine.h"
 #include "print_formats.h"
+#include "reg_trace.h"
 
 namespace ipsec::tool {
 
@@ -62,6 +63,9 @@ bool known_counter(const std::string& name) {
   for (const char* n : xfrm::xfrm_mib_names()) {
     if (name == n) return true;
   }
+  for (const char* n : xfrm::ip_frag_counter_names()) {
+    if (name == n) return true;
+  }
   uint32_t spi = 0;
   std::string field;
   return one_of(name, kSimCounters) || split_state_counter(name, spi, field);
@@ -90,12 +94,16 @@ std::string shape_error(const std::vector<std::string>& w) {
     return "";
   }
   if (c == "run") return w.size() == 1 ? "" : "usage: run (no arguments)";
+  if (c == "settle") return w.size() == 1 ? "" : "usage: settle (no arguments)";
+  if (c == "dmesg") {
+    return w.size() == 1 || (w.size() == 2 && w[1] == "-c") ? "" : "usage: dmesg [-c]";
+  }
   if (c == "expect") {
     if (w.size() != 4) return "usage: expect COUNTER OP VALUE (OP: == != < <= > >=)";
     if (!known_counter(w[1])) {
       return "unknown counter \"" + w[1] +
-             "\": expect takes an ethtool -S name, a /proc/net/xfrm_stat name, sim_*_frames "
-             "or spi:SPI:FIELD";
+             "\": expect takes an ethtool -S name, a /proc/net/xfrm_stat name, Ip[6]Frag* "
+             "(OKs, Fails, Creates), sim_*_frames or spi:SPI:FIELD";
     }
     if (!one_of(w[2], kOps)) return "unknown comparison \"" + w[2] + "\": == != < <= > >=";
     uint64_t v = 0;
@@ -103,6 +111,7 @@ std::string shape_error(const std::vector<std::string>& w) {
     return "";
   }
   if (c == "ip") return "";
+  if (c == "fault") return sim::check_fault_command(w);
   return "unknown command \"" + c + "\"";
 }
 
@@ -113,6 +122,63 @@ bool compare(uint64_t a, const std::string& op, uint64_t b) {
   if (op == "<=") return a <= b;
   if (op == ">") return a > b;
   return a >= b;
+}
+
+// `ip link set [dev] DEV mtu N` as iproute2 6.2 (ip/iplink.c iplink_parse) parses it; the
+// MTU is what the link can take. Throws IpUsageError with iproute2's or the kernel's words.
+constexpr uint32_t kEthMinMtu = 68;     // ETH_MIN_MTU
+constexpr uint32_t kMlx5MaxMtu = 9978;  // mlx5e's max_mtu: the port's 10000 less L2 headers
+
+bool is_ip_link(const std::vector<std::string>& w) {
+  size_t i = 1;
+  while (i < w.size() && w[i].size() > 1 && w[i][0] == '-') ++i;
+  if (i >= w.size() || w[i].empty()) return false;
+  const std::string link = "link";
+  return w[i].size() <= link.size() && link.compare(0, w[i].size(), w[i]) == 0;
+}
+
+struct LinkSet {
+  std::string dev;
+  uint32_t mtu = 0;
+};
+
+LinkSet parse_ip_link_set(const std::vector<std::string>& w, const std::string& device) {
+  size_t i = 1;
+  while (i < w.size() && w[i].size() > 1 && w[i][0] == '-') ++i;
+  ++i;  // "link"
+  const std::string set = "set";
+  if (i >= w.size() || w[i].size() > set.size() || set.compare(0, w[i].size(), w[i]) != 0) {
+    throw IpUsageError("this simulator knows `ip link set [dev] DEV mtu N` of ip link");
+  }
+  LinkSet out;
+  bool mtu = false;
+  for (++i; i < w.size(); ++i) {
+    const std::string& a = w[i];
+    if (a == "mtu") {
+      if (i + 1 >= w.size()) throw IpUsageError("Command line is not complete. Try option \"help\"");
+      const std::string& v = w[++i];
+      if (mtu) throw IpUsageError("Error: duplicate \"mtu\": \"" + v + "\" is the second value.");
+      if (!parse_u32(v, out.mtu) || out.mtu > INT32_MAX) {
+        throw IpUsageError("Error: argument \"" + v + "\" is wrong: Invalid \"mtu\" value\n");
+      }
+      mtu = true;
+    } else if (a == "dev" || out.dev.empty()) {
+      if (a == "dev") {
+        if (i + 1 >= w.size()) throw IpUsageError("Command line is not complete. Try option \"help\"");
+        ++i;
+      }
+      if (!out.dev.empty()) {
+        throw IpUsageError("Error: duplicate \"dev\": \"" + w[i] + "\" is the second value.");
+      }
+      out.dev = w[i];
+    } else {
+      throw IpUsageError("\"" + a + "\" of ip link set is not supported by this simulator");
+    }
+  }
+  if (out.dev.empty()) throw IpUsageError("Not enough information: \"dev\" argument is required.");
+  if (!mtu) throw IpUsageError("this simulator knows `ip link set [dev] DEV mtu N` of ip link");
+  if (out.dev != device) throw IpUsageError("Cannot find device \"" + out.dev + "\"");
+  return out;
 }
 
 uint64_t wall_clock(const RunnerOptions& o) {
@@ -170,7 +236,19 @@ Scenario::Scenario(EnginePort& port, RunnerOptions options, std::ostream& out, s
   driver::DeviceOptions dev;
   dev.name = options_.dev;
   dev.seq_iv = driver::seeded_seq_iv(options_.seed);
-  device_ = std::make_unique<driver::IpsecDevice>(port_.bus(), dev);
+  dev.kernel_log = &kernel_log_;
+  dev.driver = options_.driver;
+  faults_ = std::make_unique<sim::FaultInjector>(port_.bus());
+  driver::RegisterBus* bus = faults_.get();
+  if (options_.reg_log) {
+    auto log = options_.reg_log;
+    auto trace = std::make_unique<sim::RegTrace>(
+        *faults_, [log](const sim::RegAccess& a) { log(sim::format_reg_access(a)); });
+    faults_->set_observer([t = trace.get()](const std::string& what) { t->annotate(what); });
+    reg_trace_ = std::move(trace);
+    bus = reg_trace_.get();
+  }
+  device_ = std::make_unique<driver::IpsecDevice>(*bus, dev);
   if (options_.cmd_log) {
     auto log = options_.cmd_log;
     device_->set_observer([log](const driver::BusTransfer& t) { log(driver::format_cmd_log(t)); });
@@ -198,6 +276,10 @@ std::string Scenario::check(const std::vector<std::string>& words) const {
   if (words.empty() || words[0] == "!") return "";
   if (words[0] == "ip") {
     try {
+      if (is_ip_link(words)) {
+        (void)parse_ip_link_set(words, options_.dev);
+        return "";
+      }
       (void)parse_ip_command(words, options_.dev);
     } catch (const IpUsageError& e) {
       return e.what();
@@ -248,18 +330,30 @@ Scenario::Outcome Scenario::dispatch(const std::vector<std::string>& w) {
     if (w[0] == "send") return do_send(w);
     if (w[0] == "capture") return do_capture(w);
     if (w[0] == "expect") return do_expect(w);
-    run_engine();  // "run"
+    if (w[0] == "dmesg") return do_dmesg(w);
+    if (w[0] == "settle") {
+      settle();
+      return Outcome{};
+    }
+    if (w[0] == "fault") {
+      const std::string e = sim::apply_fault_command(*faults_, w);
+      return e.empty() ? Outcome{} : Outcome::fail(e);
+    }
+    settle();  // "run"
+    run_engine();
     return Outcome{};
   } catch (const IpUsageError& e) {
     return Outcome::fail(e.what());
   } catch (const PcapError& e) {
     return Outcome::fail(e.what());
   } catch (const std::exception& e) {
+    ++internal_errors_;
     return Outcome::fail(std::string("internal error: ") + e.what());
   }
 }
 
 Scenario::Outcome Scenario::do_ip(const std::vector<std::string>& words) {
+  if (is_ip_link(words)) return do_ip_link(words);
   const IpXfrmCommand c = parse_ip_command(words, options_.dev);
   const std::string& dev = options_.dev;
   auto netlink_error = [](const driver::Status& s) {
@@ -267,24 +361,13 @@ Scenario::Outcome Scenario::do_ip(const std::vector<std::string>& words) {
   };
   Outcome o;
   if (const auto* add = std::get_if<StateAdd>(&c.action)) {
-    if (!add->kernel_error.ok()) {
-      o = Outcome::fail(netlink_error(add->kernel_error));
-      o.messages.push_back(add->kernel_error.message());
-      return o;
-    }
+    // iproute2 prints the errno only: the kernel of v5.7 sends no extended ack for xfrm,
+    // and what the driver said is in the kernel log (`dmesg`).
+    if (!add->kernel_error.ok()) return Outcome::fail(netlink_error(add->kernel_error));
     const xfrm::AddStateResult r = stack_->add_state(add->state);
-    if (!r.status.ok()) {
-      o = Outcome::fail(netlink_error(r.status));
-      if (!r.status.message().empty()) {
-        o.messages.push_back(r.driver_refused ? dev + ": " + r.status.message()
-                                              : r.status.message());
-      }
-      return o;
-    }
-    if (!r.note.empty()) {
-      o.notes.push_back(add->state.offload ? dev + ": " + r.note + "; the state stays in software"
-                                           : r.note);
-    }
+    if (!r.status.ok()) return Outcome::fail(netlink_error(r.status));
+    // A limit of this simulator's software ESP, not a kernel message.
+    if (!r.note.empty()) o.notes.push_back(r.note);
     return o;
   }
   if (const auto* del = std::get_if<StateDelete>(&c.action)) {
@@ -327,7 +410,9 @@ Scenario::Outcome Scenario::do_ethtool(const std::vector<std::string>& w) {
   if (w[2] != options_.dev) {
     return Outcome::fail("Cannot get stats strings information: No such device");
   }
+  settle();
   if (queued_) run_engine();
+  settle();
   driver::StatusOr<std::vector<driver::EthtoolStat>> stats = device_->ethtool_stats();
   if (!stats.ok())
     return Outcome::fail("Cannot get stats information: " + stats.status().to_string());
@@ -338,11 +423,20 @@ Scenario::Outcome Scenario::do_ethtool(const std::vector<std::string>& w) {
 Scenario::Outcome Scenario::do_send(const std::vector<std::string>& w) {
   const std::vector<Frame> frames = read_pcap(resolve(w[2]));
   if (w[1] == "host") {
+    const uint64_t refused_before = stack_->emsgsize_errors();
     for (const Frame& f : frames) {
       for (const Frame& out : stack_->transmit(f)) {
         port_.host_tx(out);
         ++stats_.host_tx_frames;
       }
+    }
+    if (const uint64_t n = stack_->emsgsize_errors() - refused_before) {
+      Outcome o;
+      o.notes.push_back(std::to_string(n) + " of the packets refused: Message too long " +
+                        "(EMSGSIZE: larger than the MTU " + std::to_string(stack_->mtu()) +
+                        " once in ESP, and not to be fragmented)");
+      queued_ = true;
+      return o;
     }
   } else {
     for (const Frame& f : frames) {
@@ -388,6 +482,13 @@ bool Scenario::counter_value(const std::string& name, uint64_t& value, std::stri
       return true;
     }
   }
+  const auto& frag = xfrm::ip_frag_counter_names();
+  for (size_t i = 0; i < frag.size(); ++i) {
+    if (name == frag[i]) {
+      value = stack_->ip_frag_counters()[i];
+      return true;
+    }
+  }
   uint32_t spi = 0;
   std::string field;
   if (split_state_counter(name, spi, field)) {
@@ -422,7 +523,9 @@ bool Scenario::counter_value(const std::string& name, uint64_t& value, std::stri
 }
 
 Scenario::Outcome Scenario::do_expect(const std::vector<std::string>& w) {
+  settle();
   if (queued_) run_engine();
+  settle();
   uint64_t actual = 0, want = 0;
   std::string why;
   if (!counter_value(w[1], actual, why)) return Outcome::fail("expect " + join(w) + ": " + why);
@@ -432,6 +535,23 @@ Scenario::Outcome Scenario::do_expect(const std::vector<std::string>& w) {
   }
   return Outcome{};
 }
+
+Scenario::Outcome Scenario::do_ip_link(const std::vector<std::string>& words) {
+  const LinkSet l = parse_ip_link_set(words, options_.dev);
+  // dev_validate_mtu (v5.7) answers with an extended ack, which iproute2 prints.
+  if (l.mtu < kEthMinMtu) return Outcome::fail("Error: mtu less than device minimum.");
+  if (l.mtu > kMlx5MaxMtu) return Outcome::fail("Error: mtu greater than device maximum.");
+  stack_->set_mtu(l.mtu);
+  return Outcome{};
+}
+
+Scenario::Outcome Scenario::do_dmesg(const std::vector<std::string>& w) {
+  out_ << kernel_log_.dmesg();
+  if (w.size() == 2) kernel_log_.clear();  // -c
+  return Outcome{};
+}
+
+void Scenario::settle() { device_->settle(); }
 
 void Scenario::run_engine() {
   port_.run();
@@ -446,7 +566,8 @@ void Scenario::run_engine() {
     ++stats_.wire_tx_frames;
     record("wire", f);
   }
-  for (const Frame& f : port_.take_host_rx()) {
+  for (Frame& f : port_.take_host_rx()) {
+    faults_->filter_host_rx(f);  // RX metadata faults (the `fault rx` command)
     ++stats_.host_rx_frames;
     record("host-raw", f);
     if (const std::optional<Frame> d = stack_->receive(f)) {
@@ -459,8 +580,11 @@ void Scenario::run_engine() {
 bool Scenario::finish(const std::string& where, int line) {
   bool ok = true;
   try {
+    settle();
     run_engine();
+    settle();
   } catch (const std::exception& e) {
+    ++internal_errors_;
     err_ << where << ":" << line << ": internal error: " << e.what() << "\n";
     ok = false;
   }
@@ -564,8 +688,12 @@ int run_shell(std::istream& in, const RunnerOptions& options, std::ostream& out,
                "send host|wire FILE.pcap\n"
                "capture wire|host|host-raw FILE.pcap\n"
                "run\n"
+               "settle\n"
+               "dmesg [-c]\n"
+               "ip link set [dev] DEV mtu N\n"
                "expect COUNTER ==|!=|<|<=|>|>= VALUE\n"
                "! COMMAND\n"
+               "fault slverr|irq|response|rx|clear ...\n"
                "quit\n";
         continue;
       }

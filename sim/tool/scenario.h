@@ -5,6 +5,8 @@
 //   ip [-s] xfrm state add|delete|flush|list ...   ip [-s] xfrm policy add|delete|flush|list
 //   ethtool -S DEV      send host|wire FILE        capture wire|host|host-raw FILE
 //   run                 expect COUNTER OP VALUE    ! COMMAND
+//   settle              dmesg [-c]                 ip link set [dev] DEV mtu N
+//   fault ...           (sim/fault_injector.h)
 //
 // Choices where the language is silent:
 // - Frames sent from the host go through the stack and the driver when `send` runs (that
@@ -19,10 +21,17 @@
 // - COUNTER in `expect`: an `ethtool -S` name; a /proc/net/xfrm_stat name (XfrmInNoStates,
 //   XfrmInStateSeqError, ...); sim_host_tx_frames, sim_wire_rx_frames, sim_wire_tx_frames,
 //   sim_host_rx_frames (frames into and out of the engine) and sim_host_delivered_frames
-//   (frames the stack delivered); or spi:SPI:FIELD for the newest state with that SPI, FIELD
+//   (frames the stack delivered); IpFragOKs, IpFragFails, IpFragCreates and their Ip6
+//   twins (/proc/net/snmp[6]); or spi:SPI:FIELD for the newest state with that SPI, FIELD
 //   one of packets, bytes, replay, replay-window, failed, seq, oseq (64-bit with ESN).
 // - `! COMMAND` succeeds when COMMAND fails; the messages it printed then go to the output,
 //   marked as expected, unless quiet.
+// - `ip xfrm state delete` and `flush` return at once; the DELs go out from the kernel's
+//   deferred work, which `settle` runs (and `run`, `expect` and `ethtool -S` before they
+//   look), so that scripts stay deterministic.
+// - `ip` prints only what iproute2 prints (`RTNETLINK answers: ...`); the driver's messages
+//   go to the kernel log, which `dmesg` prints with the device's clock count for a
+//   timestamp (`-c` clears it after printing).
 // - A failed command stops a script (the captures are still written); the shell goes on.
 #pragma once
 
@@ -36,6 +45,7 @@
 #include <vector>
 
 #include "engine_port.h"
+#include "fault_injector.h"
 #include "ipsec_device.h"
 #include "pcap_io.h"
 #include "script_lexer.h"
@@ -51,8 +61,12 @@ struct RunnerOptions {
   // One line per SA command and response as they cross the register bus
   // ("cmd ADD_SA_V2 ...", "rsp ..."); empty: none.
   std::function<void(const std::string&)> cmd_log;
+  // One line per register access the driver makes (sim/reg_trace.h); empty: none.
+  std::function<void(const std::string&)> reg_log;
   std::string data_dir;       // where relative pcap paths are; empty: the working directory
-  uint32_t mtu = 1500;        // the host interface's MTU (LSO)
+  uint32_t mtu = 1500;        // the host interface's MTU at the start (`ip link set` sets it)
+  // The driver's ESN path: corrected, or the Innova driver as Linux 5.x shipped it.
+  driver::DriverVariant driver = driver::DriverVariant::kCorrected;
   EngineFactory make_engine;  // empty: the reference model (ModelEngine)
   // Wall-clock seconds since the epoch (state lifetimes, pcap times); empty: time().
   std::function<uint64_t()> clock;
@@ -96,11 +110,19 @@ class Scenario {
   bool finish(const std::string& where, int line);
 
   RunStats stats() const;
+  // Commands that ended in an exception the runner did not expect ("internal error"): a
+  // defect of the simulator, whatever the script said. The fuzz targets' oracle.
+  uint64_t internal_errors() const { return internal_errors_; }
   EnginePort& port() { return port_; }
   driver::IpsecDevice& device() { return *device_; }
   xfrm::XfrmStack& stack() { return *stack_; }
+  // What the driver logged (`dmesg`).
+  const driver::KernelLog& kernel_log() const { return kernel_log_; }
+  // The faults between the driver and the engine (the `fault` command).
+  sim::FaultInjector& faults() { return *faults_; }
 
  private:
+  uint64_t internal_errors_ = 0;
   struct Outcome;
   Outcome dispatch(const std::vector<std::string>& words);
   Outcome do_ip(const std::vector<std::string>& words);
@@ -108,7 +130,12 @@ class Scenario {
   Outcome do_send(const std::vector<std::string>& words);
   Outcome do_capture(const std::vector<std::string>& words);
   Outcome do_expect(const std::vector<std::string>& words);
+  Outcome do_ip_link(const std::vector<std::string>& words);
+  Outcome do_dmesg(const std::vector<std::string>& words);
   void run_engine();
+  // The kernel's deferred work (the GC's DELs, ESN updates) run, and every command waited
+  // for: what `ethtool -S`, `expect`, `run` and `settle` see first.
+  void settle();
   std::string resolve(const std::string& path) const;
   bool counter_value(const std::string& name, uint64_t& value, std::string& why);
 
@@ -116,6 +143,10 @@ class Scenario {
   RunnerOptions options_;
   std::ostream& out_;
   std::ostream& err_;
+  driver::KernelLog kernel_log_;  // the host's printk buffer (`dmesg`)
+  // Driver -> register trace (--reg-log) -> fault injector -> the engine's bus.
+  std::unique_ptr<sim::FaultInjector> faults_;
+  std::unique_ptr<driver::RegisterBus> reg_trace_;
   std::unique_ptr<driver::IpsecDevice> device_;
   std::unique_ptr<xfrm::XfrmStack> stack_;
   std::map<std::string, std::vector<std::unique_ptr<PcapWriter>>> captures_;  // by port name

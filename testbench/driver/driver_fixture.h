@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,7 +89,9 @@ struct DriverOnModel {
   explicit DriverOnModel(model::CtrlModelConfig config = {}, drv::DeviceOptions options = {})
       : model(config), device(model, with_constant_iv(std::move(options))) {
     device.set_observer([this](const drv::BusTransfer& t) {
-      log.push_back(drv::format_cmd_log(t));
+      const std::string line = drv::format_cmd_log(t);
+      timed_log.push_back(line);
+      log.push_back(line.substr(0, line.find(" doorbell=")));
       if (t.kind == drv::BusTransfer::Kind::kCommand) commands.push_back(t.bytes);
     });
   }
@@ -107,7 +110,8 @@ struct DriverOnModel {
 
   model::CtrlModel model;
   drv::IpsecDevice device;
-  std::vector<std::string> log;
+  std::vector<std::string> log;        // --cmd-log lines without their cycles
+  std::vector<std::string> timed_log;  // --cmd-log lines as written
   std::vector<std::vector<uint8_t>> commands;
 };
 

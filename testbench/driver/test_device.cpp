@@ -16,6 +16,7 @@ using ipsec::tb::StateSpec;
 namespace {
 
 constexpr uint32_t kOpAddSaV2 = 2;
+constexpr uint32_t kOpDelSaV2 = 3;
 constexpr uint32_t kOpSetCap = 5;
 
 // CAP_FLAGS of an engine without the V2 commands (and so without ESN).
@@ -345,9 +346,9 @@ TEST_CASE("a response echoing another handle fails the command with -EIO") {
 
 // ---- completion ---------------------------------------------------------------------------
 
-TEST_CASE("a command the device never answers times out and its late response is discarded") {
+TEST_CASE("an ADD the device answers too late times out, and a DEL then takes the SA out") {
   drv::DeviceOptions o;
-  o.mailbox.timeout_cycles = 1000;
+  o.commands.timeout_cycles = 1000;
   DriverOnModel f(model::CtrlModelConfig{}, o);
   REQUIRE(f.device.probe().ok());
   f.model.hold_commands(true);
@@ -355,12 +356,22 @@ TEST_CASE("a command the device never answers times out and its late response is
   const auto r = f.device.add_state(ipsec::tb::rx_state(1));
   CHECK(r.status().code() == -ETIMEDOUT);
   CHECK(f.model.cycle() - start >= 1000);
-  CHECK(f.model.cycle() - start <= 1000 + o.mailbox.poll_interval_cycles);
+  CHECK(f.model.cycle() - start <= 1000 + o.commands.poll_interval_cycles);
+  CHECK(f.device.sas().empty());
+  // Until its fate is known, the handle and the image stay reserved.
+  CHECK(f.device.rx_handles_in_use() == std::set<uint32_t>{1});
   f.model.hold_commands(false);
   // The stale response echoes handle 1, the TX state's own echoes 0: reading the stale one
   // as this command's would fail it with -EIO.
   const auto tx = f.device.add_state(ipsec::tb::tx_state(2));
   REQUIRE(tx.ok());
+  f.device.settle();
+  CHECK(f.opcodes().back() == kOpDelSaV2);  // the late ADD undone
+  CHECK(f.model.sa_count() == 1);
+  CHECK(f.device.sas().size() == 1);
+  CHECK(f.device.rx_handles_in_use().empty());
+  CHECK(f.device.images_reserved() == 1);
+  CHECK(f.device.stats().add_cleanups == 1);
   CHECK(f.model.responses_waiting() == 0);
   CHECK(f.model.outstanding() == 0);
 }
@@ -368,7 +379,9 @@ TEST_CASE("a command the device never answers times out and its late response is
 TEST_CASE("an engine that answers at once is seen on the first look at CMD_STATUS") {
   model::CtrlModelConfig c;
   c.exec_cycles = 0;
-  DriverOnModel f(c);
+  drv::DeviceOptions o;
+  o.commands.wait = drv::CompletionWait::kPollStatus;
+  DriverOnModel f(c, o);
   REQUIRE(f.device.probe().ok());
   const drv::BusAccessCounts before = f.device.bus_accesses();
   const uint64_t start = f.model.cycle();
@@ -377,16 +390,16 @@ TEST_CASE("an engine that answers at once is seen on the first look at CMD_STATU
   CHECK(f.model.cycle() == start);
 }
 
-TEST_CASE("completion by interrupt reads no CMD_STATUS") {
+TEST_CASE("completion by interrupt reads CMD_STATUS only once the line rose") {
   drv::DeviceOptions o;
-  o.mailbox.wait = drv::CompletionWait::kInterrupt;
+  o.commands.wait = drv::CompletionWait::kInterrupt;
   DriverOnModel f(model::CtrlModelConfig{}, o);
   REQUIRE(f.device.probe().ok());
   const drv::BusAccessCounts before = f.device.bus_accesses();
   const auto id = f.device.add_state(ipsec::tb::rx_state());
   REQUIRE(id.ok());
   const drv::BusAccessCounts after = f.device.bus_accesses();
-  CHECK(after.reads - before.reads == 2);  // RSP_WORD0, RSP_WORD1
+  CHECK(after.reads - before.reads == 3);  // CMD_STATUS, RSP_WORD0, RSP_WORD1
   CHECK(after.writes - before.writes == 39);
   REQUIRE(f.device.delete_state(*id).ok());
   CHECK(f.model.sa_count() == 0);
@@ -533,8 +546,10 @@ TEST_CASE("the formatter names opcodes the contract does not know") {
   drv::BusTransfer t;
   t.kind = drv::BusTransfer::Kind::kCommand;
   t.bytes = {0x00, 0x00, 0x00, 0x09, 0xab};
-  CHECK(drv::format_cmd_log(t) == "cmd OPCODE_0x00000009 00000009ab");
+  t.doorbell_cycle = 1234;
+  CHECK(drv::format_cmd_log(t) == "cmd OPCODE_0x00000009 00000009ab doorbell=1234");
   t.kind = drv::BusTransfer::Kind::kResponse;
   t.bytes = {0, 0, 0, 2, 0, 0, 0, 5};
-  CHECK(drv::format_cmd_log(t) == "rsp 0000000200000005");
+  t.completion_cycle = 1301;
+  CHECK(drv::format_cmd_log(t) == "rsp 0000000200000005 doorbell=1234 completion=1301");
 }

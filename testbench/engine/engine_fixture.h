@@ -22,7 +22,12 @@ namespace ipsec::tb {
 class EngineFixture {
  public:
   explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0)
-      : sim_(sim::EngineSimOptions{seed, stall, axil_delay}),
+      : sim_(sim::EngineSimOptions{seed, stall, axil_delay,
+#ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
+                                   sim::RtlBuild::kChecking}),
+#else
+                                   sim::RtlBuild::kFast}),
+#endif
         dut_(sim_.bus(), device_options(seed)),
         ref_(model_, device_options(seed)) {}
 

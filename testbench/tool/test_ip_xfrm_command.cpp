@@ -158,11 +158,11 @@ TEST_CASE("state add refusals have iproute2's words") {
   CHECK(error_of(id + kAead + " replay-seq 0x100000000") ==
         "Error: argument \"0x100000000\" is wrong: value after \"replay-seq\" is invalid");
   CHECK(error_of(id + kAead + " offload dev eth1 dir out") ==
-        "Error: argument \"eth1\" is wrong: value after \"offload dev\" is invalid");
+        "Error: argument \"eth1\" is wrong: Invalid device name");
   CHECK(error_of(id + kAead + " offload dev eth0 dir sideways") ==
         "Error: argument \"sideways\" is wrong: DIR value is invalid");
   CHECK(error_of(id + kAead + " offload eth0") ==
-        "Error: argument \"eth0\" is wrong: Missing DEV keyword");
+        "Error: argument \"eth0\" is wrong: Missing dev keyword");
   CHECK(error_of(id + kAead + " offload dev eth0 out") ==
         "Error: argument \"out\" is wrong: Missing DIR keyword");
   CHECK(error_of(id + kAead + " offload dev eth0 dir") ==

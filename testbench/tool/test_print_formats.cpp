@@ -1,5 +1,5 @@
 // What the tools print, byte for byte: `ip [-s] xfrm state`, `ip [-s] xfrm policy` as
-// iproute2 6.1, `ethtool -S` as ethtool.
+// iproute2 6.2, `ethtool -S` as ethtool.
 #include <doctest/doctest.h>
 
 #include "print_formats.h"
@@ -52,7 +52,7 @@ TEST_CASE("ip -s xfrm state of an offloaded state shows offload, lifetimes and s
             " (160 bits) 128\n"
             "\tlastused 2023-11-14 22:13:20\n"
             "\tanti-replay context: seq 0x0, oseq 0x2, bitmap 0x00000000\n"
-            "\tcrypto offload parameters: dev eth0 dir out\n"
+            "\tcrypto offload parameters: dev eth0 dir out mode crypto\n"
             "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 uid 0\n"
             "\tlifetime config:\n"
             "\t  limit: soft (INF)(bytes), hard (INF)(bytes)\n"

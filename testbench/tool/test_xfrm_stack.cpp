@@ -211,16 +211,24 @@ TEST_CASE("frames the engine encrypts decrypt in software") {
   SoftwareHost peer;
   StateSpec twin;
   peer.add(make_state(twin));
-  for (const size_t size : {60u, 61u, 62u, 63u, 200u, 1514u}) {
+  // 1480: the largest frame (DF set) whose ESP datagram fits the MTU of 1500: 20 + 16 (ESP
+  // header, IV) + 1446 + 2 (trailer, no padding) + 16 (ICV) = 1500 (esp4_get_mtu).
+  for (const size_t size : {60u, 61u, 62u, 63u, 200u, 1480u}) {
     CAPTURE(size);
     const Bytes frame = host_frame(17, size);
     const std::vector<Bytes> wire = host.to_wire(frame);
     REQUIRE(wire.size() == 1);
+    if (size == 1480) CHECK(wire[0].size() == 14 + 1500);
     const std::optional<Bytes> got = peer.stack.receive(wire[0]);
     REQUIRE(got);
     CHECK_MESSAGE(*got == frame, describe_diff(*got, frame));
   }
   CHECK(host.counter(model::CtrlCounter::kEncOutPackets) == 6);
+  // One byte more, DF set: refused before the device (EMSGSIZE; transport mode: the ESP
+  // datagram fails ip_fragment, IpFragFails).
+  CHECK(host.to_wire(host_frame(17, 1481)).empty());
+  CHECK(host.stack.ip_frag_counters()[1] == 1);
+  CHECK(host.counter(model::CtrlCounter::kEncInPackets) == 6);
 }
 
 TEST_CASE("tunnel mode puts an outer IPv6 header around IPv4 and takes it off again") {
@@ -316,7 +324,13 @@ TEST_CASE("a state the device refuses with EOPNOTSUPP stays in software as Linux
   s.replay_window = 32;
   const xf::AddStateResult r = host.stack.add_state(make_state(s));
   REQUIRE(r.status.ok());
-  CHECK(r.note == "Cannot offload ESN xfrm states: the device lacks V2 SA commands");
+  // The add succeeds with nothing to say (netlink has no message for it); why the state
+  // stays in software is the state's and the kernel log's.
+  CHECK(r.note.empty());
+  CHECK(host.stack.states()[0]->software_reason ==
+        "Cannot offload ESN xfrm states: the device lacks V2 SA commands");
+  CHECK(contains(host.device.kernel_log().dmesg(),
+                 "Cannot offload ESN xfrm states: the device lacks V2 SA commands"));
   CHECK_FALSE(host.stack.states()[0]->offload);
   host.add(out_policy());
   CHECK(host.to_wire(host_frame(17, 100)).size() == 1);
@@ -339,24 +353,56 @@ TEST_CASE("a state the driver refuses with EINVAL is not added and the message i
 
 TEST_CASE("the kernel's own refusals come before the driver") {
   ModelHost host;
-  StateSpec s;
-  s.offload = Offload::kOut;
-  host.add(make_state(s));
-  xf::AddStateResult r = host.stack.add_state(make_state(s));
-  CHECK(r.status.code() == -EEXIST);
-  CHECK_FALSE(r.driver_refused);
   StateSpec bad;
   bad.spi = 7;
+  bad.offload = Offload::kOut;
   drv::XfrmState x = make_state(bad);
-  x.aead->key.resize(17);  // not 16, 24 or 32 bytes and a salt
-  r = host.stack.add_state(x);
+  x.aead->key.resize(17);  // not 16, 24 or 32 bytes and a salt: esp_init_state says no
+  xf::AddStateResult r = host.stack.add_state(x);
   CHECK(r.status.code() == -EINVAL);
+  CHECK_FALSE(r.driver_refused);
   StateSpec other;
   other.spi = 8;
   drv::XfrmState y = make_state(other);
   y.offload = drv::XfrmOffloadRequest{"eth9", drv::OffloadDirection::kOut};
-  CHECK(host.stack.add_state(y).status.code() == -ENODEV);
-  CHECK(host.commands("ADD_SA_V2") == 1);
+  r = host.stack.add_state(y);
+  CHECK(r.status.code() == -ENODEV);
+  CHECK_FALSE(r.driver_refused);
+  CHECK(host.commands("ADD_SA_V2") == 0);
+  CHECK(host.stack.states().empty());
+}
+
+// xfrm_add_sa (v5.7): xfrm_state_construct ends with xfrm_dev_state_add, and only then does
+// xfrm_state_add look for a state with the same dst, spi and protocol. So the device sees
+// the duplicate's ADD first.
+TEST_CASE("a duplicate state goes to the device before the xfrm core refuses it") {
+  ModelHost host;
+  StateSpec s;
+  s.offload = Offload::kOut;
+  host.add(make_state(s));
+  // The same SA for the device too (direction, addresses, SPI): the device refuses its ADD
+  // (SADB_ISSUE -> -EEXIST), the driver's answer is netlink's.
+  xf::AddStateResult r = host.stack.add_state(make_state(s));
+  CHECK(r.status.code() == -EEXIST);
+  CHECK(r.driver_refused);
+  CHECK(host.commands("ADD_SA_V2") == 2);
+  CHECK(host.counter(model::CtrlCounter::kAddSaFail) == 1);
+  // Another source: a different SA for the device, which takes it; then the xfrm core finds
+  // the duplicate (dst, spi, esp), deletes the new state from the device at once and frees
+  // it from the GC work (DEL_SA_V2 once the deferred work runs).
+  StateSpec moved = s;
+  moved.src = "192.0.2.99";
+  r = host.stack.add_state(make_state(moved));
+  CHECK(r.status.code() == -EEXIST);
+  CHECK_FALSE(r.driver_refused);
+  CHECK(host.commands("ADD_SA_V2") == 3);
+  CHECK(host.counter(model::CtrlCounter::kAddSaSuccess) == 2);
+  CHECK(host.commands("DEL_SA_V2") == 0);
+  host.device.settle();
+  CHECK(host.commands("DEL_SA_V2") == 1);
+  CHECK(host.engine.ctrl().sa_count() == 1);
+  REQUIRE(host.stack.states().size() == 1);
+  CHECK(host.stack.states()[0]->state.saddr == addr(smp::kHost));
 }
 
 TEST_CASE("delete goes by dst, spi and protocol and deletes the device's SA too") {
@@ -369,6 +415,12 @@ TEST_CASE("delete goes by dst, spi and protocol and deletes the device's SA too"
         -ESRCH);
   CHECK(host.stack.delete_state(addr(smp::kPeer), smp::kSpiOut, drv::XfrmProto::kEsp).ok());
   CHECK(host.stack.states().empty());
+  // __xfrm_state_delete calls xdo_dev_state_delete at once; DEL_SA_V2 goes out from
+  // xdo_dev_state_free, which the GC work calls later: `ip xfrm state delete` does not wait.
+  CHECK(host.device.sas().empty());
+  CHECK(host.commands("DEL_SA_V2") == 0);
+  CHECK(host.engine.ctrl().sa_count() == 1);
+  host.device.settle();
   CHECK(host.commands("DEL_SA_V2") == 1);
   CHECK(host.engine.ctrl().sa_count() == 0);
 }
@@ -385,6 +437,8 @@ TEST_CASE("flush deletes every state with one DEL per offloaded SA") {
   REQUIRE(host.engine.ctrl().sa_count() == 2);
   host.stack.flush_states();
   CHECK(host.stack.states().empty());
+  CHECK(host.commands("DEL_SA_V2") == 0);  // from the GC work, as for delete
+  host.device.settle();
   CHECK(host.commands("DEL_SA_V2") == 2);
   CHECK(host.engine.ctrl().sa_count() == 0);
   CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 2);
@@ -613,4 +667,93 @@ TEST_CASE(
   CHECK(c(model::CtrlCounter::kDecOutPackets) + c(model::CtrlCounter::kDecBypassPackets) +
             c(model::CtrlCounter::kDecDropPackets) + c(model::CtrlCounter::kDecAuthFailPackets) ==
         rx.size());
+}
+
+// ---- packets too large for the MTU once in ESP (xfrm4_tunnel_check_size, ip_fragment) -----
+
+namespace {
+
+// An IPv4 tunnel host -> peer for 10.1/16 -> 10.2/16, in software ESP (ICV 16).
+void add_v4_tunnel(SoftwareHost& h, bool to_peer) {
+  StateSpec s;
+  s.tunnel = true;
+  h.add(make_state(s));
+  h.add(make_policy(smp::kHostNet, smp::kPeerNet, to_peer ? PolicyDir::kOut : PolicyDir::kIn,
+                    smp::kHost, smp::kPeer, true));
+}
+
+Bytes big_udp(bool dont_fragment, size_t frame_bytes = 1514) {
+  smp::PacketSpec p;
+  p.src = "10.1.0.1";
+  p.dst = "10.2.0.1";
+  p.dont_fragment = dont_fragment;
+  return smp::frame_of_size(p, frame_bytes);
+}
+
+}  // namespace
+
+TEST_CASE("a 1,500-byte UDP packet without DF is fragmented before ESP in tunnel mode") {
+  SoftwareHost a, b;
+  add_v4_tunnel(a, true);
+  add_v4_tunnel(b, false);
+  const std::vector<Bytes> wire = a.stack.transmit(big_udp(false));
+  REQUIRE(wire.size() == 2);
+  for (const Bytes& w : wire) CHECK(w.size() - 14 <= 1500);  // each ESP datagram fits
+  CHECK(a.stack.ip_frag_counters()[0] == 1);  // IpFragOKs
+  CHECK(a.stack.ip_frag_counters()[2] == 2);  // IpFragCreates
+  // The peer decrypts two inner fragments of the one datagram (MF, then offset).
+  const std::optional<Bytes> first = b.stack.receive(wire[0]);
+  const std::optional<Bytes> second = b.stack.receive(wire[1]);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK((drv::load_be16(*first, 14 + 6) & 0x2000) != 0);
+  CHECK((drv::load_be16(*second, 14 + 6) & 0x1FFF) != 0);
+  CHECK(first->size() - 14 + second->size() - 14 - 20 == 1500);
+}
+
+TEST_CASE("with DF the packet is refused: XfrmOutStateModeError in tunnel mode") {
+  SoftwareHost a;
+  add_v4_tunnel(a, true);
+  CHECK(a.stack.transmit(big_udp(true)).empty());
+  CHECK(a.stack.mib(xf::XfrmMib::kOutStateModeError) == 1);
+  CHECK(a.stack.emsgsize_errors() == 1);
+  // The largest packet that fits: 1500 - 20 (outer) - 16 (ESP, IV) - 16 (ICV) = 1448, less
+  // the 2 trailer bytes: 1446 bytes of inner packet (esp4_get_mtu).
+  CHECK(a.stack.transmit(big_udp(true, 14 + 1446)).size() == 1);
+  CHECK(a.stack.transmit(big_udp(true, 14 + 1447)).empty());
+  a.stack.set_mtu(1600);
+  CHECK(a.stack.transmit(big_udp(true)).size() == 1);
+}
+
+TEST_CASE("transport mode without DF seals in software, then fragments the ESP datagram") {
+  SoftwareHost a;
+  a.add(make_state(StateSpec{}));
+  a.add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer));
+  smp::PacketSpec p;
+  p.dont_fragment = false;
+  const std::vector<Bytes> wire = a.stack.transmit(smp::frame_of_size(p, 1514));
+  REQUIRE(wire.size() == 2);
+  CHECK(wire[0][14 + 9] == 50);  // each fragment of the ESP datagram
+  CHECK((drv::load_be16(wire[0], 14 + 6) & 0x2000) != 0);
+  p.dont_fragment = true;
+  CHECK(a.stack.transmit(smp::frame_of_size(p, 1514)).empty());
+  CHECK(a.stack.ip_frag_counters()[1] == 1);  // IpFragFails
+  CHECK(a.stack.mib(xf::XfrmMib::kOutStateModeError) == 0);
+}
+
+TEST_CASE("IPv6 has no DF: too large once in ESP is refused (EMSGSIZE, Ip6FragFails)") {
+  SoftwareHost a;
+  StateSpec s;
+  s.src = smp::kHost6;
+  s.dst = smp::kPeer6;
+  a.add(make_state(s));
+  a.add(make_policy("2001:db8::1/128", "2001:db8::2/128", PolicyDir::kOut, smp::kHost6,
+                    smp::kPeer6));
+  smp::PacketSpec p;
+  p.src = smp::kHost6;
+  p.dst = smp::kPeer6;
+  CHECK(a.stack.transmit(smp::frame_of_size(p, 1514)).empty());
+  CHECK(a.stack.ip_frag_counters()[4] == 1);  // Ip6FragFails
+  CHECK(a.stack.emsgsize_errors() == 1);
+  CHECK(a.stack.transmit(smp::frame_of_size(p, 1400)).size() == 1);
 }

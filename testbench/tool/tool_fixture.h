@@ -164,6 +164,9 @@ struct ModelHost {
     for (const Bytes& raw : engine.take_host_rx()) {
       if (std::optional<Bytes> d = stack.receive(raw)) delivered.push_back(std::move(*d));
     }
+    // The driver's work queue runs before the next batch arrives: the ESN updates
+    // (MOD_SA_V2) the received frames asked for reach the device.
+    device.settle();
     return delivered;
   }
   std::vector<Bytes> from_wire(const Bytes& frame) { return from_wire(std::vector<Bytes>{frame}); }

@@ -80,6 +80,7 @@ class CtrlModel final : public driver::RegisterBus {
   driver::BusStatus write32(uint32_t addr, uint32_t data) override;
   void wait_cycles(uint32_t cycles) override;
   bool irq() override;
+  uint64_t now() const override { return now_; }
 
   // Reset: SAs (and their keys), queues, counters and control bits cleared.
   void reset();

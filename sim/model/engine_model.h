@@ -17,6 +17,7 @@ class EngineModel final : public driver::RegisterBus {
   driver::BusStatus write32(uint32_t addr, uint32_t data) override { return ctrl_.write32(addr, data); }
   void wait_cycles(uint32_t cycles) override { ctrl_.wait_cycles(cycles); }
   bool irq() override { return ctrl_.irq(); }
+  uint64_t now() const override { return ctrl_.now(); }
 
   // A frame from the NIC / from the network: what leaves, counted in the hardware counters.
   FrameResult host_tx(const Bytes& frame, bool tuser = false);

@@ -64,7 +64,13 @@ uint32_t be32(const uint8_t* p) {
 }
 uint32_t be32(const std::vector<uint8_t>& b, size_t off) { return be32(&b[off]); }
 
-bool is_sa_opcode(uint32_t op) { return op <= kOpModSaV2; }
+// A full SA image (ADD_SA, ADD_SA_V2, MOD_SA_V2): an AES-GCM mode this engine implements
+// and the flags every SA carries.
+bool sa_image_ok(const std::vector<uint8_t>& b) {
+  const uint8_t enc_mode = b[kOffEncMode];
+  return (enc_mode == kEncModeGcm128 || enc_mode == kEncModeGcm256) &&
+         (b[kOffFlags] & kFlagsRequired) == kFlagsRequired;
+}
 
 SaKey key_of(const std::vector<uint8_t>& b) {
   SaKey k;
@@ -107,9 +113,13 @@ void CtrlModel::reset() {
 
 // ---- the register map (docs/registers.md) -----------------------------------------------
 
+// Addresses: the register block decodes byte address bits [11:2] and ignores bits [1:0]
+// (docs/architecture.md, "Register access rules"), so an unaligned address reaches the
+// word that contains it. AXI4-Lite (IHI 0022, B1.1) has every transfer the full width of
+// the bus; the low address bits only say which byte lanes a master means.
 BusStatus CtrlModel::read32(uint32_t addr, uint32_t& data) {
   data = 0;
-  if (addr % 4) return BusStatus::kSlvErr;
+  addr &= ~3u;
   if (read_counter_word(addr, data)) return BusStatus::kOk;
   const Response empty{};
   const Response& rsp = responses_.empty() ? empty : responses_.front();
@@ -180,29 +190,46 @@ bool CtrlModel::read_counter_word(uint32_t addr, uint32_t& data) {
 }
 
 BusStatus CtrlModel::write32(uint32_t addr, uint32_t data) {
-  if (addr % 4) return BusStatus::kSlvErr;
+  return write32_strobe(addr, data, 0xF);
+}
+
+// Byte strobes (docs/architecture.md, "Register access rules"): WSTRB bit i enables byte
+// lane i, data bits [8i+7:8i] (IHI 0022, A3.4.3). A bit of a register changes only if its
+// lane is enabled. Every field this engine has that hardware acts on a write of (the
+// doorbell's LEN, RSP_POP.POP, CONTROL.FWD_BAD_FRAMES, INTR_ENABLE.RSP_READY) sits in lane
+// 0: without that lane the write changes nothing and, for the doorbell, rings nothing. The
+// response does not depend on the strobes: OKAY for a writable register, SLVERR otherwise.
+BusStatus CtrlModel::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) {
+  addr &= ~3u;
+  const bool lane0 = (strb & 1u) != 0;
   const uint32_t window_end = IPSEC_REGS_CMD_WINDOW_OFFSET + IPSEC_REGS_CMD_WINDOW_BYTES;
   if (addr >= IPSEC_REGS_CMD_WINDOW_OFFSET && addr < window_end) {
+    // Word i holds image bytes 4i..4i+3 as a be32 value: image byte 4i+j is lane 3-j.
     const size_t off = addr - IPSEC_REGS_CMD_WINDOW_OFFSET;
-    window_[off] = static_cast<uint8_t>(data >> 24);
-    window_[off + 1] = static_cast<uint8_t>(data >> 16);
-    window_[off + 2] = static_cast<uint8_t>(data >> 8);
-    window_[off + 3] = static_cast<uint8_t>(data);
+    for (size_t j = 0; j < 4; ++j) {
+      const unsigned lane = static_cast<unsigned>(3 - j);
+      if (strb >> lane & 1u) window_[off + j] = static_cast<uint8_t>(data >> (8 * lane));
+    }
     return BusStatus::kOk;
   }
   switch (addr) {
     case IPSEC_REGS_CONTROL_OFFSET:
       // NO_TRAILER is read-only (SET_CAP sets it); reserved bits ignore writes.
-      fwd_bad_frames_ = (data & IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK) != 0;
+      if (lane0) fwd_bad_frames_ = (data & IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK) != 0;
       return BusStatus::kOk;
     case IPSEC_REGS_INTR_ENABLE_OFFSET:
-      intr_enable_ = (data & IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK) != 0;
+      if (lane0) intr_enable_ = (data & IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK) != 0;
       return BusStatus::kOk;
     case IPSEC_REGS_CMD_DOORBELL_OFFSET:
-      doorbell((data & IPSEC_REGS_CMD_DOORBELL_LEN_MASK) >> IPSEC_REGS_CMD_DOORBELL_LEN_SHIFT);
+      // LEN is bits 7:0; bits 31:8 are ignored, so 0x100 | n rings with length n.
+      if (lane0) {
+        doorbell((data & IPSEC_REGS_CMD_DOORBELL_LEN_MASK) >> IPSEC_REGS_CMD_DOORBELL_LEN_SHIFT);
+      }
       return BusStatus::kOk;
     case IPSEC_REGS_RSP_POP_OFFSET:
-      if ((data & IPSEC_REGS_RSP_POP_POP_MASK) && !responses_.empty()) responses_.pop_front();
+      if (lane0 && (data & IPSEC_REGS_RSP_POP_POP_MASK) && !responses_.empty()) {
+        responses_.pop_front();
+      }
       return BusStatus::kOk;
     default:
       // Read-only and unmapped addresses.
@@ -234,10 +261,11 @@ void CtrlModel::hold_commands(bool hold) {
 
 void CtrlModel::doorbell(uint32_t len) {
   ++doorbells_;
+  // The command is the whole window and the length rung with it (docs/architecture.md,
+  // "Command lengths"): the length is checked against the opcode, it does not cut the image.
   Command c;
-  c.bytes.assign(window_.begin(), window_.begin() + std::min<size_t>(len, kWindowBytes));
-  c.echo = be32(&window_[kOffHandle]);
-  if (c.bytes.size() < len) c.bytes.resize(len, 0);  // longer than the window: can only fail
+  c.bytes.assign(window_.begin(), window_.end());
+  c.len = len;
   // The doorbell takes the image out of the window (docs/architecture.md): no key material
   // stays behind, whether the command is queued or dropped.
   window_.fill(0);
@@ -261,31 +289,36 @@ void CtrlModel::advance() {
 CtrlModel::Response CtrlModel::execute(const Command& cmd) {
   Response rsp{};
   const std::vector<uint8_t>& b = cmd.bytes;
-  const uint32_t op = b.size() >= 4 ? be32(b, 0) : UINT32_MAX;
-  const bool sa_cmd = is_sa_opcode(op);
+  const size_t len = cmd.len;
+  // The opcode is image word 0 whatever the length, so an ADD or DEL rung with a wrong
+  // length (even one shorter than the opcode) is a failed ADD or DEL and counted as one.
+  const uint32_t op = be32(b, 0);
   const bool counts_as_add = op == kOpAddSa || op == kOpAddSaV2 || op == kOpModSaV2;
   const bool counts_as_del = op == kOpDelSa || op == kOpDelSaV2;
 
   uint32_t syndrome = kSynIllegalRequest;
-  uint32_t word1 = sa_cmd ? cmd.echo : 0;
+  // Word 1 echoes the sw_sa_handle bytes (0x78..0x7B) when the length covers them, else 0:
+  // a command shorter than that carried no handle. SET_CAP answers its granted flags.
+  uint32_t word1 = len >= kOffHandle + 4 ? be32(b, kOffHandle) : 0;
+  if (op == kOpSetCap) word1 = 0;
   if (forced_syndrome_) {
     syndrome = *forced_syndrome_;
     forced_syndrome_.reset();
   } else {
     switch (op) {
-      case kOpAddSa: syndrome = add_sa(b, false); break;
-      case kOpAddSaV2: syndrome = add_sa(b, true); break;
+      case kOpAddSa: syndrome = len == kLenV1 ? add_sa(b, false) : kSynIllegalRequest; break;
+      case kOpAddSaV2: syndrome = len == kLenV2 ? add_sa(b, true) : kSynIllegalRequest; break;
       case kOpDelSa:
-        syndrome = b.size() == kLenV1 ? del_sa(b) : kSynIllegalRequest;
+        syndrome = len == kLenV1 ? del_sa(b) : kSynIllegalRequest;
         break;
       case kOpDelSaV2:
-        syndrome = b.size() == kLenV2 ? del_sa(b) : kSynIllegalRequest;
+        syndrome = len == kLenV2 ? del_sa(b) : kSynIllegalRequest;
         break;
       case kOpModSaV2:
-        syndrome = b.size() == kLenV2 ? mod_sa(b) : kSynIllegalRequest;
+        syndrome = len == kLenV2 ? mod_sa(b) : kSynIllegalRequest;
         break;
       case kOpSetCap:
-        if (b.size() == kLenSetCap) {
+        if (len == kLenSetCap) {
           const bool offered = (config_.cap_flags & IPSEC_REGS_CAP_FLAGS_RX_NO_TRAILER_MASK) != 0;
           const uint32_t granted = be32(b, kOffSetCapFlags) & (offered ? kCapNoTrailer : 0);
           no_trailer_ = (granted & kCapNoTrailer) != 0;
@@ -311,11 +344,9 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
 }
 
 uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
-  if (b.size() != (v2 ? kLenV2 : kLenV1)) return kSynIllegalRequest;
+  if (!sa_image_ok(b)) return kSynIllegalRequest;
   const uint8_t enc_mode = b[kOffEncMode];
   const uint8_t flags = b[kOffFlags];
-  if (enc_mode != kEncModeGcm128 && enc_mode != kEncModeGcm256) return kSynIllegalRequest;
-  if ((flags & kFlagsRequired) != kFlagsRequired) return kSynIllegalRequest;
   if ((flags & kFlagEsnEn) && !v2) return kSynIllegalRequest;
 
   const SaKey key = key_of(b);
@@ -349,6 +380,8 @@ uint32_t CtrlModel::del_sa(const std::vector<uint8_t>& b) {
 }
 
 uint32_t CtrlModel::mod_sa(const std::vector<uint8_t>& b) {
+  // MOD_SA_V2 carries a full SA image and is checked as ADD_SA_V2 is.
+  if (!sa_image_ok(b)) return kSynIllegalRequest;
   const auto it = index_.find(key_of(b));
   if (it == index_.end()) return kSynSadbIssue;
   SaEntry& e = *slots_[it->second];

@@ -74,10 +74,15 @@ class CtrlModel final : public driver::RegisterBus {
  public:
   explicit CtrlModel(CtrlModelConfig config = {});
 
-  // RegisterBus: whole 32-bit words; SLVERR for unmapped addresses, writes to read-only and
-  // reads of write-only registers, with no effect. Bus accesses take no model time.
+  // RegisterBus: 32-bit words; address bits [1:0] are ignored (the word containing the
+  // address is accessed, as the RTL's register block does); SLVERR for unmapped addresses,
+  // writes to read-only and reads of write-only registers, with no effect. Bus accesses
+  // take no model time.
   driver::BusStatus read32(uint32_t addr, uint32_t& data) override;
   driver::BusStatus write32(uint32_t addr, uint32_t data) override;
+  // A write with AXI4-Lite byte strobes (WSTRB bit i enables data bits [8i+7:8i]); see
+  // docs/architecture.md, "Register access rules". write32 is write32_strobe(.., 0xF).
+  driver::BusStatus write32_strobe(uint32_t addr, uint32_t data, uint8_t strb);
   void wait_cycles(uint32_t cycles) override;
   bool irq() override;
   uint64_t now() const override { return now_; }
@@ -118,8 +123,8 @@ class CtrlModel final : public driver::RegisterBus {
   static constexpr size_t kResponseWords = 8;
 
   struct Command {
-    std::vector<uint8_t> bytes;  // the window's first LEN bytes at doorbell time
-    uint32_t echo = 0;           // the window's sw_sa_handle bytes at doorbell time
+    std::vector<uint8_t> bytes;  // the whole window at doorbell time
+    uint32_t len = 0;            // the doorbell's LEN
     uint64_t ready_at = 0;
   };
   using Response = std::array<uint32_t, kResponseWords>;

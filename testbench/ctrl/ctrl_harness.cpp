@@ -103,13 +103,22 @@ std::string hex32(uint32_t v) {
 
 }  // namespace
 
+namespace {
+sim::AxiLiteBusOptions delay_options(int bus_delay_percent) {
+  sim::AxiLiteBusOptions options;
+  options.delay_percent = bus_delay_percent;
+  return options;
+}
+}  // namespace
+
 CtrlHarness::CtrlHarness(uint64_t seed, int bus_delay_percent)
+    : CtrlHarness(seed, delay_options(bus_delay_percent)) {}
+
+CtrlHarness::CtrlHarness(uint64_t seed, sim::AxiLiteBusOptions options)
     : context_(std::make_unique<VerilatedContext>()), rng_(seed ^ 0x5a5a5a5a12345678ull) {
   context_->randReset(2);
   dut_ = std::make_unique<Vipsec_ctrl>(context_.get(), "ctrl");
-  sim::AxiLiteBusOptions options;
   options.seed = seed;
-  options.delay_percent = bus_delay_percent;
   bus_ = std::make_unique<Bus>(*dut_, [this] { tick(); }, options);
   dut_->clk_i = 0;
   reset();

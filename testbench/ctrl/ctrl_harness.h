@@ -60,6 +60,8 @@ class CtrlHarness {
 
   // `bus_delay_percent`: random master-side delays on the AXI4-Lite handshakes.
   explicit CtrlHarness(uint64_t seed, int bus_delay_percent = 0);
+  // Any bus options (random channel order, pipelining); the seed is `seed`.
+  CtrlHarness(uint64_t seed, sim::AxiLiteBusOptions bus_options);
   ~CtrlHarness();
   CtrlHarness(const CtrlHarness&) = delete;
   CtrlHarness& operator=(const CtrlHarness&) = delete;

@@ -91,7 +91,7 @@ TEST_CASE("model: SLVERR for unmapped, read-only and write-only accesses, with n
   model::CtrlModel m;
   uint32_t v = 0;
   for (uint32_t addr : {0x018u, 0x01Cu, 0x04Cu, 0x05Cu, 0x080u, 0x0FCu, 0x194u, 0x1FCu, 0x270u,
-                        0xFFCu, 0x001u, 0x202u}) {
+                        0xFFCu, 0x019u, 0x272u}) {
     CAPTURE(addr);
     CHECK(m.read32(addr, v) == BusStatus::kSlvErr);
     CHECK(m.write32(addr, 1) == BusStatus::kSlvErr);

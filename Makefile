@@ -75,7 +75,7 @@ synth: deps
 
 bench: all
 	@scripts/install-deps bench || echo "bench: without gtkwave, sim.fst_* are absent"
-	$(BUILD)/ipsec-bench --json $(BUILD)/bench.json
+	$(BUILD)/ipsec-bench --json $(BUILD)/bench.json --svg $(BUILD)/bench.svg
 
 regs:
 	scripts/regs

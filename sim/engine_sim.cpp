@@ -191,12 +191,14 @@ void EngineSim::RtlOf<Model>::tick() {
     const Beat& b = srcs[p]->beat();
     if (!s.port_mid_frame_[p]) {
       ++s.frames_started_;
+      if (s.record_inputs_) s.in_frames_[p].push_back({s.cycles_, s.cycles_});
       if (s.trace_frame_ && s.frames_started_ == s.trace_frame_) {
         s.trace_from_ = s.cycles_;
         s.traced_port_ = p;
       }
     }
     s.port_mid_frame_[p] = !b.last;
+    if (s.record_inputs_ && b.last && !s.in_frames_[p].empty()) s.in_frames_[p].back().last_cycle = s.cycles_;
     if (s.traced_port_ == p) {
       ++s.traced_beats_;
       if (b.last) {

@@ -45,6 +45,12 @@ struct OutFrame {
   uint64_t last_cycle = 0;   // clock of its last beat
 };
 
+// A frame that entered the engine: the clocks its first and last beat were taken.
+struct InFrame {
+  uint64_t first_cycle = 0;
+  uint64_t last_cycle = 0;
+};
+
 // Traffic seen on one port.
 struct PortStats {
   uint64_t frames = 0, beats = 0, bytes = 0;
@@ -88,6 +94,13 @@ class EngineSim {
   std::deque<OutFrame>& wire_tx() { return wire_tx_; }
   std::deque<OutFrame>& host_rx() { return host_rx_; }
 
+  // Frames that entered, oldest first (the caller pops them), kept only while
+  // record_inputs(true): the benchmark pairs them with the frames that left for per-frame
+  // latency; a long simulation that never pops them must not grow without bound.
+  void record_inputs(bool on) { record_inputs_ = on; }
+  std::deque<InFrame>& host_tx_in() { return in_frames_[0]; }
+  std::deque<InFrame>& wire_rx_in() { return in_frames_[1]; }
+
   const PortStats& host_tx_stats() const { return in_stats_[0]; }
   const PortStats& wire_rx_stats() const { return in_stats_[1]; }
   const PortStats& wire_tx_stats() const { return out_stats_[0]; }
@@ -122,6 +135,8 @@ class EngineSim {
   FrameSink wire_tx_sink_, host_rx_sink_;
   std::deque<OutFrame> wire_tx_, host_rx_;
   PortStats in_stats_[2], out_stats_[2];
+  bool record_inputs_ = false;
+  std::deque<InFrame> in_frames_[2];
   uint64_t out_first_[2] = {0, 0};
   bool out_started_[2] = {false, false};
   uint64_t cycles_ = 0;

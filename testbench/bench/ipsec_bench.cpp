@@ -72,6 +72,10 @@ bool write_json(const std::string& path, const std::vector<ipsec::bench::Section
       for (size_t dot; (dot = f.key.find('.', from)) != std::string::npos; from = dot + 1) {
         n = &n->at(f.key.substr(from, dot - from));
       }
+      if (f.is_text) {
+        n->at(f.key.substr(from)).value = json_string(f.unit);
+        continue;
+      }
       n->at(f.key.substr(from)).value = json_number(f.value);
       if (std::isnan(f.value)) n->at(f.key.substr(from) + "_note").value = json_string(f.unit);
     }
@@ -89,12 +93,14 @@ bool write_json(const std::string& path, const std::vector<ipsec::bench::Section
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string json;
+  std::string json, svg;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json = argv[++i];
+    } else if (!std::strcmp(argv[i], "--svg") && i + 1 < argc) {
+      svg = argv[++i];
     } else {
-      std::cerr << "usage: ipsec-bench [--json FILE]\n";
+      std::cerr << "usage: ipsec-bench [--json FILE] [--svg FILE]\n";
       return 2;
     }
   }
@@ -113,6 +119,7 @@ int main(int argc, char** argv) {
     sections.push_back(ipsec::bench::bench_rx());
     for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
     sections.push_back(ipsec::bench::bench_icarus());
+    sections.push_back(ipsec::bench::bench_host());
   } catch (const std::exception& e) {
     std::cerr << "ipsec-bench: " << e.what() << "\n";
     return 1;
@@ -121,6 +128,10 @@ int main(int argc, char** argv) {
   std::printf("%-10s %-34s %14s  %s\n", "section", "figure", "value", "unit");
   for (const auto& s : sections) {
     for (const auto& f : s.figures) {
+      if (f.is_text) {
+        std::printf("%-10s %-34s %s\n", s.name.c_str(), f.key.c_str(), f.unit.c_str());
+        continue;
+      }
       std::printf("%-10s %-34s %14s  %s\n", s.name.c_str(), f.key.c_str(),
                   std::isnan(f.value) ? "absent" : json_number(f.value).c_str(), f.unit.c_str());
     }
@@ -131,6 +142,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::printf("written to %s\n", json.c_str());
+  }
+  if (!svg.empty()) {
+    if (!ipsec::bench::write_plot(svg, sections)) {
+      std::cerr << "ipsec-bench: cannot write " << svg << "\n";
+      return 1;
+    }
+    std::printf("written to %s\n", svg.c_str());
   }
   return 0;
 }

@@ -16,8 +16,15 @@ struct RxBenchFigures {
   double bus_utilization = 0;       // sum over frames of max(in beats, out beats) / clocks
                                     // (limit 1.0)
   double wire_bytes_per_cycle = 0;  // wire bytes taken in per clock (limit 16)
-  double latency_cycles = 0;        // an isolated frame: clocks from its last beat in to its
-                                    // first beat out (the larger of IPv4 and IPv6)
+  // Latency over every frame of the stream, the first (into an idle engine) and every one
+  // behind it: last beat in to first beat out (the worst, the best, the mean), and first
+  // beat in to first beat out (the worst: store and forward makes it grow with the frame).
+  double latency_cycles = 0;
+  double latency_min_cycles = 0;
+  double latency_mean_cycles = 0;
+  double latency_first_cycles = 0;
+  double esp_fraction = 0;          // frames decrypted (ESP for an RX SA) / frames
+  size_t frame_bytes = 0;           // bytes of every frame; IMIX: of its smallest frames
   uint64_t frames = 0;              // frames in the stream
   uint64_t cycles = 0;              // clocks counted: after the first frame has left, to
                                     // the end of the last
@@ -30,11 +37,13 @@ struct RxBenchOptions {
 };
 
 // frame_size: bytes of every wire frame (64, 128, ..., 9000), or 0 for IMIX (7:4:1 of 60,
-// 590 and 1514 bytes). Frames are ESP for a known RX SA (IPv4 and IPv6 alternating, AES-128
-// and AES-256, some with ESN), decrypted and forwarded with metadata; sizes too small for an
-// ESP datagram (below 70 bytes) are plain IPv4/UDP frames, bypassed. An ESP frame whose
-// datagram cannot fill the size exactly (ESP pads to 4 bytes) carries up to 3 bytes of
-// Ethernet padding. Throws std::runtime_error if the engine gets a frame wrong.
+// 590 and 1514 bytes). Every frame is ESP for a known RX SA (IPv4 and IPv6 alternating,
+// AES-128 and AES-256, some with ESN), decrypted and forwarded with metadata. The packets
+// carry no L4 header (protocol 253), so the ESP overhead alone sets the smallest frame; a
+// size below the smallest ESP frame every flow can send (IPv6: 90 bytes) is raised to it:
+// for 64 and the 60-byte frames of IMIX (figures say which size ran: frame_bytes). An ESP
+// frame whose datagram cannot fill the size exactly (ESP pads to 4 bytes) carries up to 3
+// bytes of Ethernet padding. Throws std::runtime_error if the engine gets a frame wrong.
 RxBenchFigures measure_rx(size_t frame_size, const RxBenchOptions& opts = {});
 
 }  // namespace ipsec::tb

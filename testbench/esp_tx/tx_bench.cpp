@@ -1,8 +1,10 @@
 #include "tx_bench.h"
 
 #include <random>
+#include <stdexcept>
 
 #include "frames.h"
+#include "latency_stats.h"
 #include "tx_harness.h"
 
 namespace ipsec::tb {
@@ -54,7 +56,15 @@ RateFigures measure_tx(size_t frame_size, int frames, uint64_t seed) {
   const double span = static_cast<double>(h.last_out_cycle() - h.first_out_cycle() + 1);
   r.bus_utilization = static_cast<double>(h.busy_beats()) / span;
   r.wire_bytes_per_cycle = static_cast<double>(h.bytes_out()) / span;
-  r.latency_cycles = static_cast<double>(h.first_out_cycle() - h.first_in_cycle());
+  // Every frame of the stream is offloaded, so the i-th out is the i-th in.
+  const auto& in = h.frame_in_cycles();
+  const auto& out = h.frame_out_cycles();
+  if (in.size() != out.size()) throw std::runtime_error("measure_tx: a frame did not leave");
+  LatencyStats lat;
+  for (size_t i = 0; i < in.size(); ++i) lat.add(out[i] - in[i]);
+  r.latency_cycles = lat.max_cycles();
+  r.latency_min_cycles = lat.min_cycles();
+  r.latency_mean_cycles = lat.mean_cycles();
   r.cycles = h.cycles();
   r.frames = h.frames_out();
   return r;

@@ -87,8 +87,13 @@ bool TxHarness::tick() {
   const bool in_fire = dut_->s_axis_tvalid_i && dut_->s_axis_tready_o;
   const bool out_fire = dut_->m_axis_tvalid_o && dut_->m_axis_tready_i;
   if (in_fire && first_in_ == 0) first_in_ = cycles_ + 1;
+  if (in_fire) {
+    if (!in_mid_) frame_in_.push_back(cycles_ + 1);
+    in_mid_ = !src_.beat().last;
+  }
   if (out_fire) {
     if (first_out_ == 0) first_out_ = cycles_ + 1;
+    if (!sink_.mid_frame()) out_frame_first_ = cycles_ + 1;
     last_out_ = cycles_ + 1;
     Beat b;
     get_le(dut_->m_axis_tdata_o, b.data.data(), 16);
@@ -103,6 +108,7 @@ bool TxHarness::tick() {
         ++aborted_;  // the MAC discards it: a drop
       } else {
         ++frames_out_;
+        frame_out_.push_back(out_frame_first_);
         bytes_out_ += got.size();
         REQUIRE_MESSAGE(!expect_.empty(), "esp_tx sent a frame the model dropped: " << describe(got)
                                                                                      << "; " << seed_hint());

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "bytes.h"
@@ -59,15 +60,59 @@ class EngineFixture {
   }
 
   void host_tx(const Bytes& frame, bool tuser = false, const std::string& what = "") {
+    const std::optional<Bytes> aborted =
+        tx_aborted(frame, tuser, [this](const model::SaKey& k) { return model_.lookup(k); }, model_.control());
     const model::FrameResult r = model_.host_tx(frame, tuser);
-    if (r.out) want_wire_.push_back({*r.out, what + " | " + describe(frame)});
+    if (r.out) {
+      want_wire_.push_back({*r.out, false, what + " | " + describe(frame)});
+    } else if (aborted) {
+      want_wire_.push_back({*aborted, true, what + " | aborted with tuser | " + describe(frame)});
+    }
     sim_.host_tx(frame, tuser);
   }
 
+  // RX is store-and-forward: a frame with a late error never leaves, so host RX never
+  // carries tuser (docs/architecture.md, "Frames").
   void wire_rx(const Bytes& frame, bool tuser = false, const std::string& what = "") {
     const model::FrameResult r = model_.wire_rx(frame, tuser);
-    if (r.out) want_host_.push_back({*r.out, what + " | " + describe(frame)});
+    if (r.out) want_host_.push_back({*r.out, false, what + " | " + describe(frame)});
     sim_.wire_rx(frame, tuser);
+  }
+
+  // What the wire MAC receives, to discard it, for a TX frame the model drops because of an
+  // error known only at the frame's end (docs/architecture.md, "Frames"). TX is cut-through:
+  // a frame longer than the parser's window of 10 beats of 16 bytes has begun to leave
+  // before its end is seen, so it leaves whole, edited as if the error were not there, with
+  // tuser on its last beat; it counts as enc_drop (contract section 4). The late errors: a
+  // MAC error (tuser), an oversize frame, and an offloaded datagram longer than its frame
+  // (the engine emits zeros for the bytes that never came). Nothing when the frame is not
+  // aborted so.
+  static std::optional<Bytes> tx_aborted(const Bytes& frame, bool tuser, const model::SaLookup& lookup,
+                                         model::DatapathControl ctl) {
+    constexpr size_t kWindow = 10 * 16;
+    if (frame.size() <= kWindow) return std::nullopt;  // dropped by the parser outright
+    bool late = tuser || frame.size() > ctl.max_frame;
+    Bytes whole = frame;
+    // Metadata (section 5) at byte 12, the IP header at 22.
+    constexpr size_t kIp = 22;
+    auto be16 = [&](size_t at) { return static_cast<size_t>(frame[at] << 8 | frame[at + 1]); };
+    if (be16(12) == 0x8CE4) {
+      size_t end = 0;
+      if (be16(20) == 0x0800) end = kIp + be16(kIp + 2);
+      if (be16(20) == 0x86DD) end = kIp + 40 + be16(kIp + 4);
+      // A datagram the largest frame could not hold is refused by the parser (a drop).
+      if (end > ctl.max_frame) return std::nullopt;
+      if (end > whole.size()) {
+        late = true;
+        whole.resize(end, 0);
+      }
+    }
+    if (!late) return std::nullopt;
+    ctl.max_frame = 65535;
+    model::DatapathCounters scratch;
+    model::FrameResult r = model::tx(whole, false, lookup, ctl, scratch);
+    if (r.fate != model::Fate::kOut && r.fate != model::Fate::kBypass) return std::nullopt;
+    return r.out;
   }
 
   // Runs the RTL until quiet and checks every frame that left against the model.
@@ -122,6 +167,7 @@ class EngineFixture {
  private:
   struct Want {
     Bytes frame;
+    bool user = false;  // leaves with tuser: the MAC discards it
     std::string what;
   };
 
@@ -129,10 +175,13 @@ class EngineFixture {
     while (!got.empty()) {
       sim::OutFrame f = std::move(got.front());
       got.pop_front();
-      if (f.user) continue;  // discarded by the MAC: a drop
+      // A frame with tuser is discarded by the MAC (a drop) but still on the wire: its data
+      // and its flag are compared like any other's.
       REQUIRE_MESSAGE(!want.empty(), port << ": the RTL sent a frame the model dropped: "
-                                          << describe(f.data) << "; " << seed_hint());
+                                          << describe(f.data) << (f.user ? " (tuser)" : "") << "; "
+                                          << seed_hint());
       INFO(std::string(port) << " frame: " << want.front().what << "; " << seed_hint());
+      CHECK_MESSAGE(f.user == want.front().user, "tuser " << f.user << ", predicted " << want.front().user);
       CHECK_MESSAGE(first_difference(f.data, want.front().frame) == "",
                     first_difference(f.data, want.front().frame));
       want.pop_front();

@@ -151,56 +151,154 @@ TEST_CASE("frames the RTL encrypts decrypt with plain OpenSSL, and OpenSSL's dec
   CHECK_MESSAGE(frame_difference(inner, ethernet_ip(ip_packet(p))) == "", frame_difference(inner, ethernet_ip(ip_packet(p))));
 }
 
-TEST_CASE("reset in the middle of frames: no partial frame leaves, keys and counters clear, traffic resumes") {
+TEST_CASE("reset mid-traffic: no partial frame leaves, SA table, keys and counters clear, traffic resumes") {
   const uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
   for (uint64_t cut : {7u, 40u, 333u}) {
     CAPTURE(cut);
+    INFO(seed_hint());
     EngineFixture f(seed, stall_percent(25));
     f.probe();
     auto tx = f.add(random_state(rng, false));
     auto rx = f.add(random_state(rng, true));
     REQUIRE(tx.ok());
     REQUIRE(rx.ok());
+    const model::SaKey tx_key = f.key_of(*tx), rx_key = f.key_of(*rx);
+    const model::SaContext rx_ctx = *f.model().lookup(rx_key);
     RandomFrames gen(seed, live_table(f.model()));
-    std::set<Bytes> sent;
-    for (int i = 0; i < 40; ++i) {
-      const Bytes t = gen.next_tx().frame, r = gen.next_rx().frame;
-      sent.insert(t);
-      sent.insert(r);
-      f.sim().host_tx(t);
-      f.sim().wire_rx(r);
+    constexpr size_t kFrames = 40;
+    std::vector<Bytes> txs, rxs;
+    for (size_t i = 0; i < kFrames; ++i) {
+      txs.push_back(gen.next_tx().frame);
+      rxs.push_back(gen.next_rx().frame);
+      f.sim().host_tx(txs.back());
+      f.sim().wire_rx(rxs.back());
     }
     for (uint64_t i = 0; i < cut; ++i) f.sim().tick();
     f.sim().reset();
     const size_t before[2] = {f.sim().wire_tx().size(), f.sim().host_rx().size()};
-    // The rest of the queued frames flow through an engine that has no SA any more: each
-    // frame that leaves after the reset is one that was sent, whole and unchanged (bypass);
-    // none is a piece of a frame cut by the reset.
+    // The frames not yet begun when the reset came (the last ones queued; the one half sent
+    // is lost) enter an engine that must have forgotten everything: no SA, no SET_CAP grant,
+    // counters at 0. A model fresh from reset predicts each of them and every count.
+    const size_t waiting[2] = {f.sim().host_tx_waiting(), f.sim().wire_rx_waiting()};
+    REQUIRE(waiting[0] <= kFrames);
+    REQUIRE(waiting[1] <= kFrames);
+    model::EngineModel blank;
+    std::deque<std::pair<Bytes, bool>> want[2];  // data, tuser
+    const model::SaLookup no_sa = [](const model::SaKey&) { return std::optional<model::SaContext>(); };
+    for (size_t i = kFrames - waiting[0]; i < kFrames; ++i) {
+      const auto aborted = EngineFixture::tx_aborted(txs[i], false, no_sa, blank.control());
+      if (auto o = blank.host_tx(txs[i]).out) {
+        want[0].push_back({*o, false});
+      } else if (aborted) {
+        want[0].push_back({*aborted, true});
+      }
+    }
+    for (size_t i = kFrames - waiting[1]; i < kFrames; ++i) {
+      if (auto o = blank.wire_rx(rxs[i]).out) want[1].push_back({*o, false});
+    }
     f.sim().run();
+    // Each frame that leaves after the reset is the fresh model's: none is a piece of a
+    // frame cut by the reset, none was encrypted or decrypted with a key from before.
     int q_index = 0;
     for (auto* q : {&f.sim().wire_tx(), &f.sim().host_rx()}) {
+      CAPTURE(q_index);
       for (size_t i = before[q_index]; i < q->size(); ++i) {
         const sim::OutFrame& o = (*q)[i];
-        if (!o.user) CHECK_MESSAGE(sent.count(o.data) == 1, describe(o.data));
+        REQUIRE_MESSAGE(!want[q_index].empty(), "a frame the fresh engine drops left: " << describe(o.data));
+        CHECK(o.user == want[q_index].front().second);  // tuser: the MAC discards it
+        CHECK_MESSAGE(first_difference(o.data, want[q_index].front().first) == "",
+                      first_difference(o.data, want[q_index].front().first));
+        want[q_index].pop_front();
       }
+      CHECK_MESSAGE(want[q_index].empty(), want[q_index].size() << " frames predicted never left");
       q->clear();
       ++q_index;
     }
-    // The engine forgot everything: a new driver instance probes it from scratch.
+    // A new driver instance probes the engine from scratch; its counters are those of the
+    // fresh model, which began at 0: nothing from before the reset survived.
     driver::IpsecDevice again(f.sim().bus(), EngineFixture::device_options(seed));
+    driver::IpsecDevice again_ref(blank, EngineFixture::device_options(seed));
     REQUIRE(again.probe().ok());
-    auto stats = again.ethtool_stats();
-    REQUIRE(stats.ok());
-    for (size_t i = 0; i < 14; ++i) {
-      if (stats.value()[i].name == "ipsec_add_sa_success") CHECK(stats.value()[i].value == 0);
+    REQUIRE(again_ref.probe().ok());
+    auto count = [](driver::IpsecDevice& d, const std::string& name) -> uint64_t {
+      auto stats = d.ethtool_stats();
+      REQUIRE(stats.ok());
+      for (const auto& st : stats.value()) {
+        if (st.name == name) return st.value;
+      }
+      FAIL("no counter " << name);
+      return 0;
+    };
+    // `except`: a counter only the RTL was given cause to move (checked literally instead).
+    auto same_counters = [&](const std::string& except) {
+      auto a = again.ethtool_stats(), b = again_ref.ethtool_stats();
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      for (size_t i = 0; i < 14; ++i) {
+        INFO(a.value()[i].name);
+        if (a.value()[i].name == except) continue;
+        CHECK(a.value()[i].value == b.value()[i].value);
+      }
+    };
+    same_counters("");
+    for (const char* zero : {"ipsec_add_sa_success", "ipsec_add_sa_fail", "ipsec_del_sa_success",
+                             "ipsec_del_sa_fail", "ipsec_cmd_drop", "ipsec_enc_out_packets",
+                             "ipsec_dec_in_packets", "ipsec_dec_out_packets", "ipsec_dec_auth_fail_packets"}) {
+      CAPTURE(zero);
+      CHECK(count(again, zero) == 0);
     }
+    // Every count since the reset is one of the frames that entered after it (section 4).
+    CHECK(count(again, "ipsec_enc_bypass_packets") + count(again, "ipsec_enc_drop_packets") == waiting[0]);
+    CHECK(count(again, "ipsec_dec_bypass_packets") + count(again, "ipsec_dec_drop_packets") == waiting[1]);
+
+    // The SA table is empty: the DEL of each old SA, its full image as stored, is refused
+    // (SADB_ISSUE -> -EEXIST, contract section 3) and counted as a failed delete.
+    CHECK(f.dut().delete_state(*tx).code() == -EEXIST);
+    CHECK(f.dut().delete_state(*rx).code() == -EEXIST);
+    CHECK(count(again, "ipsec_del_sa_fail") == 2);
+    CHECK(count(again, "ipsec_del_sa_success") == 0);
+
+    // No key survived: a frame for the old TX SA is not encrypted, and the peer's frame for
+    // the old RX SA is not decrypted but reaches the host unchanged (bypass, section 7).
+    PacketSpec p;
+    p.ipv6 = tx_key.ipv6;
+    p.src = tx_key.sip;
+    p.dst = tx_key.dip;
+    EspSpec e;
+    e.spi = tx_key.spi;
+    const Bytes old_tx = host_esp_frame(ip_packet(p), e);
+    p.ipv6 = rx_key.ipv6;
+    p.src = rx_key.sip;
+    p.dst = rx_key.dip;
+    e.spi = rx_key.spi;
+    const Bytes old_rx = wire_esp_frame(ip_packet(p), e, rx_ctx);
+    const model::FrameResult tx_fate = blank.host_tx(old_tx), rx_fate = blank.wire_rx(old_rx);
+    CHECK(tx_fate.fate != model::Fate::kOut);
+    REQUIRE(rx_fate.fate == model::Fate::kBypass);
+    f.sim().host_tx(old_tx);
+    f.sim().wire_rx(old_rx);
+    f.sim().run();
+    REQUIRE(f.sim().host_rx().size() == 1);
+    CHECK(f.sim().host_rx().front().data == old_rx);
+    CHECK(f.sim().wire_tx().size() == (tx_fate.out ? 1u : 0u));
+    if (tx_fate.out && !f.sim().wire_tx().empty()) {
+      CHECK_FALSE(f.sim().wire_tx().front().user);
+      CHECK(f.sim().wire_tx().front().data == *tx_fate.out);
+    }
+    f.sim().host_rx().clear();
+    f.sim().wire_tx().clear();
+    CHECK(count(again, "ipsec_enc_out_packets") == 0);
+    CHECK(count(again, "ipsec_dec_out_packets") == 0);
+    CHECK(count(again, "ipsec_dec_in_packets") == 0);
+    same_counters("ipsec_del_sa_fail");  // the old DELs went to the RTL only
+
     // And works: an SA added now encrypts.
     auto id = again.add_state(random_state(rng, false));
     REQUIRE(id.ok());
     const driver::OffloadedSa* sa = again.find(*id);
     REQUIRE(sa);
-    PacketSpec p;
+    p = PacketSpec{};
     p.src = {};
     p.dst = {};
     std::copy(sa->state.saddr.data(), sa->state.saddr.data() + sa->state.saddr.size(),
@@ -208,7 +306,7 @@ TEST_CASE("reset in the middle of frames: no partial frame leaves, keys and coun
     std::copy(sa->state.daddr.data(), sa->state.daddr.data() + sa->state.daddr.size(),
               p.dst.begin() + (sa->state.daddr.is_v6() ? 0 : 12));
     p.ipv6 = sa->state.daddr.is_v6();
-    EspSpec e;
+    e = EspSpec{};
     e.spi = sa->state.spi;
     f.sim().host_tx(host_esp_frame(ip_packet(p), e));
     f.sim().run();

@@ -56,6 +56,7 @@ uint64_t rtl_rx_ends(EngineFixture& f) {
 // What one frame becomes with its SA in the table and without it.
 struct TwoFates {
   std::optional<Bytes> with, without;
+  bool with_user = false, without_user = false;  // leaves with tuser (EngineFixture::tx_aborted)
   model::DatapathCounters with_counts, without_counts;
   std::string what;
 };
@@ -76,24 +77,27 @@ model::DatapathCounters& operator+=(model::DatapathCounters& a, const model::Dat
 // A direction's frames go through the SA lookup in order and the delete takes effect at one
 // clock, so the frames that left must be, for some cut k, the with-SA outputs of frames
 // [0, k) followed by the without-SA outputs of frames [k, n). Returns every such k (empty:
-// some frame left as neither prediction, or out of order). Frames the MAC discards (tuser)
-// are drops.
+// some frame left as neither prediction, or out of order). Frames that leave with tuser (the
+// MAC discards them) are compared too, data and flag.
 std::vector<size_t> consistent_cuts(const std::deque<sim::OutFrame>& out, const std::vector<TwoFates>& p,
                                     std::string& why) {
-  std::vector<const Bytes*> got;
-  for (const sim::OutFrame& o : out) {
-    if (!o.user) got.push_back(&o.data);
-  }
+  std::vector<const sim::OutFrame*> got;
+  for (const sim::OutFrame& o : out) got.push_back(&o);
+  auto is = [](const sim::OutFrame* o, const Bytes& data, bool user) {
+    return o->data == data && o->user == user;
+  };
   const size_t n = p.size(), g = got.size();
   std::vector<size_t> pw(n + 1, 0), so(n + 1, 0);  // outputs before k with, from k on without
   std::vector<bool> prefix_ok(n + 1, true), suffix_ok(n + 1, true);
   for (size_t k = 0; k < n; ++k) {
     pw[k + 1] = pw[k] + (p[k].with ? 1 : 0);
-    prefix_ok[k + 1] = prefix_ok[k] && (!p[k].with || (pw[k] < g && *got[pw[k]] == *p[k].with));
+    prefix_ok[k + 1] =
+        prefix_ok[k] && (!p[k].with || (pw[k] < g && is(got[pw[k]], *p[k].with, p[k].with_user)));
   }
   for (size_t k = n; k-- > 0;) {
     so[k] = so[k + 1] + (p[k].without ? 1 : 0);
-    suffix_ok[k] = suffix_ok[k + 1] && (!p[k].without || (so[k] <= g && *got[g - so[k]] == *p[k].without));
+    suffix_ok[k] = suffix_ok[k + 1] &&
+                   (!p[k].without || (so[k] <= g && is(got[g - so[k]], *p[k].without, p[k].without_user)));
   }
   std::vector<size_t> cuts;
   size_t longest = 0;
@@ -104,7 +108,9 @@ std::vector<size_t> consistent_cuts(const std::deque<sim::OutFrame>& out, const 
   if (cuts.empty()) {
     std::ostringstream m;
     m << g << " frames left for " << n << " sent; they follow the with-SA prediction up to frame " << longest;
-    if (pw[longest] < g) m << "; the next that left: " << describe(*got[pw[longest]]);
+    if (pw[longest] < g) {
+      m << "; the next that left: " << describe(got[pw[longest]]->data) << (got[pw[longest]]->user ? " (tuser)" : "");
+    }
     if (longest < n) m << "; frame " << longest << " sent: " << p[longest].what;
     why = m.str();
   }
@@ -192,6 +198,10 @@ TEST_CASE("an SA deleted while its frames are in flight: each frame ends with th
     TwoFates a, b;
     a.with = model::tx(t.frame, t.tuser, lookup_with, ctl, a.with_counts).out;
     a.without = model::tx(t.frame, t.tuser, lookup_without, ctl, a.without_counts).out;
+    if (!a.with && (a.with = EngineFixture::tx_aborted(t.frame, t.tuser, lookup_with, ctl))) a.with_user = true;
+    if (!a.without && (a.without = EngineFixture::tx_aborted(t.frame, t.tuser, lookup_without, ctl))) {
+      a.without_user = true;
+    }
     a.what = std::string(to_string(t.cls)) + " | " + describe(t.frame);
     b.with = model::rx(r.frame, r.tuser, lookup_with, ctl, b.with_counts).out;
     b.without = model::rx(r.frame, r.tuser, lookup_without, ctl, b.without_counts).out;
@@ -201,7 +211,13 @@ TEST_CASE("an SA deleted while its frames are in flight: each frame ends with th
     f.sim().host_tx(t.frame, t.tuser);
     f.sim().wire_rx(r.frame, r.tuser);
   }
-  for (int i = 0; i < 500; ++i) f.sim().tick();
+  // The cut falls inside the stream: some frames have left on both ports (they used the
+  // SAs), most are still queued (they will find the SAs gone).
+  for (int i = 0; i < 50000 && (f.sim().wire_tx().size() < 20 || f.sim().host_rx().size() < 20); ++i) {
+    f.sim().tick();
+  }
+  CHECK(f.sim().host_tx_waiting() > kFrames / 2);
+  CHECK(f.sim().wire_rx_waiting() > kFrames / 2);
   REQUIRE(f.remove(*tx).ok());
   REQUIRE(f.remove(*rx).ok());
   REQUIRE_NOTHROW(f.sim().run());
@@ -227,14 +243,25 @@ TEST_CASE("an SA deleted while its frames are in flight: each frame ends with th
     const std::vector<size_t> cuts = consistent_cuts(is_tx ? f.sim().wire_tx() : f.sim().host_rx(), p, why);
     CHECK_MESSAGE(!cuts.empty(), why);
     if (!cuts.empty()) {
-      // Frames whose two predictions differ, on each side of the cut: what the test exercised.
+      // The frames the SA would encrypt or decrypt, on each side of the cut: what the test
+      // exercised. Several cuts fit when the frames next to the delete fare alike with and without the
+      // SA: count the used ones up to the earliest cut and the missed ones from the latest,
+      // so that both sides are shown whatever cut the RTL really took. Without the SA those
+      // frames bypass or drop (contract sections 6 and 7), never encrypt or decrypt.
       size_t used = 0, missed = 0;
       for (size_t i = 0; i < p.size(); ++i) {
-        if (p[i].with != p[i].without) (i < cuts.front() ? used : missed) += 1;
+        const bool crypto = (is_tx ? p[i].with_counts.enc_out : p[i].with_counts.dec_out) == 1;
+        if (!crypto) continue;
+        CHECK((is_tx ? p[i].without_counts.enc_out : p[i].without_counts.dec_out) == 0);
+        if (i < cuts.front()) ++used;
+        if (i >= cuts.back()) ++missed;
       }
       MESSAGE(port << ": the delete took effect after frame " << cuts.front() << " of " << kFrames << " ("
                    << cuts.size() << " cuts fit); " << used << " frames used the SA, " << missed
                    << " found it gone");
+      CHECK_MESSAGE(used > 0, "no frame was " << (is_tx ? "encrypted" : "decrypted") << " before the delete");
+      CHECK_MESSAGE(missed > 0, "no frame found the SA gone: every one the SA would have "
+                                      << (is_tx ? "encrypted" : "decrypted") << " left before the delete");
       CHECK_MESSAGE(counters_match_a_cut(cuts, p, rtl, is_tx), "the counters are those of no cut: "
                                                                    << model::to_string(rtl));
     }

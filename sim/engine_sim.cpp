@@ -179,8 +179,8 @@ void EngineSim::RtlOf<Model>::tick() {
            m.host_tx_tuser_i);
   drive_in(s.wire_rx_src_, m.wire_rx_tvalid_i, m.wire_rx_tdata_i, m.wire_rx_tkeep_i, m.wire_rx_tlast_i,
            m.wire_rx_tuser_i);
-  m.wire_tx_tready_i = !s.hold_outputs_ && s.wire_tx_sink_.ready();
-  m.host_rx_tready_i = !s.hold_outputs_ && s.host_rx_sink_.ready();
+  m.wire_tx_tready_i = !s.hold_outputs_ && !s.hold_port_[0] && s.wire_tx_sink_.ready();
+  m.host_rx_tready_i = !s.hold_outputs_ && !s.hold_port_[1] && s.host_rx_sink_.ready();
   m.eval();
 
   const bool in_fire[2] = {m.host_tx_tvalid_i && m.host_tx_tready_o, m.wire_rx_tvalid_i && m.wire_rx_tready_o};

@@ -79,6 +79,10 @@ class EngineSim {
   // stalled consumer. Released, they follow the stall percentage again.
   void hold_outputs(bool hold) { hold_outputs_ = hold; }
   bool outputs_held() const { return hold_outputs_; }
+  // One output port alone held the same way (its consumer stalled while the other flows);
+  // either hold, this or hold_outputs(), keeps the port's tready low.
+  void hold_wire_tx(bool hold) { hold_port_[0] = hold; }
+  void hold_host_rx(bool hold) { hold_port_[1] = hold; }
   // Clocks until every queued frame has entered and nothing has left the engine for
   // `quiet` clocks in a row; throws if the engine stops taking input for `stuck` clocks.
   // `progress`, if given, is called every 65,536 clocks.
@@ -149,6 +153,7 @@ class EngineSim {
   uint64_t traced_beats_ = 0;
   bool port_mid_frame_[2] = {false, false};
   bool hold_outputs_ = false;
+  bool hold_port_[2] = {false, false};  // wire TX, host RX
   std::unique_ptr<Rtl> rtl_;  // last: made when the rest is ready, destroyed first
 };
 

@@ -4,7 +4,9 @@
 #include <cstring>
 #include <string>
 
+#include "driver/contract.h"
 #include "driver/generated/ipsec_regs.h"
+#include "driver/register_access.h"
 #include "engine_handle.h"
 
 using ipsec::capi::Backend;
@@ -41,32 +43,19 @@ namespace {
 
 using ipsec::capi::collect;
 
-// The 14 counters in register order (docs/registers.md; contract section 4): the ethtool
-// name (mlx5e_ipsec_hw_stats_desc in drivers/net/ethernet/mellanox/mlx5/core/en_accel/
-// ipsec_stats.c, Linux 5.10) and the register name.
-struct CounterName {
-  const char* ethtool;
-  const char* reg;
-};
-constexpr CounterName kCounters[IPSEC_SIM_NUM_COUNTERS] = {
-    {"ipsec_dec_in_packets", "DEC_IN_PACKETS"},
-    {"ipsec_dec_out_packets", "DEC_OUT_PACKETS"},
-    {"ipsec_dec_bypass_packets", "DEC_BYPASS_PACKETS"},
-    {"ipsec_enc_in_packets", "ENC_IN_PACKETS"},
-    {"ipsec_enc_out_packets", "ENC_OUT_PACKETS"},
-    {"ipsec_enc_bypass_packets", "ENC_BYPASS_PACKETS"},
-    {"ipsec_dec_drop_packets", "DEC_DROP_PACKETS"},
-    {"ipsec_dec_auth_fail_packets", "DEC_AUTH_FAIL_PACKETS"},
-    {"ipsec_enc_drop_packets", "ENC_DROP_PACKETS"},
-    {"ipsec_add_sa_success", "ADD_SA_SUCCESS"},
-    {"ipsec_add_sa_fail", "ADD_SA_FAIL"},
-    {"ipsec_del_sa_success", "DEL_SA_SUCCESS"},
-    {"ipsec_del_sa_fail", "DEL_SA_FAIL"},
-    {"ipsec_cmd_drop", "CMD_DROP"},
-};
+// The 14 counters in register order (docs/registers.md; contract section 4): their ethtool
+// names are the driver's (driver/contract.h), their register names the generated header's
+// (register_name()).
+static_assert(ipsec::driver::kNumHwCounters == IPSEC_SIM_NUM_COUNTERS,
+              "the C API names the contract's 14 hardware counters");
 constexpr uint32_t kCounterBase = IPSEC_REGS_DEC_IN_PACKETS_OFFSET;
 static_assert(IPSEC_REGS_CMD_DROP_OFFSET == kCounterBase + 8 * (IPSEC_SIM_NUM_COUNTERS - 1),
               "the 14 counters are 8 bytes apart from DEC_IN_PACKETS to CMD_DROP");
+
+const char* counter_ethtool_name(unsigned i) { return ipsec::driver::kHwCounterNames[i]; }
+std::string counter_register_name(unsigned i) {
+  return ipsec::driver::register_name(kCounterBase + 8 * i);
+}
 
 bool is_input(ipsec_sim_port p) { return p == IPSEC_SIM_HOST_TX || p == IPSEC_SIM_WIRE_RX; }
 bool is_output(ipsec_sim_port p) { return p == IPSEC_SIM_WIRE_TX || p == IPSEC_SIM_HOST_RX; }
@@ -411,13 +400,13 @@ ipsec_sim_status ipsec_sim_pending(const ipsec_sim_engine* engine, ipsec_sim_por
 }
 
 const char* ipsec_sim_counter_name(unsigned index) {
-  return index < IPSEC_SIM_NUM_COUNTERS ? kCounters[index].ethtool : nullptr;
+  return index < IPSEC_SIM_NUM_COUNTERS ? counter_ethtool_name(index) : nullptr;
 }
 
 ipsec_sim_status ipsec_sim_counter_index(const char* name, unsigned* index) {
   if (!name || !index) return IPSEC_SIM_EINVAL;
   for (unsigned i = 0; i < IPSEC_SIM_NUM_COUNTERS; ++i) {
-    if (std::strcmp(name, kCounters[i].ethtool) == 0 || std::strcmp(name, kCounters[i].reg) == 0) {
+    if (std::strcmp(name, counter_ethtool_name(i)) == 0 || counter_register_name(i) == name) {
       *index = i;
       return IPSEC_SIM_OK;
     }

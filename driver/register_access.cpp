@@ -70,17 +70,8 @@ std::string hex_address(uint32_t addr) {
   return text;
 }
 
-std::string bus_status_name(BusStatus s) {
-  switch (s) {
-    case BusStatus::kOk: return "OKAY";
-    case BusStatus::kSlvErr: return "SLVERR";
-    case BusStatus::kDecErr: return "DECERR";
-  }
-  return "?";
-}
-
 Status bus_error(const char* access, uint32_t addr, BusStatus s) {
-  return Status(-EIO, "bus error (" + bus_status_name(s) + ") " + access + " " +
+  return Status(-EIO, std::string("bus error (") + bus_status_name(s) + ") " + access + " " +
                           register_name(addr) + " at " + hex_address(addr));
 }
 

@@ -13,6 +13,16 @@ enum class BusStatus {
   kDecErr,  // AXI DECERR
 };
 
+// The response as AXI names it: "OKAY", "SLVERR", "DECERR".
+inline const char* bus_status_name(BusStatus s) {
+  switch (s) {
+    case BusStatus::kOk: return "OKAY";
+    case BusStatus::kSlvErr: return "SLVERR";
+    case BusStatus::kDecErr: return "DECERR";
+  }
+  return "?";
+}
+
 class RegisterBus {
  public:
   virtual ~RegisterBus() = default;

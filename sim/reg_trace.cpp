@@ -6,25 +6,12 @@
 
 namespace ipsec::sim {
 
-namespace {
-
-const char* response_name(driver::BusStatus s) {
-  switch (s) {
-    case driver::BusStatus::kOk: return "OKAY";
-    case driver::BusStatus::kSlvErr: return "SLVERR";
-    case driver::BusStatus::kDecErr: return "DECERR";
-  }
-  return "?";
-}
-
-}  // namespace
-
 std::string format_reg_access(const RegAccess& a) {
   char text[128];
   std::snprintf(text, sizeof text, "%12llu %c 0x%03x %-24s 0x%08x %s",
                 static_cast<unsigned long long>(a.cycle), a.write ? 'W' : 'R',
                 static_cast<unsigned>(a.addr), reg_name(a.addr).c_str(),
-                static_cast<unsigned>(a.value), response_name(a.status));
+                static_cast<unsigned>(a.value), driver::bus_status_name(a.status));
   std::string line = text;
   if (!a.note.empty()) line += " # " + a.note;
   return line;

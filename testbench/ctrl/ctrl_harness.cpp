@@ -86,15 +86,6 @@ bool all_zero(const VlWide<N>& w) {
   return true;
 }
 
-const char* status_name(driver::BusStatus s) {
-  switch (s) {
-    case driver::BusStatus::kOk: return "OKAY";
-    case driver::BusStatus::kSlvErr: return "SLVERR";
-    case driver::BusStatus::kDecErr: return "DECERR";
-  }
-  return "?";
-}
-
 std::string hex32(uint32_t v) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", v);
@@ -294,7 +285,7 @@ uint32_t CtrlHarness::read(uint32_t addr) {
   uint32_t value = 0;
   const auto s = bus_->read32(addr, value);
   if (s != driver::BusStatus::kOk) {
-    throw std::runtime_error("read of " + hex32(addr) + " answered " + status_name(s));
+    throw std::runtime_error("read of " + hex32(addr) + " answered " + driver::bus_status_name(s));
   }
   return value;
 }
@@ -303,7 +294,7 @@ void CtrlHarness::write(uint32_t addr, uint32_t value) {
   const auto s = bus_->write32(addr, value);
   if (s != driver::BusStatus::kOk) {
     throw std::runtime_error("write of " + hex32(value) + " to " + hex32(addr) + " answered " +
-                             status_name(s));
+                             driver::bus_status_name(s));
   }
 }
 

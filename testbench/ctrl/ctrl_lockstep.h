@@ -16,14 +16,7 @@
 
 namespace ipsec::tb {
 
-inline const char* bus_status_name(driver::BusStatus s) {
-  switch (s) {
-    case driver::BusStatus::kOk: return "OKAY";
-    case driver::BusStatus::kSlvErr: return "SLVERR";
-    case driver::BusStatus::kDecErr: return "DECERR";
-  }
-  return "?";
-}
+using driver::bus_status_name;
 
 inline std::string hex(uint32_t v) {
   char text[16];

@@ -77,8 +77,11 @@ SaKey key_of(const std::vector<uint8_t>& b) {
   const uint8_t flags = b[kOffFlags];
   k.tx = (flags & kFlagDirSx) != 0;
   k.ipv6 = (flags & kFlagIpv6) != 0;
-  std::memcpy(k.sip.data(), &b[kOffSip], 16);
-  std::memcpy(k.dip.data(), &b[kOffDip], 16);
+  // An IPv4 SA's addresses are the last word of their fields; the engine ignores the rest
+  // (docs/architecture.md, "The SA index"), so two images differing only there are one SA.
+  const size_t from = k.ipv6 ? 0 : 12;
+  std::memcpy(k.sip.data() + from, &b[kOffSip + from], 16 - from);
+  std::memcpy(k.dip.data() + from, &b[kOffDip + from], 16 - from);
   k.spi = be32(b, kOffSpi);
   return k;
 }
@@ -92,7 +95,9 @@ bool SaKey::operator==(const SaKey& o) const {
   return std::tie(tx, sip, dip, spi, ipv6) == std::tie(o.tx, o.sip, o.dip, o.spi, o.ipv6);
 }
 
-CtrlModel::CtrlModel(CtrlModelConfig config) : config_(config) { reset(); }
+CtrlModel::CtrlModel(CtrlModelConfig config) : config_(config), sa_index_(config.num_sa) {
+  reset();
+}
 
 void CtrlModel::reset() {
   no_trailer_ = false;
@@ -109,6 +114,7 @@ void CtrlModel::reset() {
   forced_syndrome_.reset();
   slots_.assign(config_.num_sa, std::nullopt);  // key material cleared with the entries
   index_.clear();
+  sa_index_.clear();
 }
 
 // ---- the register map (docs/registers.md) -----------------------------------------------
@@ -354,6 +360,9 @@ uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
   const auto free_slot =
       std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s.has_value(); });
   if (free_slot == slots_.end()) return kSynSadbIssue;  // table full
+  // Both buckets the hash gives the key hold 8 SAs (docs/architecture.md, "The SA index").
+  const std::optional<IndexPlace> place = sa_index_.place_for(key);
+  if (!place) return kSynSadbIssue;
 
   SaEntry e;
   e.key = key;
@@ -368,6 +377,7 @@ uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
   e.esn = v2 && e.esn_en ? be32(b, kOffEsn) : 0;
   *free_slot = e;
   index_.emplace(key, static_cast<size_t>(free_slot - slots_.begin()));
+  sa_index_.insert(key, *place);
   return kSynSuccess;
 }
 
@@ -375,6 +385,7 @@ uint32_t CtrlModel::del_sa(const std::vector<uint8_t>& b) {
   const auto it = index_.find(key_of(b));
   if (it == index_.end()) return kSynSadbIssue;
   slots_[it->second].reset();  // key material gone with the entry
+  sa_index_.erase(it->first);
   index_.erase(it);
   return kSynSuccess;
 }

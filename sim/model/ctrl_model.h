@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "driver/register_bus.h"
+#include "sa_index.h"
+#include "sa_key.h"
 
 namespace ipsec::model {
 
@@ -42,19 +44,6 @@ enum class CtrlCounter : size_t {
   kCmdDrop,
 };
 inline constexpr size_t kCtrlCounters = 14;
-
-// What identifies an SA inside the engine (contract section 3, inferred): direction, SIP,
-// DIP, SPI, IPv6.
-struct SaKey {
-  bool tx = false;
-  std::array<uint8_t, 16> sip{};
-  std::array<uint8_t, 16> dip{};
-  uint32_t spi = 0;
-  bool ipv6 = false;
-
-  bool operator<(const SaKey& o) const;
-  bool operator==(const SaKey& o) const;
-};
 
 // One SA table entry, key material and all.
 struct SaEntry {
@@ -97,6 +86,8 @@ class CtrlModel final : public driver::RegisterBus {
   std::vector<SaEntry> sas() const;
   size_t sa_count() const { return index_.size(); }
   const SaEntry* find_sa(const SaKey& key) const;
+  // The hashed index (docs/architecture.md, "The SA index"): where each SA went.
+  const SaIndex& sa_index() const { return sa_index_; }
 
   // Datapath hooks and counter access.
   void count(CtrlCounter c, uint64_t n = 1) { counters_[static_cast<size_t>(c)] += n; }
@@ -160,6 +151,8 @@ class CtrlModel final : public driver::RegisterBus {
   // SA table: NumSa slots, looked up by key.
   std::vector<std::optional<SaEntry>> slots_;
   std::map<SaKey, size_t> index_;
+  // Which buckets the SAs occupy: an ADD whose two buckets are full is refused.
+  SaIndex sa_index_;
 };
 
 }  // namespace ipsec::model

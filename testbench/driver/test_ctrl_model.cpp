@@ -2,8 +2,11 @@
 // what the driver tests rely on it for.
 #include <doctest/doctest.h>
 
+#include <array>
+#include <utility>
 #include <vector>
 
+#include "colliding_keys.h"
 #include "ctrl_model.h"
 #include "driver/generated/ipsec_regs.h"
 
@@ -210,6 +213,132 @@ TEST_CASE("model: a full table answers SADB_ISSUE and a freed entry is reused") 
   CHECK(execute(m, del) == 0);
   CHECK(execute(m, add_v2(4, 0)) == 0);
   CHECK(m.sa_count() == 3);
+}
+
+// docs/architecture.md, "The SA index". The expected values were worked out from the
+// document with the RTL's own formulation (sadb_pkg.sv: XOR trees over the fold), which the
+// model does not share: it multiplies polynomials.
+TEST_CASE("model: the SA index hash gives the documented folds and buckets") {
+  using model::IndexHalf;
+  CHECK(model::index_buckets(1) == 2);
+  CHECK(model::index_buckets(3) == 2);
+  CHECK(model::index_buckets(8) == 2);
+  CHECK(model::index_buckets(16) == 4);
+  CHECK(model::index_buckets(1024) == 256);
+  CHECK(model::index_buckets(1025) == 512);
+  CHECK(model::index_buckets(65535) == 16384);
+  // x^0 * x^32 mod P is P without its x^32 term.
+  CHECK(model::index_crc(1, IndexHalf::kA) == 0x1EDC6F41u);
+  CHECK(model::index_crc(1, IndexHalf::kB) == 0x741B8CD7u);
+
+  auto v4 = [](uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    std::array<uint8_t, 16> x{};
+    x[12] = a, x[13] = b, x[14] = c, x[15] = d;
+    return x;
+  };
+  struct Vector {
+    model::SaKey key;
+    uint32_t fold_a, fold_b;
+    uint32_t a1024, b1024, a65535, b65535, a3, b3;
+  };
+  model::SaKey rx4;  // RX 10.0.0.1 -> 10.0.1.1, SPI 0x1000
+  rx4.sip = v4(10, 0, 0, 1);
+  rx4.dip = v4(10, 0, 1, 1);
+  rx4.spi = 0x1000;
+  model::SaKey tx4;  // TX 192.0.2.1 -> 198.51.100.2, SPI 0x12345678
+  tx4.tx = true;
+  tx4.sip = v4(192, 0, 2, 1);
+  tx4.dip = v4(198, 51, 100, 2);
+  tx4.spi = 0x12345678;
+  model::SaKey rx6;  // RX 2001:db8::1 -> 2001:db8:0:1::1, SPI 1
+  rx6.ipv6 = true;
+  rx6.sip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  rx6.dip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+  rx6.spi = 1;
+  model::SaKey tx6;  // TX 2001:db8:1:2:3:4:5:6 -> fe80::abcd:ef01, SPI 0xdeadbeef
+  tx6.tx = tx6.ipv6 = true;
+  tx6.sip = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6};
+  tx6.dip = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0xef, 0x01};
+  tx6.spi = 0xdeadbeef;
+  model::SaKey tx0;  // TX, all zero: only word 9 (= 2) is left
+  tx0.tx = true;
+  const Vector vectors[] = {
+      {rx4, 0x10001829, 0x00295850, 128, 198, 9600, 15814, 0, 0},
+      {tx4, 0x63af3656, 0xc92c0049, 65, 158, 14913, 6046, 1, 0},
+      {rx6, 0x78a20512, 0xdba26b7f, 22, 65, 11798, 13121, 0, 1},
+      {tx6, 0x300c021c, 0x799b797f, 154, 187, 13722, 11195, 0, 1},
+      {tx0, 0x40000000, 0x00004000, 253, 146, 9981, 1170, 1, 0},
+  };
+  for (const Vector& v : vectors) {
+    CAPTURE(v.key.spi);
+    CHECK(model::index_fold(v.key, IndexHalf::kA) == v.fold_a);
+    CHECK(model::index_fold(v.key, IndexHalf::kB) == v.fold_b);
+    CHECK(model::index_bucket(v.key, IndexHalf::kA, 1024) == v.a1024);
+    CHECK(model::index_bucket(v.key, IndexHalf::kB, 1024) == v.b1024);
+    CHECK(model::index_bucket(v.key, IndexHalf::kA, 65535) == v.a65535);
+    CHECK(model::index_bucket(v.key, IndexHalf::kB, 65535) == v.b65535);
+    CHECK(model::index_bucket(v.key, IndexHalf::kA, 3) == v.a3);
+    CHECK(model::index_bucket(v.key, IndexHalf::kB, 3) == v.b3);
+  }
+  // An IPv4 key's address bytes 0..11 are not part of it.
+  model::SaKey noisy = rx4;
+  noisy.sip[0] = 0xff;
+  noisy.dip[11] = 0x5a;
+  CHECK(model::index_fold(noisy, IndexHalf::kA) == 0x10001829u);
+  CHECK(model::index_fold(noisy, IndexHalf::kB) == 0x00295850u);
+}
+
+TEST_CASE("model: 16 SAs fill one bucket pair, the 17th ADD is refused, a DEL makes room") {
+  using model::IndexHalf;
+  model::CtrlModel m;  // 1,024 SAs: 256 buckets of 8 per half
+  // add_v2's SAs: TX 10.0.0.1 -> 10.0.0.2.
+  model::SaKey key;
+  key.tx = true;
+  key.sip[12] = 10, key.sip[15] = 1;
+  key.dip[12] = 10, key.dip[15] = 2;
+  key.spi = 0x1000;
+  const ipsec::tb::BucketPair pair = ipsec::tb::bucket_pair(key, 1024);
+  const std::vector<uint32_t> spis = ipsec::tb::spis_in_pair(key, 1024, pair, 18, 0x1000);
+  REQUIRE(spis[0] == 0x1000);
+  for (size_t i = 0; i < 16; ++i) {
+    CAPTURE(i);
+    CHECK(execute(m, add_v2(spis[i], 0x100 + static_cast<uint32_t>(i))) == 0);
+    key.spi = spis[i];
+    // d-left: a tie goes to half A, so the two buckets fill in turn.
+    const auto place = m.sa_index().place_of(key);
+    REQUIRE(place);
+    CHECK(place->half == (i % 2 == 0 ? IndexHalf::kA : IndexHalf::kB));
+  }
+  CHECK(m.sa_index().load(IndexHalf::kA, pair.a) == 8);
+  CHECK(m.sa_index().load(IndexHalf::kB, pair.b) == 8);
+  post(m, add_v2(spis[16], 0x777), 148);
+  CHECK(response(m) == std::make_pair(2u, 0x777u));  // SADB_ISSUE, the handle echoed
+  CHECK(m.sa_count() == 16);
+  CHECK(m.counter(model::CtrlCounter::kAddSaFail) == 1);
+  key.spi = spis[16];
+  CHECK(m.find_sa(key) == nullptr);
+
+  // A key sharing only bucket A still fits: it goes to its own bucket in half B.
+  model::SaKey other = key;
+  uint32_t spi = 0x1000;
+  for (;; ++spi) {
+    other.spi = spi;
+    const auto p = ipsec::tb::bucket_pair(other, 1024);
+    if (p.a == pair.a && p.b != pair.b) break;
+  }
+  CHECK(execute(m, add_v2(spi, 0x900)) == 0);
+  CHECK(m.sa_index().place_of(other)->half == IndexHalf::kB);
+
+  // Deleting an SA of half B frees a slot there for the refused key.
+  std::vector<uint8_t> del = add_v2(spis[5], 0x105);
+  del[3] = 3;
+  CHECK(execute(m, del) == 0);
+  CHECK(execute(m, add_v2(spis[16], 0x777)) == 0);
+  CHECK(m.sa_index().place_of(key)->half == IndexHalf::kB);
+  CHECK(execute(m, add_v2(spis[17], 0x778)) == 2);  // full again
+  CHECK(m.counter(model::CtrlCounter::kAddSaSuccess) == 18);
+  CHECK(m.counter(model::CtrlCounter::kAddSaFail) == 2);
+  CHECK(m.counter(model::CtrlCounter::kDelSaSuccess) == 1);
 }
 
 TEST_CASE("model: 8 commands queue, the 9th is dropped and counted, responses come in order") {

@@ -1,15 +1,18 @@
 // The engine at its edges (issue 13): one direction's consumer stalled for a long time while
-// the other direction runs at line rate, and TX frames at and one byte past the largest
-// frame (MaxFrame, 9,216 bytes). Every frame and counter against the reference model.
+// the other direction runs at line rate, TX frames at and one byte past the largest frame
+// (MaxFrame, 9,216 bytes), and jumbo IPv6 tunnel frames on ESN SAs across 2^32 both ways.
+// Every frame and counter against the reference model.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <random>
 #include <string>
 
 #include "driver_fixture.h"
 #include "engine_fixture.h"
+#include "esp_checks.h"
 
 using namespace ipsec;
 using namespace ipsec::tb;
@@ -243,5 +246,195 @@ TEST_CASE("TX MaxFrame: 9,216 bytes with metadata are encrypted, 9,217 dropped a
       CHECK(f.counter("ipsec_enc_out_packets") - out0 == (out ? 2u : 1u));
       CHECK(f.counter("ipsec_enc_drop_packets") - drop0 == (out ? 0u : 1u));
     }
+  }
+}
+
+namespace {
+
+// ESN values across 2^32 with a non-zero high half. H is the high half the SAs start in.
+constexpr uint64_t kEsnHigh = 0x89ABCDEF;
+constexpr uint64_t sn(uint64_t hi, uint32_t lo) { return hi << 32 | lo; }
+
+// An IPv6 tunnel SA with ESN (contract sections 3, 7): the driver's state with mode tunnel,
+// `key_bytes` of key, the replay state given. Returns its id.
+drv::SaId add_tunnel_esn_sa(EngineFixture& f, bool in, size_t key_bytes, uint32_t spi,
+                            const drv::XfrmReplayState& replay) {
+  StateSpec s;
+  s.dir = in ? drv::OffloadDirection::kIn : drv::OffloadDirection::kOut;
+  s.family = Family::kIpv6;
+  s.key_bytes = key_bytes;
+  s.spi = spi;
+  s.host = static_cast<uint8_t>(spi);
+  s.esn = true;
+  s.replay_window = 64;
+  drv::XfrmState x = offloadable_state(s);
+  x.mode = drv::XfrmMode::kTunnel;
+  x.replay = replay;
+  auto id = f.add(x);
+  REQUIRE_MESSAGE(id.ok(), id.status().message());
+  return *id;
+}
+
+// The ESP tunnel encapsulation for the SA of `key`: outer IPv6 header from its addresses.
+EspSpec tunnel_spec(const model::SaKey& key, uint64_t seq) {
+  EspSpec e;
+  e.spi = key.spi;
+  e.seq = seq;
+  e.mode = EspMode::kTunnel;
+  e.outer_ipv6 = true;
+  e.outer_src = key.sip;
+  e.outer_dst = key.dip;
+  return e;
+}
+
+// The inner packet: IPv6 or IPv4, UDP, `payload` bytes.
+Bytes inner_packet(bool v6, Bytes payload) {
+  PacketSpec p;
+  p.ipv6 = v6;
+  if (v6) {
+    p.src = ipv6("2001:db8:aa::1");
+    p.dst = ipv6("2001:db8:bb::2");
+  }
+  p.payload = std::move(payload);
+  return ip_packet(p);
+}
+
+// The largest frame `build(n)` makes (n payload bytes) that is at most `size` bytes long.
+// RFC 4303 section 2.4 pads the ESP payload to a 4-byte multiple, so a peer's frame with an
+// outer IPv6 header is 2 modulo 4 bytes long: 9,214 is the longest that fits in 9,216.
+template <class Build>
+Bytes largest_frame(size_t size, Build build) {
+  const size_t empty = build(0).size();
+  REQUIRE(size >= empty);
+  for (size_t n = size - empty + 1; n-- > 0;) {
+    Bytes f = build(n);
+    if (f.size() <= size) return f;
+  }
+  FAIL("no frame of at most " << size << " bytes");
+  return {};
+}
+
+}  // namespace
+
+// Issue 13, boundaries: jumbo frames in IPv6 tunnel mode on ESN SAs whose sequence numbers
+// cross 2^32 with a non-zero high half, both directions, 128- and 256-bit keys, up to the
+// 9,216-byte MaxFrame. Every frame and counter against the model; besides, the values the
+// contract fixes are checked from literals worked out by hand: TX puts the low half of the
+// SN in the ESP header and all 64 bits in the IV (section 6) and OpenSSL opens the result
+// with AAD SPI || SN_hi || SN_lo (RFC 4106 section 5); RX infers SN_hi from the SA's esn
+// and ESN_OVERLAP (section 7), so which frames authenticate is known in advance.
+TEST_CASE("jumbo IPv6 tunnel frames on ESN SAs across 2^32, both directions, 128- and 256-bit keys") {
+  const uint64_t seed = test_seed();
+  INFO(seed_hint());
+  std::mt19937_64 rng(seed);
+  constexpr uint64_t H = kEsnHigh;
+  for (size_t key_bytes : {size_t{16}, size_t{32}}) {
+    CAPTURE(key_bytes);
+    EngineFixture f(seed, stall_percent(25));
+    f.probe();
+    REQUIRE(f.model().control().max_frame == 9216);
+    // TX: the stack's next SN is H:0xFFFFFFFE (replay-oseq-hi H, replay-oseq 0xFFFFFFFD).
+    const drv::SaId tx_id = add_tunnel_esn_sa(f, false, key_bytes, 0x6101, {0, 0xFFFFFFFD, 0, 0x89ABCDEF});
+    // RX: highest SN received H:0xFFFFFF00, window 64: bottom 0xFFFFFEC1 >= 2^31, so the
+    // device gets esn H with ESN_OVERLAP set.
+    const drv::SaId rx_id = add_tunnel_esn_sa(f, true, key_bytes, 0x6102, {0xFFFFFF00, 0, 0x89ABCDEF, 0});
+    const drv::OffloadedSa* rx_sa = f.dut().find(rx_id);
+    const drv::SaImageFields rx_img = drv::decode_sa_image(rx_sa->image.bytes().data(), rx_sa->image.bytes().size());
+    CHECK(rx_img.flags == 0x77);  // RX, IPv6, ESN_EN, ESN_OVERLAP, the three always set
+    CHECK(rx_img.esn == 0x89ABCDEF);
+    CHECK(rx_img.enc_mode == (key_bytes == 16 ? 1 : 3));
+    const drv::OffloadedSa* tx_sa = f.dut().find(tx_id);
+    const drv::SaImageFields tx_img = drv::decode_sa_image(tx_sa->image.bytes().data(), tx_sa->image.bytes().size());
+    CHECK((tx_img.flags & 0x7D) == 0x7D);  // TX, IPv6, ESN_EN, the three always set
+    const model::SaKey tx_key = f.key_of(tx_id), rx_key = f.key_of(rx_id);
+    const model::SaContext tx_ctx = *f.model().lookup(tx_key), rx_ctx = *f.model().lookup(rx_key);
+    CHECK(tx_ctx.key256 == (key_bytes == 32));
+
+    // ---- TX: host frames (metadata included) up to exactly 9,216 bytes ----------------------
+    struct TxCase {
+      size_t size;
+      bool inner_v6;
+      uint64_t sn;
+      std::array<uint8_t, 4> esp_sn;  // literal: the ESP header's sequence number field
+      std::array<uint8_t, 8> iv;      // literal: the IV, the whole 64-bit SN
+    };
+    const TxCase tx_cases[] = {
+        {9216, true, sn(H, 0xFFFFFFFE), {0xFF, 0xFF, 0xFF, 0xFE}, {0x89, 0xAB, 0xCD, 0xEF, 0xFF, 0xFF, 0xFF, 0xFE}},
+        {9000, false, sn(H, 0xFFFFFFFF), {0xFF, 0xFF, 0xFF, 0xFF}, {0x89, 0xAB, 0xCD, 0xEF, 0xFF, 0xFF, 0xFF, 0xFF}},
+        {9215, true, sn(H + 1, 0), {0x00, 0x00, 0x00, 0x00}, {0x89, 0xAB, 0xCD, 0xF0, 0x00, 0x00, 0x00, 0x00}},
+        {1518, false, sn(H + 1, 1), {0x00, 0x00, 0x00, 0x01}, {0x89, 0xAB, 0xCD, 0xF0, 0x00, 0x00, 0x00, 0x01}},
+        {4097, true, sn(H + 1, 0x7FFFFFFF), {0x7F, 0xFF, 0xFF, 0xFF}, {0x89, 0xAB, 0xCD, 0xF0, 0x7F, 0xFF, 0xFF, 0xFF}},
+    };
+    std::vector<Bytes> tx_hosts;
+    std::vector<uint8_t> tx_next;
+    for (const TxCase& c : tx_cases) {
+      const Bytes host = largest_frame(c.size, [&](size_t n) {
+        return host_esp_frame(inner_packet(c.inner_v6, pattern(n, static_cast<uint8_t>(c.size))), tunnel_spec(tx_key, c.sn));
+      });
+      REQUIRE(host.size() == c.size);  // TX frames of any length can be built
+      tx_hosts.push_back(host);
+      tx_next.push_back(c.inner_v6 ? kIpProtoIpv6 : kIpProtoIpv4);
+      f.host_tx(host, false, "TX " + std::to_string(c.size) + " bytes, SN " + std::to_string(c.sn));
+    }
+
+    // ---- RX: a peer's frames, the longest 9,214 bytes; one of 9,218 is oversize ------------
+    struct RxCase {
+      size_t size;
+      bool inner_v6;
+      uint64_t sn;
+      bool decrypts;  // the device's SN_hi (section 7, overlap set) equals the sender's
+      const char* what;
+    };
+    const RxCase rx_cases[] = {
+        {9216, true, sn(H, 0xFFFFFFF0), true, "H:0xFFFFFFF0, SN_lo >= 2^31 takes esn H"},
+        {9216, false, sn(H + 1, 0x00000003), true, "H+1:0x00000003, SN_lo < 2^31 has wrapped: esn + 1"},
+        {8000, true, sn(H + 1, 0x7FFFFFFF), true, "H+1:0x7FFFFFFF, the last SN_lo read as wrapped"},
+        {1514, false, sn(H, 0x80000000), true, "H:0x80000000, the first SN_lo read as not wrapped"},
+        {9216, true, sn(H, 0x00000010), false, "H:0x00000010 is read as H+1:0x00000010"},
+        {5000, false, sn(H + 1, 0x80000000), false, "H+1:0x80000000 is read as H:0x80000000"},
+    };
+    uint64_t rx_good = 0, rx_bad = 0;
+    for (const RxCase& c : rx_cases) {
+      const Bytes wire = largest_frame(c.size, [&](size_t n) {
+        return wire_esp_frame(inner_packet(c.inner_v6, random_bytes(rng, n)), tunnel_spec(rx_key, c.sn), rx_ctx);
+      });
+      CHECK(wire.size() >= c.size - 3);
+      if (c.size == 9216) CHECK(wire.size() == 9214);
+      f.wire_rx(wire, false, c.what);
+      (c.decrypts ? rx_good : rx_bad) += 1;
+    }
+    // One step past the limit: the smallest frame above 9,216 bytes is dropped as oversize.
+    const Bytes over = largest_frame(9218, [&](size_t n) {
+      return wire_esp_frame(inner_packet(true, random_bytes(rng, n)), tunnel_spec(rx_key, sn(H, 0xFFFFFFF8)), rx_ctx);
+    });
+    REQUIRE(over.size() == 9218);
+    f.wire_rx(over, false, "9,218 bytes: over MaxFrame");
+
+    // Both directions at once; the RTL's frames and counters must be the model's.
+    f.sim().run();
+    // TX literals, on the RTL's own output, before the fixture compares it with the model.
+    const std::deque<sim::OutFrame>& wire = f.sim().wire_tx();
+    REQUIRE(wire.size() == std::size(tx_cases));
+    for (size_t i = 0; i < wire.size(); ++i) {
+      const TxCase& c = tx_cases[i];
+      CAPTURE(c.size);
+      const Bytes& out = wire[i].data;
+      CHECK_FALSE(wire[i].user);
+      constexpr size_t kEsp = 14 + 40;  // Ethernet, outer IPv6 header
+      REQUIRE(out.size() > kEsp + 16);
+      CHECK(Bytes(out.begin() + kEsp + 4, out.begin() + kEsp + 8) == Bytes(c.esp_sn.begin(), c.esp_sn.end()));
+      CHECK(Bytes(out.begin() + kEsp + 8, out.begin() + kEsp + 16) == Bytes(c.iv.begin(), c.iv.end()));
+      CHECK(verify_wire_frame(tx_hosts[i], out, tx_ctx, c.sn, tx_next[i]) == "");
+    }
+    f.run_and_check();
+    f.check_counters();
+    CHECK(f.counter("ipsec_enc_in_packets") == std::size(tx_cases));
+    CHECK(f.counter("ipsec_enc_out_packets") == std::size(tx_cases));
+    CHECK(f.counter("ipsec_dec_in_packets") == rx_good + rx_bad);
+    CHECK(f.counter("ipsec_dec_out_packets") == rx_good);
+    CHECK(f.counter("ipsec_dec_auth_fail_packets") == rx_bad);
+    CHECK(f.counter("ipsec_dec_drop_packets") == 1);  // the 9,218-byte frame
+    CHECK(rx_good == 4);
+    CHECK(rx_bad == 2);
   }
 }

@@ -207,7 +207,7 @@ TEST_CASE("scenario esn_as_shipped: the as-shipped driver's ESN state fails from
 
 // ---- the runner ----------------------------------------------------------------------------
 
-TEST_CASE("a refused state add prints iproute2's answer only; dmesg has the driver's reason") {
+TEST_CASE("a refused state add prints iproute2's answer only, and dmesg the driver's reason") {
   TempDir dir;
   const ScriptResult r =
       run_text(dir,

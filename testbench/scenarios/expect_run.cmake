@@ -1,0 +1,35 @@
+# Runs one command and checks both its exit code and what it printed: PASS_REGULAR_EXPRESSION
+# alone ignores the exit code (a crash after the expected line would pass) and WILL_FAIL
+# alone accepts any failure (a crash would pass as a refusal).
+#   cmake -DRC=N -DMATCH=regex [-DDIR=dir] -P expect_run.cmake -- COMMAND ARGS...
+# The output checked is stdout and stderr together.
+foreach(v RC MATCH)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "expect_run.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+set(cmd "")
+set(seen_separator FALSE)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE 1 ${last})
+  if(seen_separator)
+    list(APPEND cmd "${CMAKE_ARGV${i}}")
+  elseif(CMAKE_ARGV${i} STREQUAL "--")
+    set(seen_separator TRUE)
+  endif()
+endforeach()
+if(cmd STREQUAL "")
+  message(FATAL_ERROR "expect_run.cmake: no command after --")
+endif()
+if(NOT DEFINED DIR)
+  set(DIR ${CMAKE_CURRENT_BINARY_DIR})
+endif()
+execute_process(COMMAND ${cmd} WORKING_DIRECTORY ${DIR}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT "${rc}" STREQUAL "${RC}")
+  message(FATAL_ERROR "exit code ${rc}, expected ${RC}")
+endif()
+if(NOT "${out}${err}" MATCHES "${MATCH}")
+  message(FATAL_ERROR "the output does not match \"${MATCH}\"")
+endif()

@@ -394,10 +394,18 @@ TEST_CASE("jumbo IPv6 tunnel frames on ESN SAs across 2^32, both directions, 128
         {5000, false, sn(H + 1, 0x80000000), false, "H+1:0x80000000 is read as H:0x80000000"},
     };
     uint64_t rx_good = 0, rx_bad = 0;
+    std::vector<Bytes> rx_inner;  // the inner packets of the frames that decrypt, in order
+    std::vector<uint8_t> rx_next;
     for (const RxCase& c : rx_cases) {
+      Bytes inner;
       const Bytes wire = largest_frame(c.size, [&](size_t n) {
-        return wire_esp_frame(inner_packet(c.inner_v6, random_bytes(rng, n)), tunnel_spec(rx_key, c.sn), rx_ctx);
+        inner = inner_packet(c.inner_v6, random_bytes(rng, n));
+        return wire_esp_frame(inner, tunnel_spec(rx_key, c.sn), rx_ctx);
       });
+      if (c.decrypts) {
+        rx_inner.push_back(inner);
+        rx_next.push_back(c.inner_v6 ? kIpProtoIpv6 : kIpProtoIpv4);
+      }
       CHECK(wire.size() >= c.size - 3);
       if (c.size == 9216) CHECK(wire.size() == 9214);
       f.wire_rx(wire, false, c.what);
@@ -425,6 +433,25 @@ TEST_CASE("jumbo IPv6 tunnel frames on ESN SAs across 2^32, both directions, 128
       CHECK(Bytes(out.begin() + kEsp + 4, out.begin() + kEsp + 8) == Bytes(c.esp_sn.begin(), c.esp_sn.end()));
       CHECK(Bytes(out.begin() + kEsp + 8, out.begin() + kEsp + 16) == Bytes(c.iv.begin(), c.iv.end()));
       CHECK(verify_wire_frame(tx_hosts[i], out, tx_ctx, c.sn, tx_next[i]) == "");
+    }
+    // RX literals (contract sections 5, 7; no-trailer mode, which the driver's SET_CAP got):
+    // after the MACs, metadata 0x8CE4, syndrome 0x11 DECRYPTED, the next header, the SA's
+    // handle, then the original EtherType, the outer IPv6 header, ESP header and IV, and
+    // the inner packet in clear, ending the frame (trailer and ICV removed).
+    REQUIRE(f.dut().rx_no_trailer());
+    const std::deque<sim::OutFrame>& host = f.sim().host_rx();
+    REQUIRE(host.size() == rx_inner.size());
+    const uint32_t handle = rx_sa->rx_handle;
+    for (size_t i = 0; i < host.size(); ++i) {
+      CAPTURE(i);
+      const Bytes& out = host[i].data;
+      constexpr size_t kInner = 12 + 8 + 2 + 40 + 8 + 8;
+      REQUIRE(out.size() == kInner + rx_inner[i].size());
+      const Bytes meta{0x8C, 0xE4, 0x11, rx_next[i], static_cast<uint8_t>(handle >> 24),
+                       static_cast<uint8_t>(handle >> 16), static_cast<uint8_t>(handle >> 8),
+                       static_cast<uint8_t>(handle), 0x86, 0xDD};
+      CHECK(Bytes(out.begin() + 12, out.begin() + 22) == meta);
+      CHECK(Bytes(out.begin() + kInner, out.end()) == rx_inner[i]);
     }
     f.run_and_check();
     f.check_counters();

@@ -24,6 +24,8 @@ class EngineSim::Rtl {
   virtual driver::RegisterBus& bus() = 0;
   virtual uint64_t bus_writes() const = 0;
   virtual uint64_t bus_reads() const = 0;
+  virtual driver::BusStatus write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) = 0;
+  virtual std::vector<AxiLiteCompletion> transact(const std::vector<AxiLiteCompletion>& requests) = 0;
   virtual void tick() = 0;
   // Until idle (EngineSim::run); at most `limit` clocks unless 0: false if the limit came first.
   virtual bool run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress,
@@ -43,11 +45,14 @@ class EngineSim::RtlOf final : public EngineSim::Rtl {
     // (VerilatedContext::addModel -> threadPoolp()), one pool per engine.
     context_->threads(1);
     context_->randReset(2);
+    if (s.options_.x_seed != 0) context_->randSeed(s.options_.x_seed);
     context_->traceEverOn(true);  // costs nothing until a trace is opened
     dut_ = std::make_unique<Model>(context_.get(), "engine");
     AxiLiteBusOptions bus_options;
     bus_options.seed = s.options_.seed;
     bus_options.delay_percent = s.options_.axil_delay_percent;
+    bus_options.random_order = s.options_.axil_random_order;
+    bus_options.max_outstanding = s.options_.axil_max_outstanding;
     bus_ = std::make_unique<AxiLiteBus<Model>>(
         *dut_, [this] { tick(); }, bus_options, [this] { return s_.cycles_; });
     dut_->host_tx_tvalid_i = 0;
@@ -60,6 +65,19 @@ class EngineSim::RtlOf final : public EngineSim::Rtl {
   driver::RegisterBus& bus() override { return *bus_; }
   uint64_t bus_writes() const override { return bus_->writes(); }
   uint64_t bus_reads() const override { return bus_->reads(); }
+  driver::BusStatus write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) override {
+    return bus_->write32_strobe(addr, data, strb);
+  }
+  std::vector<AxiLiteCompletion> transact(const std::vector<AxiLiteCompletion>& requests) override {
+    for (const AxiLiteCompletion& r : requests) {
+      if (r.write) {
+        bus_->post_write(r.addr, r.data, r.strb);
+      } else {
+        bus_->post_read(r.addr);
+      }
+    }
+    return bus_->drain();
+  }
   void trace(VerilatedVcdC& vcd, int levels) override { dut_->trace(&vcd, levels); }
   void reset(int clocks) override;
   void tick() override;
@@ -125,6 +143,12 @@ void EngineSim::close_trace() {
 driver::RegisterBus& EngineSim::bus() { return rtl_->bus(); }
 uint64_t EngineSim::bus_writes() const { return rtl_->bus_writes(); }
 uint64_t EngineSim::bus_reads() const { return rtl_->bus_reads(); }
+driver::BusStatus EngineSim::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) {
+  return rtl_->write32_strobe(addr, data, strb);
+}
+std::vector<AxiLiteCompletion> EngineSim::transact(const std::vector<AxiLiteCompletion>& requests) {
+  return rtl_->transact(requests);
+}
 
 void EngineSim::host_tx(const Bytes& frame, bool tuser) { host_tx_src_.push(frame, tuser); }
 void EngineSim::wire_rx(const Bytes& frame, bool tuser) { wire_rx_src_.push(frame, tuser); }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "axil_bus.h"
 #include "register_bus.h"
 #include "stream_port.h"
 
@@ -35,6 +36,13 @@ struct EngineSimOptions {
   int stall_percent = 0;       // random pauses of every source and sink, 0..95
   int axil_delay_percent = 0;  // random delays of the register bus master's phases
   RtlBuild build = RtlBuild::kFast;
+  // The register bus master's other options (sim/axil_bus.h): each write's AW/W order at
+  // random, and how many requests of a kind the pipelined mode keeps open.
+  bool axil_random_order = false;
+  unsigned axil_max_outstanding = 4;
+  // Verilator's seed for the random values of the checking build (its X values and initial
+  // state): the same seed, the same values, so a run reproduces. 0: different each run.
+  int x_seed = 0;
 };
 
 // A frame that left the engine.
@@ -67,6 +75,11 @@ class EngineSim {
   driver::RegisterBus& bus();
   uint64_t bus_writes() const;
   uint64_t bus_reads() const;
+  // The bus master beyond RegisterBus (sim/axil_bus.h): a write with byte strobes, and a
+  // batch of transactions issued pipelined (up to axil_max_outstanding of a kind open),
+  // returned completed in the order given.
+  driver::BusStatus write32_strobe(uint32_t addr, uint32_t data, uint8_t strb);
+  std::vector<AxiLiteCompletion> transact(const std::vector<AxiLiteCompletion>& requests);
 
   // Frames into the engine: from the NIC (host TX) and from the network (wire RX).
   void host_tx(const Bytes& frame, bool tuser = false);

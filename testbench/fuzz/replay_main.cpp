@@ -18,6 +18,8 @@
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  // First, as libFuzzer does: a target may do its work there and exit (writing its seeds).
+  LLVMFuzzerInitialize(&argc, &argv);
   std::vector<fs::path> inputs;
   for (int i = 1; i < argc; ++i) {
     const fs::path p = argv[i];
@@ -40,7 +42,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::sort(inputs.begin(), inputs.end());
-  LLVMFuzzerInitialize(&argc, &argv);
   const auto start = std::chrono::steady_clock::now();
   for (const fs::path& p : inputs) {
     std::ifstream file(p, std::ios::binary);

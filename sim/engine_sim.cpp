@@ -4,7 +4,9 @@
 #include <string>
 
 #include "Vipsec_engine.h"
+#include "Vipsec_engine__Syms.h"
 #include "Vipsec_engine_chk.h"
+#include "Vipsec_engine_chk__Syms.h"
 #include "axil_bus.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
@@ -30,6 +32,7 @@ class EngineSim::Rtl {
                    uint64_t limit) = 0;
   virtual void reset(int clocks) = 0;
   virtual void trace(VerilatedVcdC& vcd, int levels) = 0;
+  virtual StateBytes state_bytes() const = 0;
 };
 
 template <class Model>
@@ -61,6 +64,13 @@ class EngineSim::RtlOf final : public EngineSim::Rtl {
   uint64_t bus_writes() const override { return bus_->writes(); }
   uint64_t bus_reads() const override { return bus_->reads(); }
   void trace(VerilatedVcdC& vcd, int levels) override { dut_->trace(&vcd, levels); }
+  StateBytes state_bytes() const override {
+    // The symbol table object holds every module instance (here the root alone: the engine
+    // is flattened into it) by value.
+    const auto* syms = dut_->rootp->vlSymsp;
+    static_assert(sizeof(*syms) > sizeof(dut_->rootp->vlSymsp->TOP));
+    return {reinterpret_cast<const uint8_t*>(syms), sizeof(*syms)};
+  }
   void reset(int clocks) override;
   void tick() override;
   bool run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress,
@@ -123,6 +133,7 @@ void EngineSim::close_trace() {
 }
 
 driver::RegisterBus& EngineSim::bus() { return rtl_->bus(); }
+EngineSim::StateBytes EngineSim::state_bytes() const { return rtl_->state_bytes(); }
 uint64_t EngineSim::bus_writes() const { return rtl_->bus_writes(); }
 uint64_t EngineSim::bus_reads() const { return rtl_->bus_reads(); }
 

@@ -10,6 +10,7 @@
 // instance per build) behind one virtual call per clock, never one per signal.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -126,6 +127,17 @@ class EngineSim {
   // to leave (96 clocks and its own beats).
   void trace_frame(uint64_t n);
   void close_trace();
+
+  // The Verilated model's whole state as raw bytes: every register, memory and signal of
+  // the engine. Verilator 5 holds every module instance of a model by value in the model's
+  // symbol table object (this build flattens the engine into one, the root), and no state
+  // anywhere else, so these bytes are all of it. Read-only, valid until the next clock: for
+  // tests that look for what must not be there (docs/architecture.md, "Key hygiene").
+  struct StateBytes {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+  };
+  StateBytes state_bytes() const;
 
  private:
   // The Verilated model, its context and its bus: RtlOf<Model> (engine_sim.cpp) holds them

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "register_bus.h"
@@ -127,6 +128,11 @@ class EngineSim {
   // to leave (96 clocks and its own beats).
   void trace_frame(uint64_t n);
   void close_trace();
+  // Whether this clock goes into the waveform.
+  bool tracing() const { return vcd_ && cycles_ >= trace_from_ && cycles_ <= trace_to_; }
+  // The clock of the first frame beat taken on an input port while tracing, if any: where a
+  // waveform viewer should open (wave_layout.h).
+  std::optional<uint64_t> first_traced_beat() const { return first_traced_beat_; }
 
   // The Verilated model's whole state as raw bytes: every register, memory and signal of
   // the engine. Verilator 5 holds every module instance of a model by value in the model's
@@ -159,6 +165,7 @@ class EngineSim {
   uint64_t last_activity_ = 0;
   std::unique_ptr<VerilatedVcdC> vcd_;
   uint64_t trace_from_ = 0, trace_to_ = 0;
+  std::optional<uint64_t> first_traced_beat_;
   uint64_t trace_frame_ = 0;             // 0: a clock window instead
   uint64_t frames_started_ = 0;          // frames whose first beat entered, both ports
   int traced_port_ = -1;                 // the input port of the traced frame, once in

@@ -4,8 +4,11 @@
 #include <string>
 
 #include "Vipsec_engine.h"
+#include "Vipsec_engine__Syms.h"
 #include "Vipsec_engine_chk.h"
+#include "Vipsec_engine_chk__Syms.h"
 #include "axil_bus.h"
+#include "engine_clock.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
 #include "vl_stream_bytes.h"
@@ -32,6 +35,7 @@ class EngineSim::Rtl {
                    uint64_t limit) = 0;
   virtual void reset(int clocks) = 0;
   virtual void trace(VerilatedVcdC& vcd, int levels) = 0;
+  virtual StateBytes state_bytes() const = 0;
 };
 
 template <class Model>
@@ -79,6 +83,13 @@ class EngineSim::RtlOf final : public EngineSim::Rtl {
     return bus_->drain();
   }
   void trace(VerilatedVcdC& vcd, int levels) override { dut_->trace(&vcd, levels); }
+  StateBytes state_bytes() const override {
+    // The symbol table object holds every module instance (here the root alone: the engine
+    // is flattened into it) by value.
+    const auto* syms = dut_->rootp->vlSymsp;
+    static_assert(sizeof(*syms) > sizeof(dut_->rootp->vlSymsp->TOP));
+    return {reinterpret_cast<const uint8_t*>(syms), sizeof(*syms)};
+  }
   void reset(int clocks) override;
   void tick() override;
   bool run(uint64_t quiet, uint64_t stuck, const std::function<void()>& progress,
@@ -118,6 +129,8 @@ void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uin
   // Verilator 5.006 ignores trace()'s level argument; $dumpvars-style selection works:
   // level 1 is the engine's ports, 2 its own signals, each level one hierarchy deeper.
   vcd_->dumpvars(levels, "engine");
+  vcd_->set_time_unit("1ps");  // the times engine_clock.h gives
+  vcd_->set_time_resolution("1ps");
   rtl_->trace(*vcd_, levels);
   vcd_->open(path.c_str());
   if (!vcd_->isOpen()) {
@@ -126,6 +139,7 @@ void EngineSim::open_vcd(const std::string& path, int levels, uint64_t from, uin
   }
   trace_from_ = from;
   trace_to_ = to;
+  first_traced_beat_.reset();
 }
 
 void EngineSim::trace_frame(uint64_t n) {
@@ -141,6 +155,7 @@ void EngineSim::close_trace() {
 }
 
 driver::RegisterBus& EngineSim::bus() { return rtl_->bus(); }
+EngineSim::StateBytes EngineSim::state_bytes() const { return rtl_->state_bytes(); }
 uint64_t EngineSim::bus_writes() const { return rtl_->bus_writes(); }
 uint64_t EngineSim::bus_reads() const { return rtl_->bus_reads(); }
 driver::BusStatus EngineSim::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) {
@@ -222,6 +237,7 @@ void EngineSim::RtlOf<Model>::tick() {
       }
     }
     s.port_mid_frame_[p] = !b.last;
+    if (!s.first_traced_beat_ && s.tracing()) s.first_traced_beat_ = s.cycles_;
     if (s.record_inputs_ && b.last && !s.in_frames_[p].empty()) s.in_frames_[p].back().last_cycle = s.cycles_;
     if (s.traced_port_ == p) {
       ++s.traced_beats_;
@@ -277,11 +293,13 @@ void EngineSim::RtlOf<Model>::tick() {
 template <class Model>
 void EngineSim::RtlOf<Model>::eval_clock() {
   EngineSim& s = s_;
-  const bool trace = s.vcd_ && s.cycles_ >= s.trace_from_ && s.cycles_ <= s.trace_to_;
-  if (trace) s.vcd_->dump(2 * s.cycles_);  // the inputs of this clock, before its edge
+  const bool trace = s.tracing();
+  // Real time on the nominal clock (engine_clock.h), in the trace's unit of 1 ps: the
+  // inputs of this clock at its start, the clock low; the rising edge half a period later.
+  if (trace) s.vcd_->dump(cycle_start_ps(s.cycles_));
   dut_->clk_i = 1;
   dut_->eval();
-  if (trace) s.vcd_->dump(2 * s.cycles_ + 1);
+  if (trace) s.vcd_->dump(cycle_edge_ps(s.cycles_));
   dut_->clk_i = 0;
   dut_->eval();
   ++s.cycles_;

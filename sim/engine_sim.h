@@ -10,10 +10,12 @@
 // instance per build) behind one virtual call per clock, never one per signal.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "axil_bus.h"
@@ -139,6 +141,22 @@ class EngineSim {
   // to leave (96 clocks and its own beats).
   void trace_frame(uint64_t n);
   void close_trace();
+  // Whether this clock goes into the waveform.
+  bool tracing() const { return vcd_ && cycles_ >= trace_from_ && cycles_ <= trace_to_; }
+  // The clock of the first frame beat taken on an input port while tracing, if any: where a
+  // waveform viewer should open (wave_layout.h).
+  std::optional<uint64_t> first_traced_beat() const { return first_traced_beat_; }
+
+  // The Verilated model's whole state as raw bytes: every register, memory and signal of
+  // the engine. Verilator 5 holds every module instance of a model by value in the model's
+  // symbol table object (this build flattens the engine into one, the root), and no state
+  // anywhere else, so these bytes are all of it. Read-only, valid until the next clock: for
+  // tests that look for what must not be there (docs/architecture.md, "Key hygiene").
+  struct StateBytes {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+  };
+  StateBytes state_bytes() const;
 
  private:
   // The Verilated model, its context and its bus: RtlOf<Model> (engine_sim.cpp) holds them
@@ -160,6 +178,7 @@ class EngineSim {
   uint64_t last_activity_ = 0;
   std::unique_ptr<VerilatedVcdC> vcd_;
   uint64_t trace_from_ = 0, trace_to_ = 0;
+  std::optional<uint64_t> first_traced_beat_;
   uint64_t trace_frame_ = 0;             // 0: a clock window instead
   uint64_t frames_started_ = 0;          // frames whose first beat entered, both ports
   int traced_port_ = -1;                 // the input port of the traced frame, once in

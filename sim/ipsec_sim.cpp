@@ -254,8 +254,11 @@ int main(int argc, char** argv) {
     r.data_dir = o.data_dir;
     if (cmd_log.is_open()) r.cmd_log = [&cmd_log](const std::string& line) { cmd_log << line << "\n"; };
     if (reg_log.is_open()) r.reg_log = [&reg_log](const std::string& line) { reg_log << line << "\n"; };
+    // Beside the waveform, its GTKWave layout: WAVE's name with .gtkw (wave_layout.h).
+    const std::string wave = o.fst.empty() ? o.vcd : o.fst;
+    const std::string layout = wave.empty() ? "" : fs::path(wave).replace_extension(".gtkw").string();
     const ipsec::sim::TraceOptions trace{o.vcd, std::max(o.trace_depth, 1), o.trace_from, o.trace_to,
-                                         o.trace_frame};
+                                         o.trace_frame, layout, wave};
     r.make_engine = [trace](const ipsec::tool::EngineConfig& c) {
       return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace);
     };
@@ -271,8 +274,7 @@ int main(int argc, char** argv) {
       std::cout << out.str();
       if (!o.quiet) print_summary(out.str());
       std::cerr << err.str();  // errors, and the closing statistics line
-      const std::string wave = o.fst.empty() ? o.vcd : o.fst;
-      if (!o.quiet) std::cout << "waveform: " << wave << " (gtkwave " << wave << " waves/engine.gtkw)\n";
+      if (!o.quiet) std::cout << "waveform: " << wave << " (gtkwave " << wave << " " << layout << ")\n";
       fs::remove_all(demo_dir);
     }
     if (cmd_log.is_open()) {

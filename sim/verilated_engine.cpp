@@ -4,14 +4,27 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
+
+#include "wave_layout.h"
 
 namespace ipsec::sim {
 
 VerilatedEngine::VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace)
-    : sim_(EngineSimOptions{config.seed, config.stall_percent, 0}) {
+    : trace_(trace), sim_(EngineSimOptions{config.seed, config.stall_percent, 0}) {
   if (!trace.vcd.empty()) {
     sim_.open_vcd(trace.vcd, trace.depth, trace.from, trace.to);
     if (trace.frame) sim_.trace_frame(trace.frame);
+  }
+}
+
+VerilatedEngine::~VerilatedEngine() {
+  if (trace_.vcd.empty() || trace_.layout.empty()) return;
+  try {
+    write_engine_layout(trace_.layout, trace_.wave.empty() ? trace_.vcd : trace_.wave, sim_.first_traced_beat(),
+                        trace_.from);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipsec-sim: %s\n", e.what());
   }
 }
 

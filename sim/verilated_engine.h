@@ -14,11 +14,18 @@ struct TraceOptions {
   int depth = 3;                   // hierarchy levels: 1 the engine's ports, 3 its blocks'; 99 all
   uint64_t from = 0, to = UINT64_MAX;  // clocks traced
   uint64_t frame = 0;                  // else only while the n-th frame is inside (1, 2, ...)
+  // The GTKWave layout to write beside it when the engine goes (wave_layout.h), naming the
+  // waveform `wave` (the VCD, or the FST it becomes); empty: none.
+  std::string layout;
+  std::string wave;
 };
 
 class VerilatedEngine final : public tool::EnginePort {
  public:
   VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace);
+  ~VerilatedEngine() override;
+  VerilatedEngine(const VerilatedEngine&) = delete;
+  VerilatedEngine& operator=(const VerilatedEngine&) = delete;
 
   driver::RegisterBus& bus() override { return sim_.bus(); }
   void host_tx(const std::vector<uint8_t>& frame) override { sim_.host_tx(frame); }
@@ -33,6 +40,7 @@ class VerilatedEngine final : public tool::EnginePort {
   // Frames that left; those with tuser set are discarded by the MAC.
   static std::vector<std::vector<uint8_t>> take(std::deque<OutFrame>& q);
 
+  TraceOptions trace_;
   EngineSim sim_;
 };
 

@@ -165,8 +165,12 @@ module esp_gcm (
     end
   end
 
+  // The context of the frame being taken in. Its key is held only while the frame is: from
+  // the first beat to the last, then zeroed on the next clock between frames (and so on the
+  // first clock after a reset) (docs/architecture.md, "Key hygiene").
   always_ff @(posedge clk_i) begin
     if (fire && first_q) ctx_q <= s_ctx_i;
+    if (first_q && !fire) ctx_q.key <= '0;
   end
 
   // Per frame, for the GHASH engine.

@@ -116,11 +116,12 @@ module esp_rx #(
   assign rec_valid = !rec_empty;
 
   // Lookup results, in request order. At most one request per record queued plus the frame
-  // arriving, so 32 entries never fill.
+  // arriving, so 32 entries never fill. They carry keys: scrubbed (sync_fifo), so that none
+  // outlives its frame (docs/architecture.md, "Key hygiene").
   logic              res_empty, res_pop, res_head_hit;
   sadb_pkg::sa_ctx_t res_head_ctx;
 
-  sync_fifo #(.Width(1 + $bits(res_ctx_i)), .Depth(32)) u_res_fifo (
+  sync_fifo #(.Width(1 + $bits(res_ctx_i)), .Depth(32), .Scrub(1'b1)) u_res_fifo (
     .clk_i, .rst_ni,
     .push_i (res_valid_i), .data_i ({res_hit_i, res_ctx_i}),
     .pop_i  (res_pop), .data_o ({res_head_hit, res_head_ctx}),

@@ -318,7 +318,9 @@ module esp_tx_parse #(
   logic       fifo_empty;
   logic [4:0] fifo_count;
 
-  sync_fifo #(.Width($bits(dec_d)), .Depth(16)) u_decq (
+  // The decisions carry keys: scrubbed (sync_fifo), so that none outlives its frame
+  // (docs/architecture.md, "Key hygiene").
+  sync_fifo #(.Width($bits(dec_d)), .Depth(16), .Scrub(1'b1)) u_decq (
     .clk_i, .rst_ni,
     .push_i (dec_push), .data_i (dec_d),
     .pop_i  (dec_pop_i), .data_o (dec_o),

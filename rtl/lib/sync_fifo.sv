@@ -1,9 +1,16 @@
 // First-word-fall-through FIFO, one clock. `almost_full_o` is a function of registers
 // only (count >= Depth - 1): a producer that pushes at most once per clock may use it as
 // its stall condition without a combinational path from the consumer.
+//
+// Scrub (for entries that carry key material): an entry popped is zeroed on the next clock
+// without a push, through the one write port, the oldest popped entry first; after reset
+// every entry counts as popped, so Depth clocks without a push zero the whole memory. A
+// push that finds no clean entry free writes over the oldest popped one instead. So once a
+// FIFO has been empty for Depth clocks, nothing that passed through it is left.
 module sync_fifo #(
   parameter int Width = 8,
-  parameter int Depth = 8   // a power of two
+  parameter int Depth = 8,  // a power of two
+  parameter bit Scrub = 1'b0
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -41,8 +48,45 @@ module sync_fifo #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (do_push) mem_q[wr_q] <= data_i;
+  if (Scrub) begin : gen_scrub
+    // Popped entries not yet zeroed: the stale_q entries before rd_q, from clr_q on.
+    logic [AddrW-1:0] clr_q;
+    logic [AddrW:0]   stale_q;
+    logic             clear, overwrite;
+
+    assign clear     = !do_push && stale_q != '0;
+    assign overwrite = do_push && stale_q != '0 && wr_q == clr_q;  // every entry in use or stale
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        clr_q   <= '0;
+        stale_q <= (AddrW+1)'(Depth);  // what the memory held before the reset
+      end else begin
+        if (clear || overwrite) clr_q <= clr_q + AddrW'(1);
+        stale_q <= stale_q + (AddrW+1)'(do_pop) - (AddrW+1)'(clear || overwrite);
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (do_push)    mem_q[wr_q]  <= data_i;
+      else if (clear) mem_q[clr_q] <= '0;
+    end
+
+`ifdef IPSEC_ASSERTIONS
+    logic [AddrW+1:0] held;
+    assign held = {1'b0, count_q} + {1'b0, stale_q};
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+      end else begin
+        assert (held <= (AddrW+2)'(Depth)) else $error("%m: entries in use and stale exceed Depth");
+        assert (clr_q + stale_q[AddrW-1:0] == rd_q) else $error("%m: stale entries not just before the head");
+      end
+    end
+`endif
+  end else begin : gen_plain
+    always_ff @(posedge clk_i) begin
+      if (do_push) mem_q[wr_q] <= data_i;
+    end
   end
 
   assign data_o        = mem_q[rd_q];

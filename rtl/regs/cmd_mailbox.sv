@@ -121,20 +121,37 @@ module cmd_mailbox #(
   logic             rdata_fresh_q;
   logic             clear_we, rd_en;
   logic [SlotW-1:0] clear_slot;
+  logic             tail_dirty_q, tail_free, wipe;
 
   assign clear_we   = scrub_q || cmd_done_i;
   assign clear_slot = scrub_q ? scrub_slot_q : cq_head_q;
   // Read the head entry again after the head moved or an entry was written (it may be the
-  // head): the clock after a done, and the clock after a doorbell.
-  assign rd_en      = !rdata_fresh_q || len_pending_q;
+  // head): the clock after a done, and the clock after a doorbell; and during the scrub
+  // after reset, so that the read register ends it holding a zeroed entry.
+  assign rd_en      = !rdata_fresh_q || len_pending_q || scrub_q;
+
+  // The doorbell's port writes zeros into the free entry at the tail once after each
+  // command it queued. In hardware that changes nothing (the entry is zero already); a
+  // Verilated model keeps the last value written through a port in a variable of its own,
+  // which would otherwise hold the last command's image, key and all, for good
+  // (docs/architecture.md, "Key hygiene").
+  assign tail_free = {1'b0, cq_count_q} + (CntW+1)'(len_pending_q) < (CntW+1)'(Depth);
+  assign wipe      = tail_dirty_q && tail_free;
 
   // Two write ports: the doorbell's copy at the tail, the clearing of a finished (or,
   // after reset, every) entry. They never address the same entry: the entry at the tail
   // is free, the one at the head is in use.
   always_ff @(posedge clk_i) begin
-    if (clear_we) cq_mem[clear_slot] <= '0;
-    if (accept)   cq_mem[cq_tail_q]  <= window_q;
-    if (rd_en)    cq_rdata_q <= cq_mem[cq_head_q];
+    if (clear_we)       cq_mem[clear_slot] <= '0;
+    if (accept || wipe) cq_mem[cq_tail_q]  <= accept ? window_q : '0;
+    if (rd_en)          cq_rdata_q <= cq_mem[cq_head_q];
+  end
+
+  // Dirty after reset too: the model's copy may hold an image from before it.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)     tail_dirty_q <= 1'b1;
+    else if (accept) tail_dirty_q <= 1'b1;
+    else if (wipe)   tail_dirty_q <= 1'b0;
   end
 
   always_ff @(posedge clk_i) begin

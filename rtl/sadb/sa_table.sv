@@ -213,6 +213,10 @@ module sa_table #(
         s2_hit_q    <= hit;
         s2_keymat_q <= keymat_mem[ptr];
         s2_esn_q    <= esn_mem[ptr];
+      end else begin
+        // No lookup: the read register holds no record (a block RAM's output register reset),
+        // so no key stays here after its lookups (docs/architecture.md, "Key hygiene").
+        s2_keymat_q <= '0;
       end
     end
 

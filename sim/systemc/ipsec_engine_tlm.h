@@ -27,6 +27,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "engine_clock.h"
 #include "stream_port.h"
 
 class Vipsec_engine_sc;
@@ -46,7 +47,8 @@ inline bool operator!=(const Frame& a, const Frame& b) { return !(a == b); }
 std::ostream& operator<<(std::ostream& os, const Frame& frame);
 
 struct EngineTlmOptions {
-  sc_core::sc_time clock_period = sc_core::sc_time(4, sc_core::SC_NS);  // 250 MHz
+  // The nominal clock (engine_clock.h): 3.2 ns, 312.5 MHz.
+  sc_core::sc_time clock_period = sc_core::sc_time(static_cast<double>(sim::kClockPeriodPs), sc_core::SC_PS);
   unsigned reset_clocks = 4;       // rst_ni low for this many rising edges from time 0
   uint64_t seed = 1;               // of the random stalls
   int stall_percent = 0;           // random pauses of every stream source and sink, 0..95

@@ -72,7 +72,8 @@ PcapWriter::PcapWriter(std::string path) : path_(std::move(path)) {
     std::remove(temp_path_.c_str());
     throw PcapError(path_ + ": cannot create: " + std::strerror(err));
   }
-  pcap_t* p = pcap_open_dead(DLT_EN10MB, kSnapLen);
+  // Nanosecond time stamps: the engine's clock lasts 3.2 ns (sim/engine_clock.h).
+  pcap_t* p = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, kSnapLen, PCAP_TSTAMP_PRECISION_NANO);
   pcap_dumper_t* d = p ? pcap_dump_fopen(p, file) : nullptr;
   if (!d) {
     const std::string why = p ? pcap_geterr(p) : "libpcap failed";
@@ -101,7 +102,7 @@ void PcapWriter::write(const Frame& frame, uint64_t time_ns) {
   if (!dumper_) throw PcapError(path_ + ": written after it was closed");
   pcap_pkthdr hdr{};
   hdr.ts.tv_sec = static_cast<time_t>(time_ns / 1000000000u);
-  hdr.ts.tv_usec = static_cast<suseconds_t>(time_ns % 1000000000u / 1000u);
+  hdr.ts.tv_usec = static_cast<suseconds_t>(time_ns % 1000000000u);  // nanoseconds in this file
   hdr.caplen = static_cast<bpf_u_int32>(std::min<size_t>(frame.size(), kSnapLen));
   hdr.len = static_cast<bpf_u_int32>(frame.size());
   pcap_dump(static_cast<u_char*>(dumper_), &hdr, frame.data());

@@ -31,7 +31,8 @@ class PcapWriter {
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;
 
-  // One frame, stamped `time_ns` nanoseconds after the epoch.
+  // One frame, stamped `time_ns` nanoseconds after the epoch (the file has nanosecond
+  // time stamps).
   void write(const Frame& frame, uint64_t time_ns);
   // Flushes, closes and renames the file to its name; throws PcapError when it cannot.
   void commit();

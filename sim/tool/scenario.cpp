@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "engine_clock.h"
 #include "ip_xfrm_command.h"
 #include "model_engine.h"
 #include "print_formats.h"
@@ -17,7 +18,6 @@ namespace ipsec::tool {
 
 namespace {
 
-constexpr uint64_t kNanosPerCycle = 4;  // pcap times: a nominal 250 MHz engine clock
 
 const char* const kCaptureKinds[] = {"wire", "host", "host-raw"};
 const char* const kSimCounters[] = {"sim_host_tx_frames", "sim_wire_rx_frames",
@@ -556,7 +556,8 @@ void Scenario::settle() { device_->settle(); }
 void Scenario::run_engine() {
   port_.run();
   queued_ = false;
-  const uint64_t t = time_base_ns_ + port_.cycles() * kNanosPerCycle;
+  // On the engine's nominal clock (engine_clock.h), as its waveforms are.
+  const uint64_t t = time_base_ns_ + sim::cycle_start_ns(port_.cycles());
   auto record = [&](const char* kind, const Frame& f) {
     const auto it = captures_.find(kind);
     if (it == captures_.end()) return;

@@ -16,8 +16,9 @@
 // - Relative pcap paths are relative to RunnerOptions::data_dir (the working directory
 //   when empty). Captures record the frames of every run after the `capture` command and
 //   are written when the scenario ends, also when it failed, each to a temporary name first.
-//   Frames carry the simulated time of the run that produced them (the engine's cycles at a
-//   nominal 250 MHz after the clock's time at the start).
+//   Frames carry the simulated time of the run that produced them: the clock the run ended
+//   on, on the engine's nominal clock of 312.5 MHz (sim/engine_clock.h, as in its
+//   waveforms), after the wall clock's time at the start, in nanoseconds.
 // - COUNTER in `expect`: an `ethtool -S` name; a /proc/net/xfrm_stat name (XfrmInNoStates,
 //   XfrmInStateSeqError, ...); sim_host_tx_frames, sim_wire_rx_frames, sim_wire_tx_frames,
 //   sim_host_rx_frames (frames into and out of the engine) and sim_host_delivered_frames

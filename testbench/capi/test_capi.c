@@ -524,8 +524,9 @@ static void test_threads(void) {
 
 /* ---- waveforms --------------------------------------------------------------------------------- */
 
-/* A VCD with a clock window holds the clocks of the window only: time stamps 2*clock and
- * 2*clock+1 (EngineSim::eval_clock). */
+/* A VCD with a clock window holds the clocks of the window only, in picoseconds on the
+ * 3.2 ns clock (sim/engine_clock.h): each clock's start, 3200*clock, and its rising edge,
+ * 3200*clock+1600. */
 static void test_trace(const char *dir) {
   char path[512];
   ipsec_sim_options o;
@@ -557,8 +558,8 @@ static void test_trace(const char *dir) {
     }
   }
   fclose(f);
-  CHECK(first == 200);
-  CHECK(last == 399);
+  CHECK(first == 100 * 3200);
+  CHECK(last == 199 * 3200 + 1600);
   remove(path);
 
   /* FST: through vcd2fst when it is there; else refused up front, saying why. Optional on

@@ -2,6 +2,7 @@
 // file; an output file appears whole or not at all.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -78,12 +79,16 @@ TEST_CASE("frames round trip through a pcap file in order, jumbo frames too") {
     w.commit();
   }
   CHECK(read_pcap(dir.file("out.pcap")) == frames);
-  // Ethernet link type, microsecond time stamps: 1 s and 0 us for 1000000123 ns.
+  // Nanosecond time stamps (magic 0xa1b23c4d), Ethernet link type: 1 s and 123 ns for
+  // 1000000123 ns.
   const std::string raw = read_file(dir.file("out.pcap"));
   REQUIRE(raw.size() > 32);
+  uint32_t magic;
+  std::memcpy(&magic, raw.data(), 4);
+  CHECK(magic == 0xa1b23c4du);
   CHECK(static_cast<uint8_t>(raw[20]) == 1);
   CHECK(static_cast<uint8_t>(raw[24]) == 1);
-  CHECK(static_cast<uint8_t>(raw[28]) == 0);
+  CHECK(static_cast<uint8_t>(raw[28]) == 123);
 }
 
 TEST_CASE("an empty capture is a valid pcap file with no frames") {

@@ -36,9 +36,11 @@ fuzz: deps
 	@scripts/install-deps fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
 
-# RTL line and toggle coverage (docs/coverage.md): builds build-cov/ with Verilator coverage,
-# runs the suites that run the RTL, report in build-cov/coverage/; non-zero exit when a test
-# fails or a figure is below its target (line 95 %, toggle 85 %).
+# RTL line and toggle coverage and functional coverage (docs/coverage.md): builds build-cov/
+# with Verilator coverage, runs the suites that run the RTL, then a few tests with the wide
+# signals in toggle coverage (build-cov-wide/); report in build-cov/coverage/; non-zero exit
+# when a test fails, a figure is below its target (line 95 %, toggle 85 %, wide toggle) or a
+# functional coverage bin is a hole.
 coverage: deps
 	@scripts/install-deps coverage || echo "coverage: without lcov, no HTML report"
 	@COV_BUILD=build-cov JOBS=$(JOBS) scripts/coverage

@@ -58,6 +58,10 @@ set(IPSEC_CHECKING_ARGS --x-assign unique --x-initial unique --assert +define+IP
 # names starting with `_` (Verilator's default). Each counted bit costs every eval(): with
 # the data buses in, the suite ran 60 times slower than the normal build.
 option(IPSEC_COVERAGE "Verilate with line and toggle coverage (make coverage)" OFF)
+# The widest signal whose bits toggle coverage counts. 64 for the normal coverage run; the
+# wide run of make coverage (a few tests, docs/coverage.md) sets 4096 to count the data
+# beats, keys and SA records too.
+set(IPSEC_COVERAGE_MAX_WIDTH 64 CACHE STRING "Widest signal toggle coverage counts (bits)")
 set(IPSEC_VERILATED_OPT_FAST -O2)
 set(IPSEC_VERILATED_OPT_SLOW -O1)
 if(IPSEC_COVERAGE)
@@ -66,7 +70,8 @@ if(IPSEC_COVERAGE)
   set(IPSEC_VERILATED_OPT_FAST -O1)
   set(IPSEC_VERILATED_OPT_SLOW -O0)
   # testbench/coverage/coverage.vlt: what is left out, with the reasons.
-  set(IPSEC_COVERAGE_ARGS --coverage-line --coverage-toggle --coverage-max-width 64
+  set(IPSEC_COVERAGE_ARGS --coverage-line --coverage-toggle
+      --coverage-max-width ${IPSEC_COVERAGE_MAX_WIDTH}
       ${PROJECT_SOURCE_DIR}/testbench/coverage/coverage.vlt)
   set(IPSEC_COV_FLUSH_SV ${PROJECT_SOURCE_DIR}/testbench/coverage/ipsec_cov_flush.sv)
   set(IPSEC_COV_FLUSH_CPP ${PROJECT_SOURCE_DIR}/testbench/coverage/ipsec_cov_flush.cpp)

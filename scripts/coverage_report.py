@@ -69,8 +69,11 @@ class Point:
         self.lines = ""
 
 
-def load_points(dat, root):
+def load_points(dat, root, instances=None):
+    """The points of rtl/ merged over instances and models. With `instances` (a dict), also
+    the toggle points per instance: instances[hierarchy] = [module, hit, total, file]."""
     points = {}
+    per_instance = {}
     root = os.path.realpath(root)
     for keys, count in parse_dat(dat):
         page = keys.get("page", "")
@@ -96,6 +99,15 @@ def load_points(dat, root):
             p = points[ident] = Point(kind, rel, line, col, module, what)
             p.lines = keys.get("S", "")
         p.count += count
+        if kind == "toggle" and instances is not None:
+            key = (keys.get("h", "?"), what)
+            per_instance[key] = per_instance.get(key, 0) + count
+            instances.setdefault(keys.get("h", "?"), [module, 0, 0, rel])
+    if instances is not None:
+        for (h, _), count in per_instance.items():
+            instances[h][2] += 1
+            if count > 0:
+                instances[h][1] += 1
     return list(points.values())
 
 
@@ -221,11 +233,14 @@ def main():
     ap.add_argument("--out", required=True, help="report folder")
     ap.add_argument("--line-target", type=float, default=95.0)
     ap.add_argument("--toggle-target", type=float, default=85.0)
+    ap.add_argument("--label", default="",
+                    help="a word before the two final figures (the wide run: 'wide')")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 when a figure is below its target")
     args = ap.parse_args()
 
-    points = load_points(args.dat, args.root)
+    instances = {}
+    points = load_points(args.dat, args.root, instances)
     if not points:
         print(f"coverage: no point of rtl/ in {args.dat}", file=sys.stderr)
         return 2
@@ -305,13 +320,26 @@ def main():
         for p in sorted(line_gaps, key=lambda p: (p.file, p.line, p.col)):
             w(f"  {p.file}:{p.line}: {p.what}: {src.line(p.file, p.line).strip()[:90]}")
     w("")
+    w(f"toggle per instance ({len(instances)} instances; the merged figure above counts a bit "
+      "as toggled when it toggled in any instance):")
+    ihead = f"  {'instance':70} {'module':22} {'toggle points':>15} {'':>7}"
+    w(ihead)
+    for h in sorted(instances):
+        module, ihit, itotal, _ = instances[h]
+        w(f"  {h:70} {module:22} {f'{ihit}/{itotal}':>15} {fmt_pct(ihit, itotal)}")
+    ihit = sum(v[1] for v in instances.values())
+    itotal = sum(v[2] for v in instances.values())
+    w(f"  {'all instances (each bit of each instance one point)':93} {f'{ihit}/{itotal}':>15} "
+      f"{fmt_pct(ihit, itotal)}")
+    w("")
     line_pct, toggle_pct = pct(hand[0], hand[1]), pct(hand[3], hand[4])
     ok_line = line_pct >= args.line_target
     ok_toggle = toggle_pct >= args.toggle_target
     w(f"targets: line >= {args.line_target:g} % ({'met' if ok_line else 'NOT met'}), "
       f"toggle >= {args.toggle_target:g} % ({'met' if ok_toggle else 'NOT met'})")
-    w(f"line coverage: {line_pct:.2f}%")
-    w(f"toggle coverage: {toggle_pct:.2f}%")
+    prefix = f"{args.label} " if args.label else ""
+    w(f"{prefix}line coverage: {line_pct:.2f}%")
+    w(f"{prefix}toggle coverage: {toggle_pct:.2f}%")
     text = "\n".join(out) + "\n"
     with open(os.path.join(args.out, "summary.txt"), "w", encoding="utf-8") as f:
         f.write(text)

@@ -82,7 +82,7 @@ Bytes rx_host_prefix(const Bytes& f, uint8_t syndrome, uint8_t nexthdr, uint32_t
 }
 
 FrameResult ended(Fate fate, std::optional<Bytes> out, std::string why) {
-  return FrameResult{fate, std::move(out), std::move(why)};
+  return FrameResult{fate, std::move(out), std::move(why), std::nullopt};
 }
 
 // ---- TX (section 6) ------------------------------------------------------------------------
@@ -143,6 +143,11 @@ FrameResult tx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
   key.spi = be32(f, esp);
   const std::optional<SaContext> sa = lookup(key);
   if (!sa) return drop("no TX SA");
+  // Every result from here on carries the key it matched.
+  auto matched = [&key](FrameResult r) {
+    r.sa = key;
+    return r;
+  };
 
   const size_t payload_at = esp + kEspHeaderBytes + kEspIvBytes;
   const size_t payload_len = datagram - ip_hdr - kEspHeaderBytes - kEspIvBytes;
@@ -155,18 +160,18 @@ FrameResult tx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
       tcp = 0;
     } else if (next_proto == 4) {
       if (payload_len < kIpv4HeaderBytes || at(0) >> 4 != 4 || (at(0) & 15) < 5 || at(9) != 6) {
-        return drop("LSO: inner IPv4 not TCP");
+        return matched(drop("LSO: inner IPv4 not TCP"));
       }
       tcp = 4u * (at(0) & 15);
     } else if (next_proto == 41) {
       if (payload_len < kIpv6HeaderBytes || at(0) >> 4 != 6 || at(6) != 6) {
-        return drop("LSO: inner IPv6 not TCP");
+        return matched(drop("LSO: inner IPv6 not TCP"));
       }
       tcp = kIpv6HeaderBytes;
     } else {
-      return drop("LSO of next protocol " + std::to_string(next_proto));
+      return matched(drop("LSO of next protocol " + std::to_string(next_proto)));
     }
-    if (tcp + 20 > payload_len) return drop("LSO: TCP header outside the payload");
+    if (tcp + 20 > payload_len) return matched(drop("LSO: TCP header outside the payload"));
     sn += lso_segment_index(be16(f, payload_at + tcp + 6), meta_seq, mss_inv);
   }
 
@@ -202,7 +207,7 @@ FrameResult tx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
   out.insert(out.end(), sealed.ciphertext.begin(), sealed.ciphertext.end());
   out.insert(out.end(), sealed.tag.begin(), sealed.tag.end());
   ++n.enc_out;
-  return ended(Fate::kOut, std::move(out), "encrypted");
+  return matched(ended(Fate::kOut, std::move(out), "encrypted"));
 }
 
 // ---- RX (section 7) ------------------------------------------------------------------------
@@ -250,6 +255,11 @@ FrameResult rx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
   key.spi = be32(f, esp);
   const std::optional<SaContext> sa = lookup(key);
   if (!sa) return bypass("no RX SA");
+  // Every result from here on carries the key it matched (the frames dec_in counts).
+  auto matched = [&key](FrameResult r) {
+    r.sa = key;
+    return r;
+  };
 
   ++n.dec_in;
   constexpr size_t kOverhead = kEspHeaderBytes + kEspIvBytes + kIcvBytes;
@@ -260,7 +270,7 @@ FrameResult rx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
       out = rx_host_prefix(f, kSyndRxBadProto, 0, sa->handle);
       append(*out, f, kIp, len - kIp);
     }
-    return ended(Fate::kDrop, std::move(out), "truncated ESP datagram");
+    return matched(ended(Fate::kDrop, std::move(out), "truncated ESP datagram"));
   }
 
   const size_t ct_at = esp + kEspHeaderBytes + kEspIvBytes;
@@ -291,7 +301,7 @@ FrameResult rx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
       // GCM decryption is CTR mode: encrypting the ciphertext yields the plaintext.
       out = default_layout(kSyndRxAuthFailed, 0, gcm_seal(key_of(*sa), iv, aad, ct).ciphertext);
     }
-    return ended(Fate::kAuthFail, std::move(out), "ICV mismatch");
+    return matched(ended(Fate::kAuthFail, std::move(out), "ICV mismatch"));
   }
   const Bytes& plain = *opened;
 
@@ -306,12 +316,12 @@ FrameResult rx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
     ++n.dec_drop;
     std::optional<Bytes> out;
     if (ctl.fwd_bad_frames) out = default_layout(kSyndRxBadProto, 0, plain);
-    return ended(Fate::kDrop, std::move(out), "bad ESP trailer");
+    return matched(ended(Fate::kDrop, std::move(out), "bad ESP trailer"));
   }
 
   ++n.dec_out;
   if (!ctl.no_trailer)
-    return ended(Fate::kOut, default_layout(kSyndRxDecrypted, nexthdr, plain), "decrypted");
+    return matched(ended(Fate::kOut, default_layout(kSyndRxDecrypted, nexthdr, plain), "decrypted"));
 
   Bytes out = rx_host_prefix(f, kSyndRxDecrypted, nexthdr, sa->handle);
   const size_t out_ip = out.size();
@@ -324,7 +334,7 @@ FrameResult rx_path(const Bytes& f, bool tuser, const SaLookup& lookup, const Da
     fix_ipv4_checksum(out, out_ip);
   }
   out.insert(out.end(), plain.begin(), plain.end() - static_cast<std::ptrdiff_t>(padlen + 2));
-  return ended(Fate::kOut, std::move(out), "decrypted, trailer removed");
+  return matched(ended(Fate::kOut, std::move(out), "decrypted, trailer removed"));
 }
 
 uint64_t fate_total(const DatapathCounters& c, bool tx) {
@@ -364,6 +374,8 @@ void check_accounting(const DatapathCounters& before, const DatapathCounters& af
   if (r.fate == Fate::kAuthFail && tx) fail("auth failure on TX");
   if ((r.fate == Fate::kOut || r.fate == Fate::kBypass) && !r.out) fail("frame not forwarded");
   if (r.fate == Fate::kBypass && *r.out != frame) fail("bypass changed the frame");
+  if (!tx && r.sa.has_value() != (in_moved == 1)) fail("matched SA and dec_in disagree");
+  if (r.fate == Fate::kOut && !r.sa) fail("out without an SA");
 }
 
 template <typename Path>

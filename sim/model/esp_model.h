@@ -119,6 +119,9 @@ struct FrameResult {
   Fate fate = Fate::kDrop;
   std::optional<Bytes> out;  // the frame that leaves the engine, if any
   std::string why;           // a short reason, for failure messages
+  // The SA the frame matched, if the lookup found one (RX: the frames dec_in counts; TX: the
+  // frames whose lookup hit, encrypted or dropped after it). Functional coverage reads it.
+  std::optional<SaKey> sa;
 };
 
 // Host -> wire (contract section 6). Increments exactly one of enc_out, enc_bypass,

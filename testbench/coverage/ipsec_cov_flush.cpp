@@ -42,5 +42,8 @@ extern "C" void ipsec_coverage_flush() {
   std::filesystem::create_directories(dir, ec);
   const std::string file = (dir / (model + "." + std::to_string(::getpid()) + "." +
                                    std::to_string(written++) + ".dat")).string();
+  // One count per instance, not one per module (Verilator's default): the report gives
+  // toggle coverage per instance as well as merged over a module's instances.
+  scope->symsp()->_vm_contextp__->coveragep()->forcePerInstance(true);
   scope->symsp()->_vm_contextp__->coveragep()->write(file.c_str());
 }

@@ -8,12 +8,14 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "bytes.h"
 #include "engine_model.h"
 #include "engine_sim.h"
+#include "frame_coverage.h"
 #include "frames.h"
 #include "ipsec_device.h"
 #include "test_seed.h"
@@ -30,7 +32,8 @@ class EngineFixture {
                                    sim::RtlBuild::kFast}),
 #endif
         dut_(sim_.bus(), device_options(seed)),
-        ref_(model_, device_options(seed)) {}
+        ref_(model_, device_options(seed)),
+        stall_(stall) {}
 
   static driver::DeviceOptions device_options(uint64_t seed) {
     driver::DeviceOptions o;
@@ -50,19 +53,35 @@ class EngineFixture {
     auto b = ref_.add_state(x);
     CHECK_MESSAGE(a.status().code() == b.status().code(),
                   "add: RTL " << a.status().message() << " / model " << b.status().message());
+    if (a.ok()) {
+      modes_[key_of(*a)] = x.mode == driver::XfrmMode::kTunnel ? EspMode::kTunnel : EspMode::kTransport;
+    }
     return a;
   }
 
   driver::Status remove(driver::SaId id) {
+    const std::optional<model::SaKey> key =
+        dut_.find(id) ? std::optional<model::SaKey>(key_of(id)) : std::nullopt;
     const driver::Status a = dut_.delete_state(id), b = ref_.delete_state(id);
     CHECK_MESSAGE(a.code() == b.code(), "delete: RTL " << a.message() << " / model " << b.message());
+    if (a.ok() && key) modes_.erase(*key);
     return a;
   }
+
+  // The xfrm mode of each SA added through add(): what RandomFrames::set_modes() takes, and
+  // the mode in the kind of SA functional coverage records.
+  const std::map<model::SaKey, EspMode>& modes() const { return modes_; }
+
+  // From now on, every frame sent through host_tx() and wire_rx() is sampled into functional
+  // coverage (frame_coverage.h) as the model classifies it, under the name `test`, at the
+  // stall level of this fixture's ports; written to $IPSEC_FCOV_DIR when the fixture goes.
+  void record_coverage(const std::string& test) { fcov_.emplace(test); }
 
   void host_tx(const Bytes& frame, bool tuser = false, const std::string& what = "") {
     const std::optional<Bytes> aborted =
         tx_aborted(frame, tuser, [this](const model::SaKey& k) { return model_.lookup(k); }, model_.control());
     const model::FrameResult r = model_.host_tx(frame, tuser);
+    sample(true, frame, r);
     if (r.out) {
       want_wire_.push_back({*r.out, false, what + " | " + describe(frame)});
     } else if (aborted) {
@@ -75,6 +94,7 @@ class EngineFixture {
   // carries tuser (docs/architecture.md, "Frames").
   void wire_rx(const Bytes& frame, bool tuser = false, const std::string& what = "") {
     const model::FrameResult r = model_.wire_rx(frame, tuser);
+    sample(false, frame, r);
     if (r.out) want_host_.push_back({*r.out, false, what + " | " + describe(frame)});
     sim_.wire_rx(frame, tuser);
   }
@@ -170,6 +190,25 @@ class EngineFixture {
   size_t frames_expected() const { return want_wire_.size() + want_host_.size(); }
 
  private:
+  void sample(bool tx, const Bytes& frame, const model::FrameResult& r) {
+    if (!fcov_) return;
+    std::optional<SaKind> kind;
+    if (r.sa) {
+      const std::optional<model::SaContext> ctx = model_.lookup(*r.sa);
+      const auto mode = modes_.find(*r.sa);
+      REQUIRE_MESSAGE((ctx && mode != modes_.end()), "a frame matched an SA the fixture did not add");
+      kind = SaKind{r.sa->ipv6, mode->second == EspMode::kTunnel, ctx->key256, ctx->esn_en};
+    }
+    CoverFate fate = CoverFate::kDrop;
+    switch (r.fate) {
+      case model::Fate::kOut: fate = CoverFate::kOut; break;
+      case model::Fate::kBypass: fate = CoverFate::kBypass; break;
+      case model::Fate::kDrop: fate = CoverFate::kDrop; break;
+      case model::Fate::kAuthFail: fate = CoverFate::kAuthFail; break;
+    }
+    fcov_->sample(tx, fate, frame.size(), kind, stall_level(stall_));
+  }
+
   struct Want {
     Bytes frame;
     bool user = false;  // leaves with tuser: the MAC discards it
@@ -202,6 +241,9 @@ class EngineFixture {
   driver::IpsecDevice dut_;
   driver::IpsecDevice ref_;
   std::deque<Want> want_wire_, want_host_;
+  int stall_;
+  std::map<model::SaKey, EspMode> modes_;
+  std::optional<FrameCoverage> fcov_;
 };
 
 }  // namespace ipsec::tb

@@ -284,6 +284,8 @@ TEST_CASE("the host sink stalled for 10,000 clocks: nothing leaves while held, n
                 .ok());
   }
   RandomFrames gen(seed, live_table(f.model()));
+  gen.set_modes(f.modes());
+  f.record_coverage("engine host sink stalled");
   constexpr int kBefore = 150, kDuring = 150;
   auto queue = [&](int n) {
     for (int i = 0; i < n; ++i) {

@@ -23,7 +23,7 @@ using ipsec::tb::test_seed;
 namespace {
 
 constexpr int kFrames = 6000;
-constexpr size_t kTxClasses = 15, kRxClasses = 17;
+constexpr size_t kTxClasses = 16, kRxClasses = 17;
 
 uint16_t rd16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
 

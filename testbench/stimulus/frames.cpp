@@ -566,6 +566,7 @@ const char* to_string(FrameClass c) {
     case FrameClass::kTxDatagramBeyondFrame: return "tx datagram beyond frame";
     case FrameClass::kTxNoSa: return "tx no SA";
     case FrameClass::kTxLsoNoTcp: return "tx LSO without TCP";
+    case FrameClass::kTxDummy: return "tx dummy packet";
     case FrameClass::kRxDecrypt: return "rx decrypt";
     case FrameClass::kRxBypass: return "rx bypass";
     case FrameClass::kRxEspNoSa: return "rx ESP no SA";
@@ -591,6 +592,7 @@ model::Fate intended_fate(FrameClass c) {
   switch (c) {
     case FrameClass::kTxOffload:
     case FrameClass::kTxLso:
+    case FrameClass::kTxDummy:
     case FrameClass::kRxDecrypt: return model::Fate::kOut;
     case FrameClass::kTxBypass:
     case FrameClass::kRxBypass:
@@ -697,6 +699,7 @@ RandomFrames::RandomFrames(uint64_t seed, const model::SaTable& sas, FrameMix mi
 }
 
 const RandomFrames::Sa& RandomFrames::pick_sa(bool tx) {
+  if (aim_.sa && aim_.sa->first.tx == tx) return *aim_.sa;
   const auto& v = tx ? tx_sas_ : rx_sas_;
   if (v.empty()) {
     throw std::invalid_argument(std::string("random frames: no ") + (tx ? "TX" : "RX") +
@@ -709,8 +712,15 @@ GeneratedFrame RandomFrames::next_tx() {
   const int r = static_cast<int>(rng_() % 100);
   if (r < mix_.bypass) return tx_of(FrameClass::kTxBypass);
   if (r < mix_.bypass + mix_.faults) return tx_of(kTxFaults[rng_() % std::size(kTxFaults)]);
+  if (rng_() % 50 == 0) return tx_of(FrameClass::kTxDummy);
   return tx_of(static_cast<int>(rng_() % 100) < mix_.lso ? FrameClass::kTxLso
                                                          : FrameClass::kTxOffload);
+}
+
+EspMode RandomFrames::mode_of(const Sa& sa) {
+  const auto it = modes_.find(sa.first);
+  if (it != modes_.end()) return it->second;
+  return rng_() % 3 == 0 ? EspMode::kTunnel : EspMode::kTransport;
 }
 
 GeneratedFrame RandomFrames::next_rx() {
@@ -724,8 +734,9 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
   auto& rng = rng_;
   GeneratedFrame g;
   g.cls = c;
-  const size_t target = c == FrameClass::kTxOversize ? max_frame_ + 1 + rng() % 200
-                                                     : random_frame_size(rng, max_frame_);
+  const size_t target = aim_.target                   ? aim_.target
+                        : c == FrameClass::kTxOversize ? max_frame_ + 1 + rng() % 200
+                                                       : random_frame_size(rng, max_frame_);
 
   // The packet and ESP of a TX frame for one of the TX SAs, `proto` inside (0: random),
   // transport or tunnel at random unless `transport`.
@@ -734,7 +745,7 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
     EspSpec esp;
     esp.spi = sa.first.spi;
     esp.seq = random_seq(rng, sa.second.esn_en);
-    esp.mode = !transport && rng() % 3 == 0 ? EspMode::kTunnel : EspMode::kTransport;
+    esp.mode = transport ? EspMode::kTransport : mode_of(sa);
     bool inner_v6 = sa.first.ipv6;
     if (esp.mode == EspMode::kTunnel) {
       esp.outer_ipv6 = sa.first.ipv6;
@@ -858,11 +869,39 @@ GeneratedFrame RandomFrames::tx_of(FrameClass c) {
           target);
       return g;
     }
+    case FrameClass::kTxDummy: {
+      // The same layout in either mode: ESP right after the SA's own header, next header 59.
+      const Sa& sa = pick_sa(true);
+      EspSpec esp;
+      esp.spi = sa.first.spi;
+      esp.seq = random_seq(rng, sa.second.esn_en);
+      PacketSpec spec = random_spec(rng, sa.first.ipv6, kIpProtoNoNext);
+      spec.src = sa.first.sip;
+      spec.dst = sa.first.dip;
+      spec.payload = random_bytes(rng, rng() % 7);
+      g.frame = pad_to_minimum(host_esp_frame(ip_packet(spec), esp));
+      return g;
+    }
     case FrameClass::kTxLsoNoTcp: {
+      if (aim_.target && aim_.target <= 64) {
+        // LSO asked for a dummy packet (next header 59): the smallest frame that matches an SA
+        // and is dropped after the lookup.
+        GeneratedFrame d = tx_of(FrameClass::kTxDummy);
+        d.cls = c;
+        d.frame[14] = model::kSyndTxLso;
+        put16(d.frame, 15, mss_inverse(1460));
+        return d;
+      }
       // UDP (transport: next protocol 17; tunnel: inner protocol 17), or next protocol 6
-      // over a UDP datagram shorter than a TCP header.
-      const bool short_tcp = rng() % 2;
+      // over a UDP datagram shorter than a TCP header (a transport-mode frame: not for an SA
+      // whose frames are tunnel-mode).
+      const Aim saved = aim_;
+      aim_.sa = &pick_sa(true);
+      const auto mode = modes_.find(aim_.sa->first);
+      const bool short_tcp =
+          (mode == modes_.end() || mode->second == EspMode::kTransport) && rng() % 2;
       auto offloaded = offload(kIpProtoUdp, short_tcp);
+      aim_ = saved;
       PacketSpec& spec = offloaded.first;
       EspSpec& esp = offloaded.second;
       TxMeta meta;
@@ -890,7 +929,11 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
   auto& rng = rng_;
   GeneratedFrame g;
   g.cls = c;
-  const size_t target = c == FrameClass::kRxOversize ? max_frame_ + 1 + rng() % 200
+  // A truncated frame is built longer than its aim, then cut to it.
+  const size_t target = c == FrameClass::kRxTruncated && aim_.target
+                            ? std::max<size_t>(200, aim_.target + 64)
+                        : aim_.target                  ? aim_.target
+                        : c == FrameClass::kRxOversize ? max_frame_ + 1 + rng() % 200
                         : c == FrameClass::kRxTruncated
                             ? std::max<size_t>(200, random_frame_size(rng, max_frame_))
                             : random_frame_size(rng, max_frame_);
@@ -908,7 +951,7 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
     w.esp.spi = sa.first.spi;
     const uint32_t lo = static_cast<uint32_t>(rng() % 2 ? rng() : 0x80000000u + rng() % 64 - 32);
     w.esp.seq = sa.second.esn_en ? uint64_t{expected_hi(sa.second, lo)} << 32 | lo : lo;
-    w.esp.mode = rng() % 3 == 0 ? EspMode::kTunnel : EspMode::kTransport;
+    w.esp.mode = mode_of(sa);
     bool inner_v6 = sa.first.ipv6;
     if (w.esp.mode == EspMode::kTunnel) {
       w.esp.outer_ipv6 = sa.first.ipv6;
@@ -1014,7 +1057,7 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
     case FrameClass::kRxBadPadBytes:
     case FrameClass::kRxBadPadLength: {
       const Sa* sa = &pick_sa(false);
-      if (c == FrameClass::kRxWrongEsn) {
+      if (c == FrameClass::kRxWrongEsn && !(aim_.sa && aim_.sa->second.esn_en)) {
         sa = pick_rx_sa([](const Sa& s) { return s.second.esn_en; });
         if (!sa) {  // no ESN SA to get wrong
           sa = &pick_sa(false);
@@ -1041,7 +1084,8 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
         case FrameClass::kRxTruncated: {
           // The datagram no longer fits; the ESP header still does.
           const size_t keep = std::max<size_t>(60, esp_at + kEspHeaderBytes);
-          f.resize(keep + rng() % (end - keep));
+          f.resize(aim_.target ? std::max(keep, std::min(aim_.target, end - 1))
+                               : keep + rng() % (end - keep));
           break;
         }
         case FrameClass::kRxShortEsp: {
@@ -1057,6 +1101,97 @@ GeneratedFrame RandomFrames::rx_of(FrameClass c) {
     default: throw std::logic_error(std::string("not an RX class: ") + to_string(c));
   }
 }
+
+// ---- The sweep ------------------------------------------------------------------------------
+
+SaKind RandomFrames::kind_of(const Sa& sa) const {
+  const auto it = modes_.find(sa.first);
+  return SaKind{sa.first.ipv6, it != modes_.end() && it->second == EspMode::kTunnel,
+                sa.second.key256, sa.second.esn_en};
+}
+
+GeneratedFrame RandomFrames::aimed(bool tx, const std::vector<FrameClass>& classes, const Sa* sa,
+                                   SizeBucket bucket) {
+  const auto [lo, hi] = bucket_range(bucket);
+  GeneratedFrame g;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    aim_.sa = sa;
+    aim_.target = lo + rng_() % (hi - lo + 1);
+    const FrameClass c = classes[rng_() % classes.size()];
+    try {
+      g = tx ? tx_of(c) : rx_of(c);
+    } catch (...) {
+      aim_ = Aim{};
+      throw;
+    }
+    aim_ = Aim{};
+    if (size_bucket(g.frame.size()) == bucket) break;
+  }
+  return g;
+}
+
+std::vector<GeneratedFrame> RandomFrames::sweep(bool tx) {
+  using C = FrameClass;
+  // The table's SAs by kind: each kind's frames go to one of its SAs, at random.
+  std::map<std::string, std::vector<const Sa*>> kinds;
+  for (const Sa& sa : tx ? tx_sas_ : rx_sas_) {
+    kinds[to_string(std::optional<SaKind>(kind_of(sa)))].push_back(&sa);
+  }
+  std::vector<GeneratedFrame> out;
+  auto aim = [&](std::vector<C> classes, const Sa* sa, SizeBucket b) {
+    out.push_back(aimed(tx, classes, sa, b));
+  };
+  for (SizeBucket b : kSizeBuckets) {
+    const bool small = b == SizeBucket::kUpTo64, over = b == SizeBucket::kAbove9216;
+    // The fates of frames that match no SA.
+    if (tx) {
+      if (!over) aim({C::kTxBypass}, nullptr, b);
+      aim(small  ? std::vector<C>{C::kTxRunt}
+          : over ? std::vector<C>{C::kTxOversize}
+                 : std::vector<C>{C::kTxTuser, C::kTxBadSyndrome, C::kTxNotIp, C::kTxIpv4Options,
+                                  C::kTxIpv6ExtHeader, C::kTxNotEsp, C::kTxShortDatagram,
+                                  C::kTxDatagramBeyondFrame, C::kTxNoSa},
+          nullptr, b);
+    } else {
+      if (!over) {
+        aim(small ? std::vector<C>{C::kRxBypass, C::kRxEspHeaderCut}
+                  : std::vector<C>{C::kRxBypass, C::kRxEspNoSa, C::kRxFragment, C::kRxIpv4Options,
+                                   C::kRxIpv6ExtHeader},
+            nullptr, b);
+      }
+      aim(small  ? std::vector<C>{C::kRxRunt}
+          : over ? std::vector<C>{C::kRxOversize}
+                 : std::vector<C>{C::kRxTuser, C::kRxMetadata},
+          nullptr, b);
+    }
+    if (over) continue;  // dropped before the lookup
+    // The fates of frames that match an SA, for each kind of SA.
+    for (const auto& kind : kinds) {
+      const Sa* sa = kind.second[rng_() % kind.second.size()];
+      if (tx) {
+        if (small && sa->first.ipv6) continue;  // 78 bytes at least
+        aim(small ? std::vector<C>{C::kTxDummy} : std::vector<C>{C::kTxOffload, C::kTxLso}, sa, b);
+        aim({C::kTxLsoNoTcp}, sa, b);
+      } else {
+        aim(small ? std::vector<C>{C::kRxTruncated}
+            : b == SizeBucket::k65To127
+                ? std::vector<C>{C::kRxTruncated, C::kRxShortEsp, C::kRxBadPadBytes, C::kRxBadPadLength}
+                : std::vector<C>{C::kRxTruncated, C::kRxBadPadBytes, C::kRxBadPadLength},
+            sa, b);
+        if (small) continue;  // decrypted or authenticated: 68 bytes at least
+        aim({C::kRxDecrypt}, sa, b);
+        aim(sa->second.esn_en ? std::vector<C>{C::kRxIcvFlip, C::kRxWrongEsn}
+                              : std::vector<C>{C::kRxIcvFlip},
+            sa, b);
+      }
+    }
+  }
+  std::shuffle(out.begin(), out.end(), rng_);
+  return out;
+}
+
+std::vector<GeneratedFrame> RandomFrames::sweep_tx() { return sweep(true); }
+std::vector<GeneratedFrame> RandomFrames::sweep_rx() { return sweep(false); }
 
 // ---- Reading frames ------------------------------------------------------------------------
 

@@ -8,12 +8,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "bytes.h"
 #include "esp_model.h"
+#include "frame_coverage.h"
 
 namespace ipsec::tb {
 
@@ -35,6 +37,7 @@ inline constexpr uint8_t kIpProtoIpv6 = 41;  // IPv6 in IP (tunnel mode)
 inline constexpr uint8_t kIpProtoIcmp = 1;
 inline constexpr uint8_t kIpProtoIcmpv6 = 58;
 inline constexpr uint8_t kIpv6DestOptions = 60;
+inline constexpr uint8_t kIpProtoNoNext = 59;  // no next header: an ESP dummy packet (RFC 4303 section 2.6)
 inline constexpr uint16_t kEthertypeArp = 0x0806;
 
 // ---- Plain traffic -------------------------------------------------------------------------
@@ -184,6 +187,7 @@ enum class FrameClass {
   kTxDatagramBeyondFrame,
   kTxNoSa,
   kTxLsoNoTcp,
+  kTxDummy,  // a dummy packet (RFC 4303 section 2.6: next header 59, 0-6 bytes): the smallest offload
   // RX
   kRxDecrypt,
   kRxBypass,
@@ -227,20 +231,46 @@ class RandomFrames {
  public:
   RandomFrames(uint64_t seed, const model::SaTable& sas, FrameMix mix = {},
                size_t max_frame = model::kDefaultMaxFrame);
+  // The xfrm mode of SAs of the table: their frames are built in that mode (tunnel or
+  // transport; the engine never sees the mode, contract section 3). Frames for an SA not
+  // named here take either mode at random.
+  void set_modes(std::map<model::SaKey, EspMode> modes) { modes_ = std::move(modes); }
+
   GeneratedFrame next_tx();
   GeneratedFrame next_rx();
 
+  // The sweep of one direction: for every fate (contract section 4), every size bucket and,
+  // for the fates that match an SA, every kind of SA the table holds (family, mode, key
+  // length, ESN; frame_coverage.h), one frame of a class meant to end so, at a random size
+  // in the bucket, in random order. Combinations that cannot happen
+  // (testbench/coverage/functional_exclusions.txt) are left out. A frame whose size falls
+  // outside its bucket is drawn again, up to 20 times.
+  std::vector<GeneratedFrame> sweep_tx();
+  std::vector<GeneratedFrame> sweep_rx();
+
  private:
   using Sa = std::pair<model::SaKey, model::SaContext>;
+  // What a sweep asks of one frame: its SA and size (0: the class's own choice).
+  struct Aim {
+    const Sa* sa = nullptr;
+    size_t target = 0;
+  };
   GeneratedFrame tx_of(FrameClass c);
   GeneratedFrame rx_of(FrameClass c);
+  GeneratedFrame aimed(bool tx, const std::vector<FrameClass>& classes, const Sa* sa,
+                       SizeBucket bucket);
   const Sa& pick_sa(bool tx);
+  EspMode mode_of(const Sa& sa);
+  SaKind kind_of(const Sa& sa) const;
+  std::vector<GeneratedFrame> sweep(bool tx);
 
   std::mt19937_64 rng_;
   model::SaTable table_;
   std::vector<Sa> tx_sas_, rx_sas_;
+  std::map<model::SaKey, EspMode> modes_;
   FrameMix mix_;
   size_t max_frame_;
+  Aim aim_;
 };
 
 // ---- Reading frames ------------------------------------------------------------------------

@@ -127,7 +127,7 @@ uint64_t EngineSim::bus_writes() const { return rtl_->bus_writes(); }
 uint64_t EngineSim::bus_reads() const { return rtl_->bus_reads(); }
 
 void EngineSim::host_tx(const Bytes& frame, bool tuser) { host_tx_src_.push(frame, tuser); }
-void EngineSim::wire_rx(const Bytes& frame, bool tuser) { wire_rx_src_.push(frame, tuser); }
+void EngineSim::wire_rx(const Bytes& frame, bool tuser, uint32_t gap) { wire_rx_src_.push(frame, tuser, gap); }
 
 void EngineSim::reset(int clocks) { rtl_->reset(clocks); }
 void EngineSim::tick() { rtl_->tick(); }

@@ -117,7 +117,7 @@ module esp_rx_ingress #(
   logic  re;
   beat_t r_beat;
 
-  sdp_ram #(.Width($bits(beat_t)), .Depth(Depth)) u_ram (
+  sdp_ram #(.Width($bits(w_beat)), .Depth(Depth)) u_ram (
     .clk_i,
     .we_i (we), .waddr_i (wr_q[AddrW-1:0]), .wdata_i (w_beat),
     .re_i (re), .raddr_i (rd_q[AddrW-1:0]), .rdata_o (r_beat)
@@ -145,7 +145,7 @@ module esp_rx_ingress #(
   assign q_push = s1_valid_q && !(q_empty && m_axis_tready_i);
   assign q_pop  = !q_empty && m_axis_tready_i;
 
-  sync_fifo #(.Width($bits(beat_t)), .Depth(ODepth)) u_outq (
+  sync_fifo #(.Width($bits(r_beat)), .Depth(ODepth)) u_outq (
     .clk_i, .rst_ni,
     .push_i (q_push), .data_i (r_beat),
     .pop_i  (q_pop), .data_o (q_head),

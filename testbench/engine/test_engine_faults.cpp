@@ -277,7 +277,7 @@ TEST_CASE("an SA deleted while its frames are in flight: each frame ends with th
 // RX: the wire input never waits (issue 11), so the RX frames that find no room in the
 // ingress FIFO while host RX is held are dropped whole and counted; the rest leave as the
 // model says (rx_pressure.h). TX pushes back: nothing of it is lost.
-TEST_CASE("the host sink stalled for 10,000 clocks: nothing leaves while held; after, TX loses nothing and RX only whole frames, each counted") {
+TEST_CASE("the host sink stalled for 10,000 clocks: nothing leaves while held, then TX loses nothing and RX only whole frames, each counted") {
   const uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
   EngineFixture f(seed, stall_percent(25));

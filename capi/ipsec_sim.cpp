@@ -429,6 +429,19 @@ ipsec_sim_status ipsec_sim_counter_read(ipsec_sim_engine* engine, unsigned index
       IPSEC_SIM_EBUS);
 }
 
+ipsec_sim_status ipsec_sim_rx_overflow_drops(ipsec_sim_engine* engine, uint64_t* value) {
+  return guarded(
+      engine, "ipsec_sim_rx_overflow_drops",
+      [&] {
+        const char* fn = "ipsec_sim_rx_overflow_drops";
+        if (!value) return fail(engine, IPSEC_SIM_EINVAL, fn, "value is NULL");
+        static_assert(IPSEC_REGS_DEC_OVERFLOW_DROP_PACKETS_OFFSET == kCounterBase + 8 * IPSEC_SIM_NUM_COUNTERS,
+                      "DEC_OVERFLOW_DROP_PACKETS follows the 14 counters");
+        return counter_read(engine, fn, IPSEC_SIM_NUM_COUNTERS, value);
+      },
+      IPSEC_SIM_EBUS);
+}
+
 ipsec_sim_status ipsec_sim_counter_read_by_name(ipsec_sim_engine* engine, const char* name,
                                                 uint64_t* value) {
   return guarded(

@@ -646,4 +646,11 @@ StatusOr<std::vector<EthtoolStat>> IpsecDevice::ethtool_stats() {
   return stats;
 }
 
+StatusOr<uint64_t> IpsecDevice::rx_overflow_drops() {
+  if (!probed_) return Status(-ENODEV, options_.name + ": the device is not probed");
+  uint64_t value = 0;
+  if (Status s = regs_.read_counter(IPSEC_REGS_DEC_OVERFLOW_DROP_PACKETS_OFFSET, value); !s.ok()) return s;
+  return value;
+}
+
 }  // namespace ipsec::driver

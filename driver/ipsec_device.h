@@ -196,6 +196,11 @@ class IpsecDevice {
   // `ethtool -S`: the hardware counters (low word first), then the software ones, named as
   // the contract. -ENODEV before probe (the counters appear only once the driver is loaded).
   StatusOr<std::vector<EthtoolStat>> ethtool_stats();
+  // The engine's own status counter DEC_OVERFLOW_DROP_PACKETS: wire RX frames dropped whole
+  // at its ingress FIFO for want of room (each also in ipsec_dec_drop_packets). Not one of
+  // the contract's 14, so not in ethtool_stats(), whose lines are the contract's; a private
+  // statistic, read here (and by the C API) as mlx5 keeps its extra statistics apart.
+  StatusOr<uint64_t> rx_overflow_drops();
 
   // For the datapath.
   SwCounters& sw_counters() { return sw_counters_; }

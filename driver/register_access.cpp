@@ -58,11 +58,15 @@ constexpr NamedRegister kRegisters[] = {
     {IPSEC_REGS_DEL_SA_SUCCESS_OFFSET, "DEL_SA_SUCCESS"},
     {IPSEC_REGS_DEL_SA_FAIL_OFFSET, "DEL_SA_FAIL"},
     {IPSEC_REGS_CMD_DROP_OFFSET, "CMD_DROP"},
+    {IPSEC_REGS_DEC_OVERFLOW_DROP_PACKETS_OFFSET, "DEC_OVERFLOW_DROP_PACKETS"},
 };
 
-// The 64-bit counters occupy two words each from DEC_IN_PACKETS to CMD_DROP.
+// The 64-bit counters occupy two words each from DEC_IN_PACKETS to CMD_DROP, and the
+// engine's own DEC_OVERFLOW_DROP_PACKETS right after.
 constexpr uint32_t kCountersFirst = IPSEC_REGS_DEC_IN_PACKETS_OFFSET;
-constexpr uint32_t kCountersEnd = IPSEC_REGS_CMD_DROP_HI_OFFSET + 4;
+constexpr uint32_t kCountersEnd = IPSEC_REGS_DEC_OVERFLOW_DROP_PACKETS_HI_OFFSET + 4;
+static_assert(IPSEC_REGS_DEC_OVERFLOW_DROP_PACKETS_OFFSET == IPSEC_REGS_CMD_DROP_OFFSET + 8,
+              "the counters are contiguous");
 
 std::string hex_address(uint32_t addr) {
   char text[16];

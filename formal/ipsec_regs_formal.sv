@@ -63,7 +63,8 @@ module ipsec_regs_formal (
             || (w >= 10'h008 && w <= 10'h012)    // CAP_* (0x020..0x03C), CONTROL, INTR_ENABLE, INTR_STATUS
             || (w == 10'h015)                    // CMD_STATUS
             || (w >= 10'h018 && w <= 10'h01F)    // RSP_WORD0..7
-            || (w >= 10'h080 && w <= 10'h09B);   // the 14 counters, two words each (0x200..0x26C)
+            || (w >= 10'h080 && w <= 10'h09D);   // the 14 counters and DEC_OVERFLOW_DROP_PACKETS,
+                                                 // two words each (0x200..0x274)
   endfunction
 
   function automatic logic writable(input logic [11:0] a);

@@ -166,7 +166,7 @@ std::vector<AxiLiteCompletion> EngineSim::transact(const std::vector<AxiLiteComp
 }
 
 void EngineSim::host_tx(const Bytes& frame, bool tuser) { host_tx_src_.push(frame, tuser); }
-void EngineSim::wire_rx(const Bytes& frame, bool tuser) { wire_rx_src_.push(frame, tuser); }
+void EngineSim::wire_rx(const Bytes& frame, bool tuser, uint32_t gap) { wire_rx_src_.push(frame, tuser, gap); }
 
 void EngineSim::reset(int clocks) { rtl_->reset(clocks); }
 void EngineSim::tick() { rtl_->tick(); }

@@ -85,7 +85,12 @@ class EngineSim {
 
   // Frames into the engine: from the NIC (host TX) and from the network (wire RX).
   void host_tx(const Bytes& frame, bool tuser = false);
-  void wire_rx(const Bytes& frame, bool tuser = false);
+  // `gap`: idle clocks on the wire after the frame. The wire RX input is never
+  // back-pressured (a frame the engine has no room for is dropped whole and counted), so a
+  // source that must lose nothing paces itself: a frame that leaves longer than it came
+  // (RX metadata) is followed by as many idle clocks as it gained beats, and the wire then
+  // never sends faster than the host port carries.
+  void wire_rx(const Bytes& frame, bool tuser = false, uint32_t gap = 0);
 
   // One clock, every port serviced.
   void tick();

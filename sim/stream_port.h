@@ -33,6 +33,7 @@ struct Beat {
   uint16_t keep = 0;               // contiguous from byte 0
   bool last = false;
   bool user = false;               // tuser: frame error from the MAC (on the last beat)
+  uint32_t gap = 0;                // on a last beat: idle clocks the source keeps after it
 };
 
 inline std::vector<Beat> to_beats(const Bytes& frame, bool user = false) {
@@ -54,12 +55,18 @@ class FrameSource {
  public:
   FrameSource(uint64_t seed, int stall_percent) : stall_(seed, stall_percent) {}
 
-  void push(const Bytes& frame, bool user = false) {
+  // `gap`: clocks the source stays idle after the frame's last beat (a paced source).
+  void push(const Bytes& frame, bool user = false, uint32_t gap = 0) {
     for (const Beat& b : to_beats(frame, user)) beats_.push_back(b);
+    beats_.back().gap = gap;
     ++frames_queued_;
   }
   // Call once per clock before driving the port: whether valid is high this clock.
   bool valid() {
+    if (!presenting_ && idle_ > 0) {
+      --idle_;
+      return false;
+    }
     if (!presenting_ && !beats_.empty()) presenting_ = stall_.go();
     return presenting_;
   }
@@ -67,14 +74,18 @@ class FrameSource {
   // The beat was taken at this clock edge.
   void taken() {
     started_ = !beats_.front().last;
-    if (beats_.front().last) ++frames_sent_;
+    if (beats_.front().last) {
+      ++frames_sent_;
+      idle_ = beats_.front().gap;
+    }
     beats_.pop_front();
     presenting_ = false;
   }
-  bool idle() const { return beats_.empty(); }
+  bool idle() const { return beats_.empty() && idle_ == 0; }
   // Reset: the rest of a frame half sent is lost.
   void abort_frame() {
     presenting_ = false;
+    idle_ = 0;
     if (!mid_frame_()) return;
     while (!beats_.empty()) {
       const bool last = beats_.front().last;
@@ -94,6 +105,7 @@ class FrameSource {
   std::deque<Beat> beats_;
   bool presenting_ = false;
   bool started_ = false;  // some beats of the current frame were taken
+  uint32_t idle_ = 0;     // clocks still to stay idle after a paced frame
   uint64_t frames_queued_ = 0, frames_sent_ = 0;
 };
 

@@ -21,6 +21,11 @@
 //  - Encrypted beats wait in an output queue; a beat holding ICV bytes leaves once its tag
 //    is there. Under back-to-back traffic the queue keeps a few beats of slack, so the wait
 //    costs nothing after the first frame.
+//  - A decrypted frame that ends before its ICV does (a truncated datagram, known only at
+//    its last beat) is cut there: its last beat queues the GHASH block, ICV and trailer
+//    entries still missing, so the frame costs its own beats and no more, and its status
+//    (tag and trailer failed) is the receiver's to discard. Encrypted frames always come
+//    whole.
 module esp_gcm (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -113,7 +118,7 @@ module esp_gcm (
   logic [PosW-1:0]    pos, text_end, icv_end;
   logic [PosW-5:0]    beat_idx, first_text_beat;
   logic [PosW-1:0]    text_blocks;
-  logic               crypto, fire;
+  logic               crypto, fire, cut;
   esp_pkg::gcm_slot_t slot_in;
   logic [127:0]       aes_in;
 
@@ -126,6 +131,8 @@ module esp_gcm (
   assign first_text_beat = ctx.text_start[PosW-1:4];
   assign text_blocks     = PosW'(ctx.text_len + PosW'(15)) >> 4;
   assign fire = s_valid_i && en;
+  // The ICV's last byte lies beyond this last beat (positions stay far below 2^PosW - 16).
+  assign cut  = ctx.mode == esp_pkg::GcmDecrypt && s_last_i && icv_end > pos + PosW'(16);
   assign s_ready_o = en;
 
   always_comb begin
@@ -136,10 +143,13 @@ module esp_gcm (
     slot_in.icv_mask   = crypto ? (range_mask(pos, text_end, icv_end) & s_keep_i) : '0;
     slot_in.text_beat  = slot_in.text_mask != '0;
     // Text block k is complete once the beat after the one holding its start has passed.
-    slot_in.push_x     = crypto && beat_idx > first_text_beat &&
+    // A cut frame queues its last GHASH block here if it has not yet.
+    slot_in.push_x     = crypto && (beat_idx > first_text_beat || cut) &&
                          PosW'(beat_idx) <= PosW'(first_text_beat) + text_blocks;
     slot_in.icv_first  = crypto && in_beat(pos, text_end);
     slot_in.icv_last   = crypto && in_beat(pos, icv_end - PosW'(1));
+    slot_in.cut        = cut;
+    slot_in.cut_trl    = cut && text_end > pos + PosW'(16);
     slot_in.text_off   = ctx.text_start[3:0];
     slot_in.icv_off    = text_end[3:0];
     slot_in.pos        = pos;
@@ -262,7 +272,7 @@ module esp_gcm (
   x_entry_t x_in, x_head;
   logic x_empty, x_afull, x_pop;
   assign x_in.block = bswap(x_block);
-  assign x_in.last  = PosW'(sl.pos[PosW-1:4]) ==
+  assign x_in.last  = sl.cut || PosW'(sl.pos[PosW-1:4]) ==
                       PosW'(sl.text_start[PosW-1:4]) + (PosW'(sl.text_len + PosW'(15)) >> 4);
 
   sync_fifo #(.Width($bits(x_in)), .Depth(16)) u_xq (
@@ -307,7 +317,7 @@ module esp_gcm (
 
   sync_fifo #(.Width(128), .Depth(8)) u_icvq (
     .clk_i, .rst_ni,
-    .push_i (step && decrypt && sl.icv_last), .data_i (icv_d),
+    .push_i (step && decrypt && (sl.icv_last || sl.cut)), .data_i (icv_d),
     .pop_i  (icv_pop), .data_o (icv_head),
     .empty_o (icv_empty), .full_o (), .almost_full_o (icv_afull), .count_o ()
   );
@@ -346,7 +356,7 @@ module esp_gcm (
     trailer_done = decrypt && in_beat(sl.pos, t_end - PosW'(1));
     trailer_in.pad_len  = pad_len;
     trailer_in.next_hdr = next_hdr;
-    trailer_in.ok       = (sl.text_len >= PosW'(2)) &&
+    trailer_in.ok       = !sl.cut && (sl.text_len >= PosW'(2)) &&
                           ({6'b0, pad_len} <= sl.text_len - PosW'(2)) &&
                           (pad_len == 8'd0 || run_at == pad_len);
   end
@@ -361,7 +371,7 @@ module esp_gcm (
 
   sync_fifo #(.Width($bits(trailer_in)), .Depth(8)) u_trlq (
     .clk_i, .rst_ni,
-    .push_i (step && trailer_done), .data_i (trailer_in),
+    .push_i (step && (trailer_done || sl.cut_trl)), .data_i (trailer_in),
     .pop_i  (trl_pop), .data_o (trailer_head),
     .empty_o (trl_empty), .full_o (), .almost_full_o (trl_afull), .count_o ()
   );

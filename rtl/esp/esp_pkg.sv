@@ -57,6 +57,8 @@ package esp_pkg;
     logic         push_x;      // a GHASH block completes here
     logic         icv_first;   // first beat holding ICV bytes
     logic         icv_last;    // beat holding the last ICV byte
+    logic         cut;         // decrypt: the frame ends here, before its ICV does
+    logic         cut_trl;     // ... and before its text does: no trailer was seen
     logic [3:0]   text_off;    // text_start mod 16
     logic [3:0]   icv_off;     // (text_start + text_len) mod 16
     logic [15:0]  text_mask;   // bytes of this beat that are text

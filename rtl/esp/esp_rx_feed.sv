@@ -7,10 +7,10 @@
 //  - queues one descriptor per frame, with its fate, when its last beat is in.
 //
 // A frame to decrypt enters esp_gcm before its length is known. If it then ends before its
-// datagram does (truncated), the feed completes the esp_gcm frame with empty beats (keep
-// zero: esp_gcm and the store skip them), so esp_gcm's per-frame state stays in step; the
-// frame ends as dec_drop and its status is discarded. That costs one clock per missing
-// beat, at most MaxFrame / 16.
+// datagram does (truncated: its IP length runs past its end), its last beat ends the esp_gcm
+// frame too, and esp_gcm cuts it there; the frame ends as dec_drop and its status is
+// discarded. So a truncated frame costs its own beats and not one clock more, whatever
+// length its header claims (a frame built to make the engine wait gains nothing).
 //
 // Buffer space is taken when a beat is written here; the read side frees it. Frames that
 // are not decrypted (bypass, drops) never enter esp_gcm.
@@ -103,7 +103,6 @@ module esp_rx_feed #(
 
   // ---- The frame being fed -----------------------------------------------------------------
   logic            in_frame_q;   // between the first and the last beat of a frame
-  logic            fake_q;       // completing a truncated frame's esp_gcm part
   logic [CntW-1:0] k_q;          // beat index, saturating at MaxBeats
   logic [PtrW-1:0] wa_q;         // buffer write pointer
   logic            hit_q, gcm_q, meta_q, ipv6_q;
@@ -125,7 +124,7 @@ module esp_rx_feed #(
   logic            oversize, drop;
 
   always_comb begin
-    first       = !in_frame_q && !fake_q;
+    first       = !in_frame_q;
     f_hit       = first ? head_hit          : hit_q;
     f_gcm       = first ? head_gcm          : gcm_q;
     f_meta      = first ? rec_i.meta        : meta_q;
@@ -143,33 +142,29 @@ module esp_rx_feed #(
     to_gcm    = f_gcm && k <= CntW'(f_icv_beat);
     beat_last = in_beat_i.last;
 
-    if (fake_q) begin
-      go = gcm_ready_i;
-    end else begin
-      go = in_valid_i && (!first || head_ready) && (!store || room) &&
-           (!to_gcm || gcm_ready_i) && (!beat_last || !desc_full_i) &&
-           (!(first && f_gcm) || !gbase_full_i);
-    end
+    go = in_valid_i && (!first || head_ready) && (!store || room) &&
+         (!to_gcm || gcm_ready_i) && (!beat_last || !desc_full_i) &&
+         (!(first && f_gcm) || !gbase_full_i);
 
-    gcm_valid_o = go && (fake_q || to_gcm);
-    gcm_data_o  = fake_q ? '0 : in_beat_i.data;
-    gcm_keep_o  = fake_q ? '0 : in_beat_i.keep;
-    gcm_last_o  = fake_q ? (k_q == CntW'(icv_beat_q)) : (k == CntW'(f_icv_beat));
+    gcm_valid_o = go && to_gcm;
+    gcm_data_o  = in_beat_i.data;
+    gcm_keep_o  = in_beat_i.keep;
+    gcm_last_o  = k == CntW'(f_icv_beat) || beat_last;
 
-    in_pop_o     = go && !fake_q;
-    rec_pop_o    = go && !fake_q && first;
-    res_pop_o    = go && !fake_q && first && rec_i.looked_up;
-    buf_we_o     = go && !fake_q && store;
+    in_pop_o     = go;
+    rec_pop_o    = go && first;
+    res_pop_o    = go && first && rec_i.looked_up;
+    buf_we_o     = go && store;
     buf_waddr_o  = wa_q[PtrW-2:0];
     buf_wdata_o  = in_beat_i.data;
-    gbase_push_o = go && !fake_q && first && f_gcm;
+    gbase_push_o = go && first && f_gcm;
     gbase_o      = wa_q[PtrW-2:0];
 
     // The descriptor, with the frame's last beat.
     frame_len = {k, 4'b0} + (CntW+5)'(keep_bytes(in_beat_i.keep));
     oversize  = !store || frame_len > (CntW+5)'(MaxFrame);
     drop      = in_beat_i.user || frame_len < (CntW+5)'(esp_pkg::MinFrame) || oversize || f_meta;
-    desc_push_o = go && !fake_q && beat_last;
+    desc_push_o = go && beat_last;
     if (drop)                 desc_o.fate = esp_rx_pkg::RxDrop;
     else if (!f_hit)          desc_o.fate = esp_rx_pkg::RxBypass;
     else if (!f_gcm || 18'(f_dgram_len) + 18'(esp_rx_pkg::EthHdrBytes) > 18'(frame_len))
@@ -188,25 +183,13 @@ module esp_rx_feed #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       in_frame_q <= 1'b0;
-      fake_q     <= 1'b0;
       k_q        <= '0;
       wa_q       <= '0;
     end else if (go) begin
-      if (fake_q) begin
-        fake_q <= !gcm_last_o;
-        k_q    <= gcm_last_o ? '0 : k_q + CntW'(1);
-      end else begin
-        in_frame_q <= !beat_last;
-        if (beat_last && to_gcm && !gcm_last_o) begin
-          fake_q <= 1'b1;
-          k_q    <= k + CntW'(1);
-        end else if (beat_last) begin
-          k_q    <= '0;
-        end else begin
-          k_q    <= store ? k + CntW'(1) : k;
-        end
-        if (store) wa_q <= wa_q + PtrW'(1);
-      end
+      in_frame_q <= !beat_last;
+      if (beat_last)  k_q <= '0;
+      else            k_q <= store ? k + CntW'(1) : k;
+      if (store) wa_q <= wa_q + PtrW'(1);
     end
   end
 

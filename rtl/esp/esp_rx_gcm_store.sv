@@ -1,7 +1,6 @@
 // RX: stores what esp_gcm returns. Each decrypted frame's beats are written into the
 // frame buffer's decrypted copy, at the place the feed gave the frame (one pointer per
-// frame, in order); empty beats (keep zero: the feed's completion of a truncated frame)
-// are not written. A frame's verdict is taken from esp_gcm once all its beats are
+// frame, in order); a beat with no bytes (keep zero) is not written. A frame's verdict is taken from esp_gcm once all its beats are
 // written, so a queued verdict means the frame is complete in the buffer.
 module esp_rx_gcm_store (
   input  logic                               clk_i,

@@ -11,6 +11,8 @@
 //   out and bypass fates, behind them by 0 to MaxInFlight (a frame with tuser is a drop the
 //   MAC discards). RX: a frame may leave with any fate (bad frames are forwarded under the
 //   debug bit), so the frames out never outnumber the fates.
+// - RX: a frame refused whole at the ingress FIFO (cnt_refused_i) is a drop fate of its own,
+//   beside those above; it may come in the same clock as another frame's fate.
 //
 // A reset clears the tallies with the engine's state: frames inside at a reset are lost on
 // both sides alike. Nothing here is synthesized.
@@ -28,7 +30,8 @@ module frame_count_check #(
   input logic cnt_out_i,
   input logic cnt_bypass_i,
   input logic cnt_drop_i,
-  input logic cnt_auth_i    // 0 for TX
+  input logic cnt_auth_i,   // 0 for TX
+  input logic cnt_refused_i // RX: a frame dropped at the ingress FIFO; 0 for TX
 );
 
 `ifdef IPSEC_ASSERTIONS
@@ -41,7 +44,7 @@ module frame_count_check #(
   assign leaving = rx_i ? fate : (cnt_out_i || cnt_bypass_i);
   assign left    = out_last_i && (rx_i || !out_user_i);
   assign taken_n   = taken_q + 32'(in_last_i);
-  assign fated_n   = fated_q + 32'(fate);
+  assign fated_n   = fated_q + 32'(fate) + 32'(cnt_refused_i);
   assign leaving_n = leaving_q + 32'(leaving);
   assign left_n    = left_q + 32'(left);
 
@@ -80,7 +83,7 @@ module frame_count_check #(
 `else
   logic unused;
   assign unused = ^{clk_i, rst_ni, rx_i, in_last_i, out_last_i, out_user_i, cnt_in_i, cnt_out_i, cnt_bypass_i,
-                    cnt_drop_i, cnt_auth_i};
+                    cnt_drop_i, cnt_auth_i, cnt_refused_i};
 `endif
 
 endmodule

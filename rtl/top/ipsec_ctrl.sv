@@ -59,6 +59,9 @@ module ipsec_ctrl #(
   input  logic                 dec_drop_i,
   input  logic                 dec_auth_fail_i,
   input  logic                 enc_drop_i,
+  // A wire RX frame dropped whole at the ingress FIFO: DEC_DROP_PACKETS (with dec_drop_i in
+  // the same clock it adds 2) and DEC_OVERFLOW_DROP_PACKETS.
+  input  logic                 dec_overflow_i,
 
   // Settings for the datapath.
   output logic                 no_trailer_o,      // RX no-trailer mode, granted by SET_CAP
@@ -205,7 +208,8 @@ module ipsec_ctrl #(
   assign hwif_in.ENC_IN_PACKETS.COUNT.incr        = enc_in_i;
   assign hwif_in.ENC_OUT_PACKETS.COUNT.incr       = enc_out_i;
   assign hwif_in.ENC_BYPASS_PACKETS.COUNT.incr    = enc_bypass_i;
-  assign hwif_in.DEC_DROP_PACKETS.COUNT.incr      = dec_drop_i;
+  assign hwif_in.DEC_DROP_PACKETS.COUNT.incr      = dec_drop_i || dec_overflow_i;
+  assign hwif_in.DEC_DROP_PACKETS.COUNT.incrvalue = 2'(dec_drop_i) + 2'(dec_overflow_i);
   assign hwif_in.DEC_AUTH_FAIL_PACKETS.COUNT.incr = dec_auth_fail_i;
   assign hwif_in.ENC_DROP_PACKETS.COUNT.incr      = enc_drop_i;
   assign hwif_in.ADD_SA_SUCCESS.COUNT.incr        = add_success;
@@ -213,6 +217,7 @@ module ipsec_ctrl #(
   assign hwif_in.DEL_SA_SUCCESS.COUNT.incr        = del_success;
   assign hwif_in.DEL_SA_FAIL.COUNT.incr           = del_fail;
   assign hwif_in.CMD_DROP.COUNT.incr              = cmd_drop;
+  assign hwif_in.DEC_OVERFLOW_DROP_PACKETS.COUNT.incr = dec_overflow_i;
 
   assign irq_o            = rsp_ready && hwif_out.INTR_ENABLE.RSP_READY.value;
   assign no_trailer_o     = no_trailer;

@@ -1,13 +1,17 @@
 // The inline IPsec ESP offload engine: the FPGA between the NIC and the wire
 // (docs/architecture.md). One clock, asynchronous active-low reset.
 //   host TX in  -> esp_tx (encrypt, contract section 6) -> wire TX out
-//   wire RX in  -> esp_rx (decrypt, contract section 7) -> host RX out
+//   wire RX in  -> esp_rx_ingress (frame FIFO, never back-pressured; a frame without room is
+//                  dropped whole) -> esp_rx (decrypt, contract section 7) -> host RX out
 //   AXI4-Lite   -> ipsec_ctrl: registers, SA commands, SA table, counters
 // Streams: 128-bit tdata with frame byte 0 in [7:0], tkeep, tlast, tuser (frame error from
 // the MAC on input; on the wire output it marks a frame the MAC must discard).
 module ipsec_engine #(
   parameter int unsigned NumSa    = 1024,  // SA table entries
-  parameter int unsigned MaxFrame = 9216   // largest frame accepted, bytes
+  parameter int unsigned MaxFrame = 9216,  // largest frame accepted, bytes
+  // Wire RX ingress FIFO, beats of 16 bytes, a power of two of at least 2 * MaxFrame / 16:
+  // 2048 is 32 KB, 3.5 frames of 9216 bytes (block RAM).
+  parameter int unsigned RxFifoBeats = 2048
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -76,6 +80,10 @@ module ipsec_engine #(
   logic              no_trailer, fwd_bad_frames;
   logic              dec_in, dec_out, dec_bypass, dec_drop, dec_auth_fail;
   logic              enc_in, enc_out, enc_bypass, enc_drop;
+  logic              dec_overflow;
+  logic              rx_in_valid, rx_in_ready, rx_in_last, rx_in_user;
+  logic [127:0]      rx_in_data;
+  logic [15:0]       rx_in_keep;
 
   ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame)) u_ctrl (
     .clk_i, .rst_ni,
@@ -92,6 +100,7 @@ module ipsec_engine #(
     .dec_in_i (dec_in), .dec_out_i (dec_out), .dec_bypass_i (dec_bypass),
     .enc_in_i (enc_in), .enc_out_i (enc_out), .enc_bypass_i (enc_bypass),
     .dec_drop_i (dec_drop), .dec_auth_fail_i (dec_auth_fail), .enc_drop_i (enc_drop),
+    .dec_overflow_i (dec_overflow),
     .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames)
   );
 
@@ -109,11 +118,24 @@ module ipsec_engine #(
     .cnt_enc_drop_o (enc_drop)
   );
 
-  esp_rx #(.MaxFrame(MaxFrame)) u_rx (
+  // The wire input never waits: frames queue here, or are dropped whole (dec_drop and
+  // DEC_OVERFLOW_DROP_PACKETS) when the FIFO has no room for one.
+  esp_rx_ingress #(.Depth(RxFifoBeats), .MaxFrame(MaxFrame)) u_rx_ingress (
     .clk_i, .rst_ni,
     .s_axis_tvalid_i (wire_rx_tvalid_i), .s_axis_tready_o (wire_rx_tready_o),
     .s_axis_tdata_i (wire_rx_tdata_i), .s_axis_tkeep_i (wire_rx_tkeep_i),
     .s_axis_tlast_i (wire_rx_tlast_i), .s_axis_tuser_i (wire_rx_tuser_i),
+    .m_axis_tvalid_o (rx_in_valid), .m_axis_tready_i (rx_in_ready),
+    .m_axis_tdata_o (rx_in_data), .m_axis_tkeep_o (rx_in_keep),
+    .m_axis_tlast_o (rx_in_last), .m_axis_tuser_o (rx_in_user),
+    .drop_o (dec_overflow)
+  );
+
+  esp_rx #(.MaxFrame(MaxFrame)) u_rx (
+    .clk_i, .rst_ni,
+    .s_axis_tvalid_i (rx_in_valid), .s_axis_tready_o (rx_in_ready),
+    .s_axis_tdata_i (rx_in_data), .s_axis_tkeep_i (rx_in_keep),
+    .s_axis_tlast_i (rx_in_last), .s_axis_tuser_i (rx_in_user),
     .m_axis_tvalid_o (host_rx_tvalid_o), .m_axis_tready_i (host_rx_tready_i),
     .m_axis_tdata_o (host_rx_tdata_o), .m_axis_tkeep_o (host_rx_tkeep_o),
     .m_axis_tlast_o (host_rx_tlast_o), .m_axis_tuser_o (host_rx_tuser_o),
@@ -134,6 +156,12 @@ module ipsec_engine #(
   stream_check #(.DataW(146), .Name("wire RX in")) u_check_wire_rx (
     .clk_i, .rst_ni, .valid_i (wire_rx_tvalid_i), .ready_i (wire_rx_tready_o),
     .beat_i ({wire_rx_tdata_i, wire_rx_tkeep_i, wire_rx_tlast_i, wire_rx_tuser_i}));
+  stream_check #(.DataW(146), .Name("RX ingress -> esp_rx")) u_check_rx_ingress (
+    .clk_i, .rst_ni, .valid_i (rx_in_valid), .ready_i (rx_in_ready),
+    .beat_i ({rx_in_data, rx_in_keep, rx_in_last, rx_in_user}));
+  // A MAC's receive side cannot wait: the wire RX input takes a beat on every clock.
+  ready_check #(.Name("wire RX in")) u_check_wire_rx_ready (
+    .clk_i, .rst_ni, .ready_i (wire_rx_tready_o));
   stream_check #(.DataW(146), .Name("host RX out")) u_check_host_rx (
     .clk_i, .rst_ni, .valid_i (host_rx_tvalid_o), .ready_i (host_rx_tready_i),
     .beat_i ({host_rx_tdata_o, host_rx_tkeep_o, host_rx_tlast_o, host_rx_tuser_o}));
@@ -146,13 +174,14 @@ module ipsec_engine #(
     .out_last_i (wire_tx_tvalid_o && wire_tx_tready_i && wire_tx_tlast_o),
     .out_user_i (wire_tx_tuser_o), .rx_i (1'b0),
     .cnt_in_i (enc_in), .cnt_out_i (enc_out), .cnt_bypass_i (enc_bypass),
-    .cnt_drop_i (enc_drop), .cnt_auth_i (1'b0));
-  frame_count_check #(.Name("RX")) u_check_rx_frames (
+    .cnt_drop_i (enc_drop), .cnt_auth_i (1'b0), .cnt_refused_i (1'b0));
+  // RX: up to a frame per beat of the ingress FIFO may be inside.
+  frame_count_check #(.MaxInFlight(int'(RxFifoBeats) + 128), .Name("RX")) u_check_rx_frames (
     .clk_i, .rst_ni,
     .in_last_i  (wire_rx_tvalid_i && wire_rx_tready_o && wire_rx_tlast_i),
     .out_last_i (host_rx_tvalid_o && host_rx_tready_i && host_rx_tlast_o),
     .out_user_i (host_rx_tuser_o), .rx_i (1'b1),
     .cnt_in_i (dec_in), .cnt_out_i (dec_out), .cnt_bypass_i (dec_bypass),
-    .cnt_drop_i (dec_drop), .cnt_auth_i (dec_auth_fail));
+    .cnt_drop_i (dec_drop), .cnt_auth_i (dec_auth_fail), .cnt_refused_i (dec_overflow));
 
 endmodule

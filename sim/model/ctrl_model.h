@@ -26,7 +26,8 @@ struct CtrlModelConfig {
   uint32_t exec_cycles = 2;        // clocks one command takes, doorbell to response
 };
 
-// The 14 counters in register order (DEC_IN_PACKETS at 0x200 ... CMD_DROP at 0x268).
+// The 64-bit counters in register order: the contract's 14 (DEC_IN_PACKETS at 0x200 ...
+// CMD_DROP at 0x268), then the engine's own status counter DEC_OVERFLOW_DROP_PACKETS (0x270).
 enum class CtrlCounter : size_t {
   kDecInPackets = 0,
   kDecOutPackets,
@@ -42,8 +43,9 @@ enum class CtrlCounter : size_t {
   kDelSaSuccess,
   kDelSaFail,
   kCmdDrop,
+  kDecOverflowDropPackets,
 };
-inline constexpr size_t kCtrlCounters = 14;
+inline constexpr size_t kCtrlCounters = 15;
 
 // One SA table entry, key material and all.
 struct SaEntry {

@@ -50,4 +50,14 @@ FrameResult EngineModel::wire_rx(const Bytes& frame, bool tuser) {
   return r;
 }
 
+FrameResult EngineModel::wire_rx_overflow() {
+  ++counters_.dec_drop;
+  ctrl_.count(CtrlCounter::kDecDropPackets);
+  ctrl_.count(CtrlCounter::kDecOverflowDropPackets);
+  FrameResult r;
+  r.fate = Fate::kDrop;
+  r.why = "no room in the RX ingress FIFO";
+  return r;
+}
+
 }  // namespace ipsec::model

@@ -22,6 +22,12 @@ class EngineModel final : public driver::RegisterBus {
   // A frame from the NIC / from the network: what leaves, counted in the hardware counters.
   FrameResult host_tx(const Bytes& frame, bool tuser = false);
   FrameResult wire_rx(const Bytes& frame, bool tuser = false);
+  // A wire frame the engine dropped whole at its RX ingress FIFO, for want of room
+  // (docs/architecture.md, "RX ingress"). Which frames drop depends on clocks this model
+  // does not keep, so the caller says so, in place of wire_rx for that frame. The rule: such
+  // a frame is refused before classification, so it counts in dec_drop and in
+  // DEC_OVERFLOW_DROP_PACKETS only (not in dec_in, even if it was ESP for an RX SA).
+  FrameResult wire_rx_overflow();
 
   // The SA the datapath would find for `key`.
   std::optional<SaContext> lookup(const SaKey& key) const;

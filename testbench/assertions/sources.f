@@ -2,3 +2,4 @@
 rtl/lib/sync_fifo.sv
 rtl/lib/stream_check.sv
 rtl/top/frame_count_check.sv
+rtl/lib/ready_check.sv

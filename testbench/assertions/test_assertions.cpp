@@ -11,6 +11,7 @@
 #include <string>
 
 #include "Vframe_count_check.h"
+#include "Vready_check.h"
 #include "Vstream_check.h"
 #include "Vsync_fifo.h"
 #include "verilated.h"
@@ -179,6 +180,7 @@ enum : unsigned {
   kBypass = 1u << 5,
   kDrop = 1u << 6,
   kAuth = 1u << 7,
+  kRefused = 1u << 8,  // RX: a frame dropped at the ingress FIFO
 };
 
 void pulse(Rig<Vframe_count_check>& r, bool rx, unsigned p) {
@@ -192,9 +194,10 @@ void pulse(Rig<Vframe_count_check>& r, bool rx, unsigned p) {
   m.cnt_bypass_i = (p & kBypass) != 0;
   m.cnt_drop_i = (p & kDrop) != 0;
   m.cnt_auth_i = (p & kAuth) != 0;
+  m.cnt_refused_i = (p & kRefused) != 0;
   r.clock();
   m.in_last_i = m.out_last_i = m.out_user_i = m.cnt_in_i = 0;
-  m.cnt_out_i = m.cnt_bypass_i = m.cnt_drop_i = m.cnt_auth_i = 0;
+  m.cnt_out_i = m.cnt_bypass_i = m.cnt_drop_i = m.cnt_auth_i = m.cnt_refused_i = 0;
   r.clock();
 }
 
@@ -242,8 +245,16 @@ TEST_CASE("frame_count_check: counters that do not add up stop the simulation") 
                 for (int i = 0; i < 130; ++i) pulse(r, false, kInLast);
               }),
               "a frame lost");
+  // A frame refused at the ingress FIFO is a fate too: one more than the frames taken in.
+  expect_stop(in_child([] {
+                Rig<Vframe_count_check> r;
+                pulse(r, true, kInLast);
+                pulse(r, true, kRefused | kDrop);
+              }),
+              "a fate without a frame");
   // Correct accounting: a TX frame encrypted and sent, one dropped and marked with tuser,
-  // an RX frame failing its ICV forwarded under the debug bit.
+  // an RX frame failing its ICV forwarded under the debug bit, and two RX frames ending in
+  // one clock, one refused at the ingress FIFO and one dropped by esp_rx.
   expect_quiet(in_child([] {
     Rig<Vframe_count_check> r;
     pulse(r, false, kInLast);
@@ -256,5 +267,35 @@ TEST_CASE("frame_count_check: counters that do not add up stop the simulation") 
     pulse(rx, true, kInLast);
     pulse(rx, true, kIn | kAuth);
     pulse(rx, true, kOutLast);
+    pulse(rx, true, kInLast);
+    pulse(rx, true, kInLast);
+    pulse(rx, true, kRefused | kDrop);
+  }));
+}
+
+TEST_CASE("ready_check: a port that must never wait stops the simulation when its ready goes low") {
+  // The wire RX input (ipsec_engine's u_check_wire_rx_ready): ready low for one clock out
+  // of reset.
+  expect_stop(in_child([] {
+                Rig<Vready_check> r;
+                r.m->ready_i = 1;
+                r.clock();
+                r.m->ready_i = 0;
+                r.clock();
+              }),
+              "ready low: the port back-pressured");
+  // Ready high on every clock out of reset; low only while reset is held.
+  expect_quiet(in_child([] {
+    Rig<Vready_check> r;
+    r.m->ready_i = 1;
+    for (int i = 0; i < 4; ++i) r.clock();
+    r.m->rst_ni = 0;
+    r.m->ready_i = 0;
+    r.m->eval();
+    r.clock();
+    r.m->ready_i = 1;
+    r.m->rst_ni = 1;
+    r.m->eval();
+    r.clock();
   }));
 }

@@ -46,6 +46,17 @@ Section bench_rx() {
     s.figures.push_back({k + ".latency_first_cycles", r.latency_first_cycles,
                          "clocks, first beat in to first out, worst frame"});
   }
+  // Under attack: IMIX sizes, every other frame a matched ESP frame whose IP length runs past
+  // its end (to the largest datagram); it must cost its own beats and no more.
+  tb::RxBenchOptions o;
+  o.hostile = true;
+  const tb::RxBenchFigures h = tb::measure_rx(0, o);
+  s.figures.push_back({"hostile.bus_utilization", h.bus_utilization,
+                       "busy beats per clock (limit 1), IMIX interleaved 1:1 with truncated ESP frames claiming "
+                       "9,202-byte datagrams"});
+  s.figures.push_back({"hostile.esp_fraction", h.esp_fraction, "frames decrypted / frames (0.5: every other one hostile)"});
+  s.figures.push_back({"hostile.latency_cycles", h.latency_cycles,
+                       "clocks, last beat in to first out, worst decrypted frame"});
   return s;
 }
 

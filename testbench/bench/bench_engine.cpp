@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -34,6 +35,16 @@ namespace {
 using tb::Bytes;
 
 constexpr int kSas = 64;  // per direction; frames cycle through them
+
+// The idle clocks a paced wire source keeps after RX frame `in`, which leaves as `out`:
+// the beats it gains (RX metadata). The wire input is never back-pressured, so a back-to-back
+// stream of frames that grow would outrun the host port and have frames dropped (counted):
+// the figures measure the engine at the rate its busier port carries, and the wire sends at
+// that rate (EngineSim::wire_rx).
+uint32_t rx_gap(const Bytes& in, const std::optional<Bytes>& out) {
+  const size_t a = (in.size() + 15) / 16, b = out ? (out->size() + 15) / 16 : 0;
+  return b > a ? static_cast<uint32_t>(b - a) : 0;
+}
 
 struct Flow {
   tb::PacketSpec packet;
@@ -183,9 +194,10 @@ Load run_duplex(Rig& rig, size_t tx_size, size_t rx_size, int frames, const std:
     tx_in.push_back((h.size() + 15) / 16);
     rx_in.push_back((w.size() + 15) / 16);
     if (auto out = rig.model.host_tx(h).out) want_wire.push_back(std::move(*out));
-    if (auto out = rig.model.wire_rx(w).out) want_host.push_back(std::move(*out));
+    const std::optional<Bytes> out = rig.model.wire_rx(w).out;
+    if (out) want_host.push_back(*out);
     rig.sim.host_tx(h);
-    rig.sim.wire_rx(w);
+    rig.sim.wire_rx(w, false, rx_gap(w, out));
   }
   const uint64_t c0 = rig.sim.cycles();
   const auto t0 = std::chrono::steady_clock::now();
@@ -229,7 +241,7 @@ double run_checked(Rig& rig, int frames) {
     if (rt.out) want_wire.push_back(*rt.out);
     if (rr.out) want_host.push_back(*rr.out);
     rig.sim.host_tx(h);
-    rig.sim.wire_rx(w);
+    rig.sim.wire_rx(w, false, rx_gap(w, rr.out));
   }
   rig.sim.run();
   compare_frames(rig.sim.wire_tx(), want_wire, "checked run: wire TX");
@@ -280,7 +292,7 @@ void measure_engine_direction(Rig& rig, bool rx, size_t size, Section& s, uint64
     in_bytes.push_back(f.size());
     beats += (f.size() + 15) / 16;
     if (rx) {
-      rig.sim.wire_rx(f);
+      rig.sim.wire_rx(f, false, rx_gap(f, r.out));
     } else {
       rig.sim.host_tx(f);
     }

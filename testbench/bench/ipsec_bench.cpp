@@ -93,17 +93,22 @@ bool write_json(const std::string& path, const std::vector<ipsec::bench::Section
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string json, svg;
+  std::string json, svg, only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json = argv[++i];
     } else if (!std::strcmp(argv[i], "--svg") && i + 1 < argc) {
       svg = argv[++i];
+    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
+      only = "," + std::string(argv[++i]) + ",";
     } else {
-      std::cerr << "usage: ipsec-bench [--json FILE] [--svg FILE]\n";
+      std::cerr << "usage: ipsec-bench [--json FILE] [--svg FILE] [--only GROUP[,GROUP...]]\n"
+                   "  GROUP: gcm, tx, rx, engine (engine, duplex, sa_switch, sa_add, sim), icarus, host\n";
       return 2;
     }
   }
+  // Every group, or those --only names.
+  auto want = [&only](const char* group) { return only.empty() || only.find("," + std::string(group) + ",") != std::string::npos; };
   // The harnesses check every frame with doctest assertions: outside a test they report
   // through this context, and a failed one ends the run.
   doctest::Context checks;
@@ -114,12 +119,14 @@ int main(int argc, char** argv) {
   });
   std::vector<ipsec::bench::Section> sections;
   try {
-    sections.push_back(ipsec::bench::bench_gcm());
-    sections.push_back(ipsec::bench::bench_tx());
-    sections.push_back(ipsec::bench::bench_rx());
-    for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
-    sections.push_back(ipsec::bench::bench_icarus());
-    sections.push_back(ipsec::bench::bench_host());
+    if (want("gcm")) sections.push_back(ipsec::bench::bench_gcm());
+    if (want("tx")) sections.push_back(ipsec::bench::bench_tx());
+    if (want("rx")) sections.push_back(ipsec::bench::bench_rx());
+    if (want("engine")) {
+      for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
+    }
+    if (want("icarus")) sections.push_back(ipsec::bench::bench_icarus());
+    if (want("host")) sections.push_back(ipsec::bench::bench_host());
   } catch (const std::exception& e) {
     std::cerr << "ipsec-bench: " << e.what() << "\n";
     return 1;

@@ -81,6 +81,7 @@ static void test_null_engine(void) {
   CHECK(ipsec_sim_receive(NULL, IPSEC_SIM_WIRE_TX, buf, 4, &n, NULL) == IPSEC_SIM_EINVAL);
   CHECK(ipsec_sim_pending(NULL, IPSEC_SIM_WIRE_TX, &n) == IPSEC_SIM_EINVAL);
   CHECK(ipsec_sim_counter_read(NULL, 0, &u) == IPSEC_SIM_EINVAL);
+  CHECK(ipsec_sim_rx_overflow_drops(NULL, &u) == IPSEC_SIM_EINVAL);
   CHECK(ipsec_sim_counter_read_by_name(NULL, "ipsec_cmd_drop", &u) == IPSEC_SIM_EINVAL);
   CHECK(strcmp(ipsec_sim_last_error(NULL), "") == 0);
   CHECK(ipsec_sim_engine_kind(NULL) == IPSEC_SIM_RTL_FAST);
@@ -211,6 +212,10 @@ static void test_engine_errors(ipsec_sim_kind kind) {
   CHECK_STATUS(e, ipsec_sim_counter_read(e, 14, &u), IPSEC_SIM_EINVAL);
   CHECK_ERROR_SAYS(e, "ipsec_sim_counter_read", "counter index 14 is not below 14");
   CHECK_STATUS(e, ipsec_sim_counter_read(e, 0, NULL), IPSEC_SIM_EINVAL);
+  CHECK_STATUS(e, ipsec_sim_rx_overflow_drops(e, NULL), IPSEC_SIM_EINVAL);
+  CHECK_ERROR_SAYS(e, "ipsec_sim_rx_overflow_drops", "value is NULL");
+  CHECK_OK(e, ipsec_sim_rx_overflow_drops(e, &u));
+  CHECK(u == 0); /* the frames above all found room */
   CHECK_STATUS(e, ipsec_sim_counter_read_by_name(e, "ipsec_bogus", &u), IPSEC_SIM_ENOENT);
   CHECK_ERROR_SAYS(e, "ipsec_sim_counter_read_by_name", "no counter named \"ipsec_bogus\"");
   CHECK_STATUS(e, ipsec_sim_counter_read_by_name(e, NULL, &u), IPSEC_SIM_EINVAL);
@@ -286,6 +291,7 @@ typedef struct run_result {
   size_t len[2][MAX_OUT];
   uint8_t data[2][MAX_OUT][1600];
   uint64_t counters[IPSEC_SIM_NUM_COUNTERS];
+  uint64_t overflow_drops; /* DEC_OVERFLOW_DROP_PACKETS */
 } run_result;
 
 static void collect_port(ipsec_sim_engine *e, ipsec_sim_port port, run_result *r) {
@@ -345,6 +351,7 @@ static void stimulus(ipsec_sim_engine *e, uint64_t seed, run_result *r) {
   CHECK_OK(e, ipsec_sim_run_until_idle(e, 0, NULL));
   collect_port(e, IPSEC_SIM_HOST_RX, r);
   for (i = 0; i < IPSEC_SIM_NUM_COUNTERS; ++i) CHECK_OK(e, ipsec_sim_counter_read(e, i, &r->counters[i]));
+  CHECK_OK(e, ipsec_sim_rx_overflow_drops(e, &r->overflow_drops));
 }
 
 static int same_frames(const run_result *a, const run_result *b, const char *an, const char *bn) {
@@ -369,6 +376,11 @@ static int same_frames(const run_result *a, const run_result *b, const char *an,
               a->counters[i], bn, b->counters[i]);
       ok = 0;
     }
+  }
+  if (a->overflow_drops != b->overflow_drops) {
+    fprintf(stderr, "%s: DEC_OVERFLOW_DROP_PACKETS = %" PRIu64 ", %s: %" PRIu64 "\n", an, a->overflow_drops, bn,
+            b->overflow_drops);
+    ok = 0;
   }
   return ok;
 }

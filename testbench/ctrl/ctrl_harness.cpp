@@ -147,6 +147,7 @@ void CtrlHarness::set_counter_inputs(Counter c, bool on) {
     case Counter::kDecDrop: dut_->dec_drop_i = on; break;
     case Counter::kDecAuthFail: dut_->dec_auth_fail_i = on; break;
     case Counter::kEncDrop: dut_->enc_drop_i = on; break;
+    case Counter::kDecOverflowDrop: dut_->dec_overflow_i = on; break;
     default: throw std::invalid_argument("not a datapath counter");
   }
 }
@@ -197,8 +198,9 @@ void CtrlHarness::drive_lookup(int port, const SaKey& key) {
 }
 
 void CtrlHarness::apply_inputs() {
-  for (int c = 0; c <= static_cast<int>(Counter::kEncDrop); ++c) {
-    set_counter_inputs(static_cast<Counter>(c), c == forced_counter_);
+  for (int c = 0; c <= static_cast<int>(Counter::kDecOverflowDrop); ++c) {
+    if (c > static_cast<int>(Counter::kEncDrop) && c < static_cast<int>(Counter::kDecOverflowDrop)) continue;
+    set_counter_inputs(static_cast<Counter>(c), (forced_counters_ >> c) & 1);
   }
   dut_->tx_lkp_valid_i = 0;
   dut_->rx_lkp_valid_i = 0;
@@ -409,10 +411,13 @@ std::array<uint8_t, 32> CtrlHarness::stored_key(uint32_t index) {
   return key;
 }
 
-void CtrlHarness::pulse_counter(Counter c, uint32_t n) {
-  forced_counter_ = static_cast<int>(c);
+void CtrlHarness::pulse_counter(Counter c, uint32_t n) { pulse_counters({c}, n); }
+
+void CtrlHarness::pulse_counters(std::initializer_list<Counter> cs, uint32_t n) {
+  forced_counters_ = 0;
+  for (Counter c : cs) forced_counters_ |= 1u << static_cast<unsigned>(c);
   ticks(n);
-  forced_counter_ = -1;
+  forced_counters_ = 0;
 }
 
 void CtrlHarness::preload_counter(Counter c, uint64_t value) {

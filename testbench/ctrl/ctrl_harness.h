@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,7 +46,8 @@ inline bool rsp_valid(uint32_t status) { return (status >> 17) & 1; }
 // The 14 hardware counters, in the contract's order (section 4).
 enum class Counter {
   kDecIn, kDecOut, kDecBypass, kEncIn, kEncOut, kEncBypass, kDecDrop, kDecAuthFail,
-  kEncDrop, kAddSaSuccess, kAddSaFail, kDelSaSuccess, kDelSaFail, kCmdDrop
+  kEncDrop, kAddSaSuccess, kAddSaFail, kDelSaSuccess, kDelSaFail, kCmdDrop,
+  kDecOverflowDrop  // the engine's own status counter after the 14 (input dec_overflow_i)
 };
 constexpr uint32_t counter_addr(Counter c) { return reg::kCounters + 8 * static_cast<uint32_t>(c); }
 
@@ -120,8 +122,10 @@ class CtrlHarness {
   // Overwrites a 64-bit hardware counter (only the datapath counters 0..8: they are
   // located by pulsing their increment input).
   void preload_counter(Counter c, uint64_t value);
-  // Pulses the increment input of a datapath counter (0..8) for `n` clocks.
+  // Pulses the increment input of a datapath counter (0..8, kDecOverflowDrop) for `n`
+  // clocks; pulse_counters holds several high in the same clocks.
   void pulse_counter(Counter c, uint32_t n);
+  void pulse_counters(std::initializer_list<Counter> cs, uint32_t n);
 
  private:
   struct Pending {
@@ -164,7 +168,7 @@ class CtrlHarness {
   SaCtx manual_ctx_[2];
   uint64_t lookup_hits_ = 0, lookup_misses_ = 0;
   std::vector<std::string> lookup_errors_;
-  int forced_counter_ = -1;  // a counter input held high this clock
+  uint32_t forced_counters_ = 0;  // counter inputs held high this clock, one bit each
 };
 
 }  // namespace ipsec::tb

@@ -33,7 +33,7 @@ inline std::vector<uint32_t> readable_registers() {
   for (uint32_t r = 0x020; r <= 0x048; r += 4) a.push_back(r);
   a.push_back(reg::kCmdStatus);
   for (uint32_t r = 0x060; r <= 0x07C; r += 4) a.push_back(r);
-  for (uint32_t r = 0x200; r < 0x270; r += 4) a.push_back(r);
+  for (uint32_t r = 0x200; r < 0x278; r += 4) a.push_back(r);  // the 14 counters and DEC_OVERFLOW_DROP_PACKETS
   return a;
 }
 

@@ -139,7 +139,7 @@ TEST_CASE("a pipelined master with random channel order and delays: RTL and mode
   for (uint32_t n = 0; n < 6; ++n) pool.push_back(example_sa(n, n % 2 == 1, n % 3 == 2));
   // Addresses a batch reads or writes: every register, and some that are not.
   std::vector<uint32_t> addrs = readable_registers();
-  for (uint32_t a : {0x018u, 0x04Cu, 0x05Cu, 0x080u, 0x194u, 0x270u, 0xFFCu, reg::kCmdDoorbell,
+  for (uint32_t a : {0x018u, 0x04Cu, 0x05Cu, 0x080u, 0x194u, 0x278u, 0xFFCu, reg::kCmdDoorbell,
                      reg::kRspPop, reg::kCmdWindow, reg::kControl, reg::kIntrEnable}) {
     addrs.push_back(a);
   }

@@ -21,7 +21,7 @@ bool mapped(uint32_t addr) {
   return addr <= 0x014 || (addr >= 0x020 && addr <= 0x048) ||
          (addr >= 0x050 && addr <= 0x058) || (addr >= 0x060 && addr <= 0x07C) ||
          (addr >= 0x100 && addr < 0x100 + 4 * reg::kWindowWords) ||
-         (addr >= 0x200 && addr < 0x270);
+         (addr >= 0x200 && addr < 0x278);  // the 14 counters, DEC_OVERFLOW_DROP_PACKETS
 }
 
 bool write_only(uint32_t addr) {
@@ -165,6 +165,25 @@ TEST_CASE("each datapath counter input counts one per clock it is high") {
     CHECK(h.read_counter(static_cast<Counter>(c)) == static_cast<uint64_t>(3 * c + 1));
   }
   for (int c = static_cast<int>(Counter::kAddSaSuccess); c < 14; ++c) {
+    CHECK(h.read_counter(static_cast<Counter>(c)) == 0);
+  }
+}
+
+TEST_CASE("an RX frame dropped at the ingress FIFO counts in DEC_OVERFLOW_DROP_PACKETS and DEC_DROP_PACKETS, which adds 2 when another drop comes in the same clock") {
+  CtrlHarness h(test_seed());
+  h.pulse_counter(Counter::kDecOverflowDrop, 5);
+  CHECK(h.read_counter(Counter::kDecOverflowDrop) == 5);
+  CHECK(h.read_counter(Counter::kDecDrop) == 5);
+  h.pulse_counters({Counter::kDecOverflowDrop, Counter::kDecDrop}, 7);
+  CHECK(h.read_counter(Counter::kDecOverflowDrop) == 12);
+  CHECK(h.read_counter(Counter::kDecDrop) == 5 + 2 * 7);
+  h.pulse_counter(Counter::kDecDrop, 3);
+  CHECK(h.read_counter(Counter::kDecOverflowDrop) == 12);
+  CHECK(h.read_counter(Counter::kDecDrop) == 5 + 2 * 7 + 3);
+  // No other counter moved.
+  for (int c = 0; c < 14; ++c) {
+    if (c == static_cast<int>(Counter::kDecDrop)) continue;
+    INFO("counter " << c);
     CHECK(h.read_counter(static_cast<Counter>(c)) == 0);
   }
 }

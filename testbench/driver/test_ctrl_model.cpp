@@ -93,8 +93,8 @@ TEST_CASE("model: identity, capabilities and parameters read their documented va
 TEST_CASE("model: SLVERR for unmapped, read-only and write-only accesses, with no effect") {
   model::CtrlModel m;
   uint32_t v = 0;
-  for (uint32_t addr : {0x018u, 0x01Cu, 0x04Cu, 0x05Cu, 0x080u, 0x0FCu, 0x194u, 0x1FCu, 0x270u,
-                        0xFFCu, 0x019u, 0x272u}) {
+  for (uint32_t addr : {0x018u, 0x01Cu, 0x04Cu, 0x05Cu, 0x080u, 0x0FCu, 0x194u, 0x1FCu, 0x278u,
+                        0xFFCu, 0x019u, 0x27Au}) {
     CAPTURE(addr);
     CHECK(m.read32(addr, v) == BusStatus::kSlvErr);
     CHECK(m.write32(addr, 1) == BusStatus::kSlvErr);

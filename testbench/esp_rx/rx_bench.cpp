@@ -7,6 +7,7 @@
 
 #include "latency_stats.h"
 #include "rx_flows.h"
+#include "frames.h"
 #include "rx_harness.h"
 
 namespace ipsec::tb {
@@ -73,7 +74,11 @@ RxBenchFigures measure_rx(size_t frame_size, const RxBenchOptions& opts) {
     h.set_control(ctl);
     size_t beats = 0;
     for (size_t i = 0; beats < opts.min_beats; ++i) {
-      const Bytes f = bench_frame(rng, flows, i, size_of(i));
+      // Hostile: frames 2j and 2j + 1 share size j of the sequence; the second one lies.
+      const size_t size = size_of(opts.hostile ? i / 2 : i);
+      const Bytes f = opts.hostile && i % 2 == 1
+                          ? overstate_ip_length(bench_frame(rng, flows, i, size), model::kDefaultMaxFrame)
+                          : bench_frame(rng, flows, i, size);
       beats += (f.size() + 15) / 16;
       h.push(f);
     }

@@ -32,6 +32,11 @@ struct RxBenchFigures {
 
 struct RxBenchOptions {
   bool no_trailer = false;  // RX no-trailer mode (smaller output frames)
+  // Every other frame hostile: ESP for a known RX SA, of the same size as the good frame
+  // before it, whose IP length claims the largest datagram the engine takes (MaxFrame) and
+  // so runs far past the frame's end. Dropped as truncated (dec_in, dec_drop); it may cost
+  // its own beats and no more. esp_fraction is then 0.5.
+  bool hostile = false;
   uint64_t seed = 1;
   size_t min_beats = 30000;  // stream length: at least this many input beats
 };

@@ -479,6 +479,19 @@ Bytes truncate_datagram(Bytes frame, size_t bytes, bool fix_ip_length) {
   return frame;
 }
 
+Bytes overstate_ip_length(Bytes frame, size_t end) {
+  const bool v6 = be16(frame, 12) == model::kEthertypeIpv6;
+  const size_t fixed = 14 + (v6 ? 40 : 0);
+  if (end <= frame.size() || end - fixed > 0xffff) throw std::invalid_argument("overstate_ip_length: bad end");
+  if (v6) {
+    put16(frame, 18, static_cast<uint16_t>(end - fixed));
+  } else {
+    put16(frame, 16, static_cast<uint16_t>(end - fixed));
+    put16(frame, 24, model::ipv4_header_checksum(&frame[14], 4u * (frame[14] & 15)));
+  }
+  return frame;
+}
+
 Bytes with_wire_metadata(const Bytes& frame, uint8_t syndrome, uint32_t handle) {
   return insert_metadata(frame, syndrome,
                          {0, static_cast<uint8_t>(handle >> 24), static_cast<uint8_t>(handle >> 16),

@@ -151,6 +151,9 @@ Bytes flip_icv_bit(Bytes frame, unsigned bit = 0);
 // Cuts `bytes` off the end of the frame; with fix_ip_length the IP length shrinks too, so the
 // headers stay consistent but the ESP datagram itself is too short.
 Bytes truncate_datagram(Bytes frame, size_t bytes, bool fix_ip_length = false);
+// Rewrites the IP length (and the IPv4 header checksum) so that the datagram claims to end at
+// frame byte `end`, past the frame's own end: a truncated datagram whose headers look whole.
+Bytes overstate_ip_length(Bytes frame, size_t end);
 // A wire frame that arrives with (spoofed) RX metadata after the MACs.
 Bytes with_wire_metadata(const Bytes& frame, uint8_t syndrome = model::kSyndRxDecrypted,
                          uint32_t handle = 1);

@@ -1,0 +1,172 @@
+// RX ingress: the frame FIFO between the wire and esp_rx. A MAC's receive side cannot wait,
+// so the wire input is never back-pressured (tready is 1 on every clock); when the engine
+// cannot take a frame, that frame is dropped whole and counted (contract section 4:
+// dec_drop), never cut.
+//
+// Admission is decided once per frame, at its first beat: the frame is taken if the FIFO
+// has room for the largest frame the engine stores (MaxFrame, plus the last beat of a frame
+// running past it: esp_rx cuts such a frame and drops it as oversize, so only its end must
+// reach it). A frame taken is then sure to fit, so it can leave while it still arrives
+// (cut-through: no store-and-forward delay here), and there is nothing to roll back. The
+// alternative, writing optimistically and rolling the write pointer back at a frame that
+// does not fit, would need the frame held until its last beat (a whole frame of latency)
+// and buys only the last MaxFrame of the FIFO.
+//
+// The decision is registered: `room_q` is computed one clock ahead from the pointers, with
+// one beat of margin for the write of that clock, so the first beat costs no logic.
+//
+// Storage: one simple dual-port block RAM of Depth beats (sdp_ram: one write port, one
+// registered read port, no reset on data). The read side keeps a small output queue filled
+// ahead (credits), so its valid never depends on ready; a beat written at clock t leaves
+// at t + 2 at the earliest.
+//
+// Reset: the FIFO empties; tready stays 1 (the port does not go away during reset either),
+// and beats offered while rst_ni is low are lost with the engine's state, uncounted, as the
+// counters are cleared by the same reset.
+module esp_rx_ingress #(
+  parameter int Depth    = 2048,  // beats of 16 bytes, a power of two, at least 2 * MaxFrame
+  parameter int MaxFrame = 9216   // largest frame the engine stores, bytes
+) (
+  input  logic         clk_i,
+  input  logic         rst_ni,
+
+  // Wire side.
+  input  logic         s_axis_tvalid_i,
+  output logic         s_axis_tready_o,  // 1, always
+  input  logic [127:0] s_axis_tdata_i,
+  input  logic [15:0]  s_axis_tkeep_i,
+  input  logic         s_axis_tlast_i,
+  input  logic         s_axis_tuser_i,
+
+  // To esp_rx.
+  output logic         m_axis_tvalid_o,
+  input  logic         m_axis_tready_i,
+  output logic [127:0] m_axis_tdata_o,
+  output logic [15:0]  m_axis_tkeep_o,
+  output logic         m_axis_tlast_o,
+  output logic         m_axis_tuser_o,
+
+  // One-clock pulse: a frame was dropped whole for want of room.
+  output logic         drop_o
+);
+
+  localparam int AddrW    = $clog2(Depth);
+  localparam int PtrW     = AddrW + 1;  // with the wrap bit
+  localparam int MaxBeats = (MaxFrame + 15) / 16;
+  // A frame takes at most MaxBeats + 1 places; one more for the clock room_q lags behind.
+  localparam int Need     = MaxBeats + 2;
+  localparam int ODepth   = 4;          // output queue
+
+  typedef struct packed {
+    logic [127:0] data;
+    logic [15:0]  keep;
+    logic         last;
+    logic         user;
+  } beat_t;
+
+  // ---- Write side ---------------------------------------------------------------------------
+  logic                 in_frame_q;  // between a frame's first and last beat
+  logic                 take_q;      // the frame in progress was admitted
+  logic                 room_q;      // Need places free (as of the clock before)
+  logic [AddrW-1:0]     n_q;         // beats of the frame written, saturating at MaxBeats
+  logic [PtrW-1:0]      wr_q, rd_q;
+  logic                 drop_q;
+  logic                 first, take, we;
+  logic [PtrW-1:0]      used;
+  beat_t                w_beat;
+
+  assign s_axis_tready_o = 1'b1;
+
+  always_comb begin
+    first = !in_frame_q;
+    take  = first ? room_q : take_q;
+    // Beats past MaxBeats are not stored, but for the last: esp_rx sees the frame end and
+    // counts it as oversize.
+    we    = s_axis_tvalid_i && take && (n_q < AddrW'(MaxBeats) || s_axis_tlast_i);
+    used  = wr_q - rd_q;
+    w_beat.data = s_axis_tdata_i;
+    w_beat.keep = s_axis_tkeep_i;
+    w_beat.last = s_axis_tlast_i;
+    w_beat.user = s_axis_tuser_i;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      in_frame_q <= 1'b0;
+      take_q     <= 1'b0;
+      room_q     <= 1'b1;
+      n_q        <= '0;
+      wr_q       <= '0;
+      drop_q     <= 1'b0;
+    end else begin
+      room_q <= used <= PtrW'(Depth - Need);
+      drop_q <= s_axis_tvalid_i && s_axis_tlast_i && !take;
+      if (s_axis_tvalid_i) begin
+        in_frame_q <= !s_axis_tlast_i;
+        take_q     <= take;
+        if (s_axis_tlast_i)                n_q <= '0;
+        else if (n_q < AddrW'(MaxBeats))   n_q <= n_q + AddrW'(1);
+      end
+      if (we) wr_q <= wr_q + PtrW'(1);
+    end
+  end
+
+  assign drop_o = drop_q;
+
+  // ---- Storage --------------------------------------------------------------------------------
+  logic  re;
+  beat_t r_beat;
+
+  sdp_ram #(.Width($bits(w_beat)), .Depth(Depth)) u_ram (
+    .clk_i,
+    .we_i (we), .waddr_i (wr_q[AddrW-1:0]), .wdata_i (w_beat),
+    .re_i (re), .raddr_i (rd_q[AddrW-1:0]), .rdata_o (r_beat)
+  );
+
+  // ---- Read side: reads issued against credits in the output queue ---------------------------
+  logic                    s1_valid_q;  // the RAM's read register holds a beat this clock
+  logic                    q_empty, q_push, q_pop;
+  logic [$clog2(ODepth):0] ocount;
+  beat_t                   q_head;
+
+  assign re = wr_q != rd_q && 32'(ocount) + 32'(s1_valid_q) < ODepth;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_q       <= '0;
+      s1_valid_q <= 1'b0;
+    end else begin
+      if (re) rd_q <= rd_q + PtrW'(1);
+      s1_valid_q <= re;
+    end
+  end
+
+  // The beat read passes straight out while the queue is empty.
+  assign q_push = s1_valid_q && !(q_empty && m_axis_tready_i);
+  assign q_pop  = !q_empty && m_axis_tready_i;
+
+  sync_fifo #(.Width($bits(r_beat)), .Depth(ODepth)) u_outq (
+    .clk_i, .rst_ni,
+    .push_i (q_push), .data_i (r_beat),
+    .pop_i  (q_pop), .data_o (q_head),
+    .empty_o (q_empty), .full_o (), .almost_full_o (), .count_o (ocount)
+  );
+
+  assign m_axis_tvalid_o = s1_valid_q || !q_empty;
+  assign m_axis_tdata_o  = q_empty ? r_beat.data : q_head.data;
+  assign m_axis_tkeep_o  = q_empty ? r_beat.keep : q_head.keep;
+  assign m_axis_tlast_o  = q_empty ? r_beat.last : q_head.last;
+  assign m_axis_tuser_o  = q_empty ? r_beat.user : q_head.user;
+
+`ifdef IPSEC_ASSERTIONS
+  // An admitted frame always fits: the room test at its first beat covers its largest size.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (!we || used != PtrW'(Depth))
+        else $error("esp_rx_ingress: a beat written into a full FIFO");
+    end
+  end
+`endif
+
+endmodule

@@ -172,9 +172,12 @@ def analyse_levels(net, worst=10):
                 for b in bits:
                     if isinstance(b, str):
                         continue
-                    if kind == "seq" and ctype.startswith("FD") and port == "D":
+                    if kind == "seq" and ctype.startswith("FD"):
+                        # A register is named by its output; a path into its clock enable
+                        # or reset says so.
                         q = cell["connections"].get("Q", [None])[0]
-                        ends.append((b, net.name(q) if q is not None else label))
+                        reg = net.name(q) if q is not None and not isinstance(q, str) else label
+                        ends.append((b, reg if port == "D" else "%s (%s)" % (reg, port)))
                     else:
                         ends.append((b, "%s/%s" % (label, port)))
             for port, bits in outs.items():
@@ -259,7 +262,7 @@ def analyse_levels(net, worst=10):
         if len(paths) >= worst:
             break
         # One line per signal: the bits of a bus and the slices of one memory are one.
-        base = re.sub(r"(\.\d+)+(/\w+)$", r"\2", re.sub(r"\[\d+\]$", "", label))
+        base = re.sub(r"(\.\d+)+(/\w+)$", r"\2", re.sub(r"\[\d+\]( \(\w+\))?$", r"\1", label))
         if base in seen:
             continue
         seen.add(base)

@@ -508,6 +508,23 @@ def table(blocks):
     return "\n".join(lines)
 
 
+def markdown(blocks):
+    """The table as docs/fpga.md shows it."""
+    head = ["block", "LUT", "FF", "CARRY8", "MUXF7", "MUXF8", "RAMB36", "RAMB18", "DSP48E2",
+            "LUTRAM", "SRL", "lut_levels", "Fmax (MHz)", "worst path", "synthesis"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for b in blocks:
+        wp = b["worst_paths"][0] if b["worst_paths"] else {"start": "", "end": ""}
+        synth = ("%d min, %.1f GB" % (round(b["synth_seconds"] / 60), b["synth_peak_mb"] / 1024)
+                 if "synth_seconds" in b else "")
+        cells = [b["top"]] + ["{:,}".format(b[k]) for _, k, _ in COLUMNS[1:-1]]
+        cells += ["%.2f" % b["lut_levels"],
+                  "%.0f-%.0f" % (b["fmax_mhz"]["slow"], b["fmax_mhz"]["fast"]),
+                  "`%s` -> `%s`" % (wp["start"], wp["end"]), synth]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dirs", nargs="+", help="build/fpga/TOP directories")
@@ -515,6 +532,7 @@ def main(argv=None):
     ap.add_argument("--allow", help="LUTRAM allow list (MEMORY reason, one a line)")
     ap.add_argument("--report-only", action="store_true", help="exit 0 over the limits")
     ap.add_argument("--paths", action="store_true", help="print the cells of the worst paths")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
     args = ap.parse_args(argv)
 
     allowed = read_allow_list(args.allow)
@@ -528,6 +546,8 @@ def main(argv=None):
             if args.paths:
                 for c in p["through"]:
                     print("            %-7s %s" % (c["cell"], c["net"]))
+    if args.markdown:
+        print(markdown(blocks))
     used = {m["allow_entry"] for b in blocks for m in b["memories"] if "allowed" in m}
     for key in sorted(set(allowed) - used):
         print("fpga: note: allowed LUTRAM %s is not a LUTRAM above %d bits in these blocks"

@@ -28,7 +28,9 @@ LEVEL_NS = (0.45, 0.6)  # fast and slow end of one level, net included, UltraSca
 
 LUT_TYPES = {"LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "LUT6_2", "INV"}
 MUXF_TYPES = {"MUXF7", "MUXF8", "MUXF9"}
-CARRY_TYPES = {"CARRY8", "CARRY4"}
+# Yosys 0.23 maps some carry chains for xcu to CARRY4 (4 bits) rather than CARRY8 (8 bits);
+# a CARRY4 counts half a CARRY8, so a chain costs 0.25 per 8 bits either way.
+CARRY_WEIGHT = {"CARRY8": 0.25, "CARRY4": 0.125}
 CONST_TYPES = {"VCC", "GND"}
 # LUTs each distributed-RAM primitive occupies.
 LUTRAM_LUTS = {
@@ -46,8 +48,8 @@ def cell_kind(ctype):
         return "comb", 1.0
     if ctype in MUXF_TYPES:
         return "comb", 0.5
-    if ctype in CARRY_TYPES:
-        return "carry", 0.25
+    if ctype in CARRY_WEIGHT:
+        return "carry", CARRY_WEIGHT[ctype]
     if ctype in CONST_TYPES:
         return "const", 0.0
     if ctype in LUTRAM_LUTS or ctype in SRL_TYPES:
@@ -291,6 +293,7 @@ def resources(net):
         "lut": sum(get(t, 0) for t in LUT_TYPES),
         "ff": sum(n for t, n in counts.items() if t.startswith("FD")),
         "carry8": get("CARRY8", 0),
+        "carry4": get("CARRY4", 0),
         "muxf7": get("MUXF7", 0),
         "muxf8": get("MUXF8", 0),
         "ramb36": get("RAMB36E2", 0),
@@ -488,6 +491,7 @@ def analyse_block(directory, allowed, top=None):
 
 
 COLUMNS = [("block", "top", 12), ("LUT", "lut", 7), ("FF", "ff", 7), ("CARRY8", "carry8", 6),
+           ("CARRY4", "carry4", 6),
            ("MUXF7", "muxf7", 6), ("MUXF8", "muxf8", 6), ("RAMB36", "ramb36", 6),
            ("RAMB18", "ramb18", 6), ("DSP", "dsp48e2", 4), ("LUTRAM", "lutram", 7),
            ("SRL", "srl", 5), ("levels", "lut_levels", 6)]
@@ -510,7 +514,7 @@ def table(blocks):
 
 def markdown(blocks):
     """The table as docs/fpga.md shows it."""
-    head = ["block", "LUT", "FF", "CARRY8", "MUXF7", "MUXF8", "RAMB36", "RAMB18", "DSP48E2",
+    head = ["block", "LUT", "FF", "CARRY8", "CARRY4", "MUXF7", "MUXF8", "RAMB36", "RAMB18", "DSP48E2",
             "LUTRAM", "SRL", "lut_levels", "Fmax (MHz)", "worst path", "synthesis"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for b in blocks:
@@ -555,7 +559,8 @@ def main(argv=None):
     failed = [(b["top"], p) for b in blocks for p in b["problems"]]
     report = {
         "flow": "yosys synth_xilinx -family xcu -flatten -abc9 -noiopad -noclkbuf",
-        "count": {"LUT": 1.0, "MUXF7/8/9": 0.5, "CARRY8": 0.25, "LUTRAM/SRL async read": 1.0},
+        "count": {"LUT": 1.0, "MUXF7/8/9": 0.5, "CARRY8": 0.25, "CARRY4": 0.125,
+                  "LUTRAM/SRL async read": 1.0},
         "limits": {"lut_levels": LEVEL_LIMIT, "memory_bits_outside_block_ram": MEMORY_LIMIT_BITS},
         "delay_model_ns": {"fixed": FIXED_NS, "per_level": list(LEVEL_NS)},
         "blocks": {b["top"]: b for b in blocks},

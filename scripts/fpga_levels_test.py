@@ -21,6 +21,7 @@ PORTS = {
     "MUXF7": ({"I0": 1, "I1": 1, "S": 1}, {"O": 1}),
     "MUXF8": ({"I0": 1, "I1": 1, "S": 1}, {"O": 1}),
     "CARRY8": ({"CI": 1, "CI_TOP": 1, "DI": 8, "S": 8}, {"O": 8, "CO": 8}),
+    "CARRY4": ({"CI": 1, "CYINIT": 1, "DI": 4, "S": 4}, {"O": 4, "CO": 4}),
     "RAMB36E2": ({"CLKARDCLK": 1, "ADDRARDADDR": 2, "DINADIN": 2}, {"DOUTADOUT": 2}),
     "RAM64M8": ({"WCLK": 1, "WE": 1, "ADDRA": 2, "ADDRH": 2, "DIA": 1, "DIH": 1},
                 {"DOA": 1, "DOH": 1}),
@@ -110,6 +111,15 @@ class LevelCount(unittest.TestCase):
             ci = c["CO"][7]
         b.ff("carry_q", ci)
         self.assertEqual(fl.analyse_levels(b.netlist())[0], 1.0)
+
+    def test_carry4_counts_half_a_carry8(self):
+        b = new()
+        a = b.ff("a_q", b.port("din", "input"))
+        ci = a
+        for _ in range(4):
+            ci = b.cell("CARRY4", CI=ci, S=[a] * 4)["CO"][3]
+        b.ff("carry_q", ci)
+        self.assertEqual(fl.analyse_levels(b.netlist())[0], 0.5)
 
     def test_carry8_low_bits_do_not_see_high_inputs(self):
         b = new()

@@ -76,7 +76,7 @@ synth: deps
 # Xilinx UltraScale synthesis (docs/fpga.md): each block and the whole engine, resources and
 # LUT levels between registers, a table and build/fpga.json; fails when a block is deeper than
 # 5.0 levels or a memory above 4 kbit is outside block RAM. FPGA="esp_gcm sa_table" picks
-# blocks; FPGA_REPORT_ONLY=1 prints the same without failing. Slow: esp_gcm alone about 20 min.
+# blocks; FPGA_REPORT_ONLY=1 prints the same without failing. Slow: esp_gcm alone takes tens of minutes.
 FPGA ?=
 fpga: deps
 	@scripts/install-deps fpga

@@ -178,9 +178,10 @@ TEST_CASE("wire TX held 100,000 clocks: host RX keeps line rate, the held TX fra
 // whole although its ESP output is longer. Of 9,217 bytes there are two kinds: one whose IP
 // length already says the datagram cannot fit is refused by the parser at the start, so
 // nothing leaves; one whose datagram fits but whose frame runs on (bytes after the
-// datagram) is known oversize only at its end, and TX is cut-through (docs/architecture.md,
-// "Frames"): it has begun to leave, so it ends on the wire with tuser set for the MAC to
-// discard. The fixture predicts each frame that leaves; the frame after each is unharmed.
+// datagram) is known oversize only at its end, and the TX pipeline is cut-through up to the
+// wire buffer (docs/architecture.md, "Frames"): it has been edited and encrypted before its
+// end was seen, so it leaves whole with tuser set for the MAC to discard. The fixture
+// predicts each frame that leaves; the frame after each is unharmed.
 TEST_CASE("TX MaxFrame: 9,216 bytes with metadata are encrypted, 9,217 dropped and counted, the next frame unharmed") {
   const uint64_t seed = test_seed();
   INFO(seed_hint());

@@ -160,6 +160,10 @@ module esp_tx #(
   stream_check #(.DataW(146), .Name("esp_tx edit -> gcm")) u_check_edit (
     .clk_i, .rst_ni, .valid_i (ed_valid), .ready_i (ed_ready),
     .beat_i ({ed_data, ed_keep, ed_last, ed_abort}));
+  // The wire never underruns: valid stays high from a frame's first beat to its last.
+  stream_gapless_check #(.Name("wire TX out")) u_check_gapless (
+    .clk_i, .rst_ni, .valid_i (m_axis_tvalid_o), .ready_i (m_axis_tready_i),
+    .last_i (m_axis_tlast_o));
   stream_check #(.DataW(146), .Name("esp_tx gcm -> wire buffer")) u_check_gcm (
     .clk_i, .rst_ni, .valid_i (gc_valid), .ready_i (gc_ready),
     .beat_i ({gc_data, gc_keep, gc_last, gc_user}));

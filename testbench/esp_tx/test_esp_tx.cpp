@@ -34,7 +34,8 @@ TEST_CASE("esp_tx matches the model on a random mix of every frame class, with s
 
 // The wire never underruns (docs/architecture.md, "TX: the wire buffer"): the host pauses on
 // half of its clocks, inside frames too, and the wire stalls at random; every frame still
-// leaves gap-free once begun, and as the model predicts.
+// leaves gap-free once begun, and as the model predicts. The checking build's
+// stream_gapless_check enforces the same clock by clock.
 TEST_CASE("esp_tx never underruns the wire: 50 % host pauses, random wire stalls, every frame as the model") {
   const uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);

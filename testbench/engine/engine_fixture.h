@@ -22,13 +22,15 @@ namespace ipsec::tb {
 
 class EngineFixture {
  public:
-  explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0)
+  // `host_tx_stall`: the host TX source's own pause percentage (-1: `stall`).
+  explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0, int host_tx_stall = -1)
       : sim_(sim::EngineSimOptions{seed, stall, axil_delay,
 #ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
-                                   sim::RtlBuild::kChecking}),
+                                   sim::RtlBuild::kChecking,
 #else
-                                   sim::RtlBuild::kFast}),
+                                   sim::RtlBuild::kFast,
 #endif
+                                   host_tx_stall}),
         dut_(sim_.bus(), device_options(seed)),
         ref_(model_, device_options(seed)) {}
 

@@ -106,7 +106,8 @@ class EngineSim::RtlOf final : public EngineSim::Rtl {
 
 EngineSim::EngineSim(EngineSimOptions options)
     : options_(options),
-      host_tx_src_(options.seed * 4 + 1, options.stall_percent),
+      host_tx_src_(options.seed * 4 + 1,
+                   options.host_tx_stall_percent >= 0 ? options.host_tx_stall_percent : options.stall_percent),
       wire_rx_src_(options.seed * 4 + 2, options.stall_percent),
       wire_tx_sink_(options.seed * 4 + 3, options.stall_percent),
       host_rx_sink_(options.seed * 4 + 4, options.stall_percent) {
@@ -223,6 +224,8 @@ void EngineSim::RtlOf<Model>::tick() {
   m.eval();
 
   const bool in_fire[2] = {m.host_tx_tvalid_i && m.host_tx_tready_o, m.wire_rx_tvalid_i && m.wire_rx_tready_o};
+  if (s.port_mid_frame_[0] && !m.host_tx_tvalid_i) ++s.in_stats_[0].gap_clocks;
+  if (s.port_mid_frame_[1] && !m.wire_rx_tvalid_i) ++s.in_stats_[1].gap_clocks;
   FrameSource* srcs[2] = {&s.host_tx_src_, &s.wire_rx_src_};
   for (int p = 0; p < 2; ++p) {
     if (!in_fire[p]) continue;
@@ -276,6 +279,9 @@ void EngineSim::RtlOf<Model>::tick() {
       sink.frames().pop_front();
     }
   };
+  // Inside a frame (its first beat out, its last not yet), valid low is a gap.
+  if (s.out_started_[0] && !m.wire_tx_tvalid_o) ++s.out_stats_[0].gap_clocks;
+  if (s.out_started_[1] && !m.host_rx_tvalid_o) ++s.out_stats_[1].gap_clocks;
   take_out(0, m.wire_tx_tvalid_o && m.wire_tx_tready_i, m.wire_tx_tdata_o, m.wire_tx_tkeep_o,
            m.wire_tx_tlast_o, m.wire_tx_tuser_o, s.wire_tx_sink_, s.wire_tx_);
   take_out(1, m.host_rx_tvalid_o && m.host_rx_tready_i, m.host_rx_tdata_o, m.host_rx_tkeep_o, m.host_rx_tlast_o,

@@ -45,6 +45,7 @@ struct EngineSimOptions {
   // Verilator's seed for the random values of the checking build (its X values and initial
   // state): the same seed, the same values, so a run reproduces. 0: different each run.
   int x_seed = 0;
+  int host_tx_stall_percent = -1;  // the host TX source alone, 0..95; -1: stall_percent
 };
 
 // A frame that left the engine.
@@ -65,6 +66,10 @@ struct InFrame {
 struct PortStats {
   uint64_t frames = 0, beats = 0, bytes = 0;
   uint64_t first_cycle = 0, last_cycle = 0;  // of the first and the latest beat
+  // Clocks with tvalid low after a frame's first beat was taken and before its last was:
+  // on an output port the engine's own gaps inside a frame (a sink's stalls are not
+  // counted), on an input port the source's pauses.
+  uint64_t gap_clocks = 0;
 };
 
 class EngineSim {

@@ -1,8 +1,11 @@
 // The TX direction (host to wire), contract section 6: frames wait in a FIFO while the
 // parser reads their heads and looks up their SAs; the metadata is stripped, the frame
 // edited (header, trailer, room for the ICV) and encrypted in place by esp_gcm.
-// Cut-through: the first beat leaves a fixed number of clocks after it arrived, whatever
-// the frame's length.
+// The pipeline up to esp_gcm is cut-through; its output is stored and forwarded: a frame
+// goes on the wire only once the whole of it is in the wire buffer, and then gap-free, one
+// beat per clock (the MAC cannot pause a frame it has begun: the wire never underruns,
+// whatever pauses the host makes). Latency is counted from a frame's last beat in
+// (docs/architecture.md, "TX: the wire buffer").
 module esp_tx #(
   parameter int MaxFrame = 9216
 ) (
@@ -107,11 +110,15 @@ module esp_tx #(
     .cnt_enc_in_o, .cnt_enc_out_o, .cnt_enc_bypass_o, .cnt_enc_drop_o
   );
 
-  // Whether each frame that leaves must be discarded by the MAC, in frame order.
+  // Whether each frame out of esp_gcm must be discarded by the MAC, in frame order.
+  logic         gc_valid, gc_ready, gc_last, gc_user;
+  logic [127:0] gc_data;
+  logic [15:0]  gc_keep;
+
   sync_fifo #(.Width(1), .Depth(32)) u_abortq (
     .clk_i, .rst_ni,
     .push_i (ed_valid && ed_ready && ed_last), .data_i (ed_abort),
-    .pop_i  (m_axis_tvalid_o && m_axis_tready_i && m_axis_tlast_o), .data_o (abort_head),
+    .pop_i  (gc_valid && gc_ready && gc_last), .data_o (abort_head),
     .empty_o (abort_empty), .full_o (), .almost_full_o (abort_afull), .count_o ()
   );
 
@@ -122,12 +129,29 @@ module esp_tx #(
     .clk_i, .rst_ni,
     .s_valid_i (ed_valid && !abort_afull), .s_ready_o (gcm_ready), .s_data_i (ed_data),
     .s_keep_i (ed_keep), .s_last_i (ed_last), .s_ctx_i (ed_ctx),
-    .m_valid_o (m_axis_tvalid_o), .m_ready_i (m_axis_tready_i), .m_data_o (m_axis_tdata_o),
-    .m_keep_o (m_axis_tkeep_o), .m_last_o (m_axis_tlast_o),
+    .m_valid_o (gc_valid), .m_ready_i (gc_ready), .m_data_o (gc_data),
+    .m_keep_o (gc_keep), .m_last_o (gc_last),
     .st_valid_o (unused_status_valid), .st_ready_i (1'b1), .st_o (unused_status)
   );
 
-  assign m_axis_tuser_o = m_axis_tlast_o && !abort_empty && abort_head;
+  assign gc_user = gc_last && !abort_empty && abort_head;
+
+  // ---- the wire buffer: store and forward ----------------------------------------------------
+  // Sized for two of the largest frames that can leave (MaxFrame with its metadata gone and
+  // the largest trailer and the ICV added), so that one leaves while the next one fills and
+  // MaxFrame frames back to back keep one beat per clock: 2 x 577 beats of 16 bytes for
+  // 9,216-byte frames, a 2,048-beat ring in block RAM.
+  localparam int MaxOutBeats = (MaxFrame - esp_pkg::MetaBytes + 3 + 2 + esp_pkg::IcvBytes + 15) / 16;
+  localparam int WireDepth   = 2 ** $clog2(2 * MaxOutBeats);
+
+  stream_frame_fifo #(.DataW(144), .Depth(WireDepth), .MaxFrames(32)) u_wire_buf (
+    .clk_i, .rst_ni,
+    .s_valid_i (gc_valid), .s_ready_o (gc_ready), .s_data_i ({gc_keep, gc_data}),
+    .s_last_i (gc_last), .s_user_i (gc_user),
+    .m_valid_o (m_axis_tvalid_o), .m_ready_i (m_axis_tready_i),
+    .m_data_o ({m_axis_tkeep_o, m_axis_tdata_o}), .m_last_o (m_axis_tlast_o),
+    .m_user_o (m_axis_tuser_o)
+  );
 
   // Handshake checks between the blocks (simulation with assertions only).
   stream_check #(.DataW(146), .Name("esp_tx strip -> edit")) u_check_strip (
@@ -136,5 +160,12 @@ module esp_tx #(
   stream_check #(.DataW(146), .Name("esp_tx edit -> gcm")) u_check_edit (
     .clk_i, .rst_ni, .valid_i (ed_valid), .ready_i (ed_ready),
     .beat_i ({ed_data, ed_keep, ed_last, ed_abort}));
+  // The wire never underruns: valid stays high from a frame's first beat to its last.
+  stream_gapless_check #(.Name("wire TX out")) u_check_gapless (
+    .clk_i, .rst_ni, .valid_i (m_axis_tvalid_o), .ready_i (m_axis_tready_i),
+    .last_i (m_axis_tlast_o));
+  stream_check #(.DataW(146), .Name("esp_tx gcm -> wire buffer")) u_check_gcm (
+    .clk_i, .rst_ni, .valid_i (gc_valid), .ready_i (gc_ready),
+    .beat_i ({gc_data, gc_keep, gc_last, gc_user}));
 
 endmodule

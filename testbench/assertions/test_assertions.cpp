@@ -13,6 +13,7 @@
 #include "Vframe_count_check.h"
 #include "Vready_check.h"
 #include "Vstream_check.h"
+#include "Vstream_gapless_check.h"
 #include "Vsync_fifo.h"
 #include "verilated.h"
 
@@ -165,6 +166,48 @@ TEST_CASE("stream_check: valid dropped or a beat changed before it was taken sto
   expect_quiet(in_child([] {
     Rig<Vstream_check> r;
     stalled_beat(r, true, 0x1234);
+  }));
+}
+
+namespace {
+
+// stream_gapless_check: a three-beat frame, one beat per clock unless told otherwise. A
+// character per clock: 'b' a beat offered and taken, 's' a beat offered while the sink
+// stalls (not taken), '-' valid low. The last 'b' carries tlast.
+void frame_beats(Rig<Vstream_gapless_check>& r, const std::string& clocks) {
+  const size_t last = clocks.rfind('b');
+  for (size_t i = 0; i < clocks.size(); ++i) {
+    r.m->valid_i = clocks[i] != '-';
+    r.m->ready_i = clocks[i] != 's';
+    r.m->last_i = i == last;
+    r.clock();
+  }
+  r.m->valid_i = 0;
+  r.m->last_i = 0;
+  r.clock();
+}
+
+}  // namespace
+
+TEST_CASE("stream_gapless_check: valid low inside a frame stops the simulation") {
+  // A gap after the first beat, and one before the last.
+  expect_stop(in_child([] {
+                Rig<Vstream_gapless_check> r;
+                frame_beats(r, "b-bb");
+              }),
+              "valid low inside a frame");
+  expect_stop(in_child([] {
+                Rig<Vstream_gapless_check> r;
+                frame_beats(r, "bb-b");
+              }),
+              "valid low inside a frame");
+  // Legal: the sink stalls inside a frame (valid held), the source idles before a frame's
+  // first beat is taken and between frames.
+  expect_quiet(in_child([] {
+    Rig<Vstream_gapless_check> r;
+    frame_beats(r, "--bssbsb");
+    frame_beats(r, "---sbbb");
+    frame_beats(r, "b");
   }));
 }
 

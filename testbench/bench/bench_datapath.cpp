@@ -20,9 +20,12 @@ Section bench_tx() {
     const std::string k = size_key(size);
     s.figures.push_back({k + ".bus_utilization", r.bus_utilization, "busy beats per clock (limit 1)"});
     s.figures.push_back({k + ".wire_bytes_per_cycle", r.wire_bytes_per_cycle, "bytes per clock (limit 16)"});
-    s.figures.push_back({k + ".latency_cycles", r.latency_cycles, "clocks, first beat in to first out, worst frame"});
+    s.figures.push_back({k + ".latency_cycles", r.latency_cycles, "clocks, last beat in to first out, worst frame"});
     s.figures.push_back({k + ".latency_min_cycles", r.latency_min_cycles, "clocks, the same, best frame"});
     s.figures.push_back({k + ".latency_mean_cycles", r.latency_mean_cycles, "clocks, the same, mean over frames"});
+    s.figures.push_back({k + ".latency_first_cycles", r.latency_first_cycles,
+                         "clocks, first beat in to first out, worst frame"});
+    s.figures.push_back({k + ".latency_first_min_cycles", r.latency_first_min_cycles, "clocks, the same, best frame"});
   }
   return s;
 }

@@ -324,9 +324,11 @@ void measure_engine_direction(Rig& rig, bool rx, size_t size, Section& s, uint64
     }
     span = static_cast<double>(outs.back().last_cycle - outs.front().first_cycle + 1);
   }
+  // Both directions store and forward (docs/architecture.md), so latency is counted from a
+  // frame's last beat in; first beat in to first beat out grows with the frame's length.
   tb::LatencyStats lat, first;
   for (size_t i = 0; i < n; ++i) {
-    lat.add(outs[i].first_cycle - (rx ? ins[i].last_cycle : ins[i].first_cycle));
+    lat.add(outs[i].first_cycle - ins[i].last_cycle);
     first.add(outs[i].first_cycle - ins[i].first_cycle);
   }
   if (rx) {
@@ -339,14 +341,12 @@ void measure_engine_direction(Rig& rig, bool rx, size_t size, Section& s, uint64
   }
   s.figures.push_back({k + ".bus_utilization", static_cast<double>(busy) / span, "busy beats per clock (limit 1)"});
   s.figures.push_back({k + ".wire_bytes_per_cycle", static_cast<double>(bytes) / span, "bytes per clock (limit 16)"});
-  const char* what = rx ? "clocks, last beat in to first out" : "clocks, first beat in to first out";
-  s.figures.push_back({k + ".latency_cycles", lat.max_cycles(), std::string(what) + ", worst frame"});
+  s.figures.push_back({k + ".latency_cycles", lat.max_cycles(), "clocks, last beat in to first out, worst frame"});
   s.figures.push_back({k + ".latency_min_cycles", lat.min_cycles(), "clocks, the same, best frame"});
   s.figures.push_back({k + ".latency_mean_cycles", lat.mean_cycles(), "clocks, the same, mean over frames"});
-  if (rx) {
-    s.figures.push_back({k + ".latency_first_cycles", first.max_cycles(),
-                         "clocks, first beat in to first out, worst frame"});
-  }
+  s.figures.push_back({k + ".latency_first_cycles", first.max_cycles(),
+                       "clocks, first beat in to first out, worst frame"});
+  s.figures.push_back({k + ".latency_first_min_cycles", first.min_cycles(), "clocks, the same, best frame"});
   ins.clear();
   outs.clear();
 }

@@ -133,7 +133,7 @@ bool write_plot(const std::string& path, const std::vector<Section>& sections) {
   lat.line(out, pick(rx, &Point::lat_mean), rx_colour, true);
   const double ly = 392;
   out << "<rect x='90' y='" << ly - 10 << "' width='14' height='4' fill='" << tx_colour << "'/><text x='110' y='" << ly
-      << "'>TX (host to wire): latency first beat in to first beat out</text>\n";
+      << "'>TX (host to wire): last beat in to first beat out</text>\n";
   out << "<rect x='500' y='" << ly - 10 << "' width='14' height='4' fill='" << rx_colour << "'/><text x='520' y='" << ly
       << "'>RX (wire to host, all ESP, decrypted): last beat in to first beat out</text>\n";
   out << "<text x='90' y='" << ly + 18 << "'>Solid: worst frame; dashed: mean. Red dotted: 0.99. "

@@ -24,13 +24,15 @@ namespace ipsec::tb {
 
 class EngineFixture {
  public:
-  explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0)
+  // `host_tx_stall`: the host TX source's own pause percentage (-1: `stall`).
+  explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0, int host_tx_stall = -1)
       : sim_(sim::EngineSimOptions{seed, stall, axil_delay,
 #ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
-                                   sim::RtlBuild::kChecking}),
+                                   sim::RtlBuild::kChecking,
 #else
-                                   sim::RtlBuild::kFast}),
+                                   sim::RtlBuild::kFast,
 #endif
+                                   host_tx_stall}),
         dut_(sim_.bus(), device_options(seed)),
         ref_(model_, device_options(seed)),
         stall_(stall) {}
@@ -100,10 +102,11 @@ class EngineFixture {
   }
 
   // What the wire MAC receives, to discard it, for a TX frame the model drops because of an
-  // error known only at the frame's end (docs/architecture.md, "Frames"). TX is cut-through:
-  // a frame longer than the parser's window of 10 beats of 16 bytes has begun to leave
-  // before its end is seen, so it leaves whole, edited as if the error were not there, with
-  // tuser on its last beat; it counts as enc_drop (contract section 4). The late errors: a
+  // error known only at the frame's end (docs/architecture.md, "Frames"). The TX pipeline
+  // is cut-through up to the wire buffer: a frame longer than the parser's window of 10
+  // beats of 16 bytes has been edited and encrypted before its end is seen, so it leaves
+  // whole, edited as if the error were not there, with tuser on its last beat; it counts as
+  // enc_drop (contract section 4). The late errors: a
   // MAC error (tuser), an oversize frame, and an offloaded datagram longer than its frame
   // (the engine emits zeros for the bytes that never came). Nothing when the frame is not
   // aborted so.

@@ -58,13 +58,21 @@ RateFigures measure_tx(size_t frame_size, int frames, uint64_t seed) {
   r.wire_bytes_per_cycle = static_cast<double>(h.bytes_out()) / span;
   // Every frame of the stream is offloaded, so the i-th out is the i-th in.
   const auto& in = h.frame_in_cycles();
+  const auto& in_last = h.frame_in_last_cycles();
   const auto& out = h.frame_out_cycles();
-  if (in.size() != out.size()) throw std::runtime_error("measure_tx: a frame did not leave");
-  LatencyStats lat;
-  for (size_t i = 0; i < in.size(); ++i) lat.add(out[i] - in[i]);
+  if (in.size() != out.size() || in_last.size() != out.size()) {
+    throw std::runtime_error("measure_tx: a frame did not leave");
+  }
+  LatencyStats lat, first;
+  for (size_t i = 0; i < in.size(); ++i) {
+    lat.add(out[i] - in_last[i]);
+    first.add(out[i] - in[i]);
+  }
   r.latency_cycles = lat.max_cycles();
   r.latency_min_cycles = lat.min_cycles();
   r.latency_mean_cycles = lat.mean_cycles();
+  r.latency_first_cycles = first.max_cycles();
+  r.latency_first_min_cycles = first.min_cycles();
   r.cycles = h.cycles();
   r.frames = h.frames_out();
   return r;

@@ -86,9 +86,12 @@ bool TxHarness::tick() {
   }
   const bool in_fire = dut_->s_axis_tvalid_i && dut_->s_axis_tready_o;
   const bool out_fire = dut_->m_axis_tvalid_o && dut_->m_axis_tready_i;
+  if (in_mid_ && !dut_->s_axis_tvalid_i) ++in_gaps_;
+  if (sink_.mid_frame() && !dut_->m_axis_tvalid_o) ++out_gaps_;
   if (in_fire && first_in_ == 0) first_in_ = cycles_ + 1;
   if (in_fire) {
     if (!in_mid_) frame_in_.push_back(cycles_ + 1);
+    if (src_.beat().last) frame_in_last_.push_back(cycles_ + 1);
     in_mid_ = !src_.beat().last;
   }
   if (out_fire) {

@@ -37,13 +37,18 @@ class TxHarness {
   uint64_t first_in_cycle() const { return first_in_; }
   uint64_t first_out_cycle() const { return first_out_; }
   uint64_t last_out_cycle() const { return last_out_; }
-  // Per frame, in order: the clock its first beat was taken, and for each frame that left
-  // (tuser clear) the clock its first beat left. When every frame leaves, entry i of both
-  // belongs to the same frame.
+  // Per frame, in order: the clocks its first and its last beat were taken, and for each
+  // frame that left (tuser clear) the clock its first beat left. When every frame leaves,
+  // entry i of each belongs to the same frame.
   const std::vector<uint64_t>& frame_in_cycles() const { return frame_in_; }
+  const std::vector<uint64_t>& frame_in_last_cycles() const { return frame_in_last_; }
   const std::vector<uint64_t>& frame_out_cycles() const { return frame_out_; }
   // Sum over the frames sent of the larger of their input and output beats.
   uint64_t busy_beats() const { return busy_beats_; }
+  // Clocks with tvalid low inside a frame (its first beat taken, its last not yet): on the
+  // input, the pauses the source made; on the output, gaps the wire would underrun on.
+  uint64_t in_gap_clocks() const { return in_gaps_; }
+  uint64_t out_gap_clocks() const { return out_gaps_; }
 
  private:
   bool tick();
@@ -65,10 +70,11 @@ class TxHarness {
   model::DatapathCounters rtl_, model_;
   uint64_t cycles_ = 0, frames_out_ = 0, bytes_out_ = 0, aborted_ = 0;
   uint64_t first_in_ = 0, first_out_ = 0, last_out_ = 0, busy_beats_ = 0;
+  uint64_t in_gaps_ = 0, out_gaps_ = 0;
   bool out_user_ = false;
   bool in_mid_ = false;              // an input frame has begun and not ended
   uint64_t out_frame_first_ = 0;     // clock of the first beat of the frame leaving
-  std::vector<uint64_t> frame_in_, frame_out_;
+  std::vector<uint64_t> frame_in_, frame_in_last_, frame_out_;
 };
 
 }  // namespace ipsec::tb

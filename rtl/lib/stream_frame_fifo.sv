@@ -1,0 +1,165 @@
+// Store-and-forward frame FIFO: a frame leaves only once its last beat is stored, and then
+// every beat of it is offered on consecutive clocks (valid never falls inside a frame,
+// whatever pauses the source made); only the sink's ready can hold a frame back. This is
+// what a transmit MAC needs: once a frame has begun on the line, it cannot wait.
+//
+// Storage: a ring of Depth beats in block RAM (sdp_ram: one write port, one read port,
+// synchronous read). Frames are stored back to back; the read side follows a committed
+// pointer (the end of the last complete frame), so it reads only complete frames, and frees
+// each beat as it reads it. A ring of two largest frames keeps one beat per clock: one frame
+// leaves while the next one fills.
+//
+// A frame longer than Depth / 2 beats cannot be allowed to fill the ring (it would never
+// complete): its first Depth / 2 - 1 beats are kept, the beats after them dropped, its last
+// beat stored after them with `user` set, so that the sink discards it.
+//
+// Latency: a frame's first beat is offered 3 clocks after its last beat is stored.
+// Timing: ready and valid come from registers; the deepest logic is the read issue (a
+// pointer compare and a small count) into the RAM's enable and address.
+module stream_frame_fifo #(
+  parameter int DataW     = 144,   // payload of a beat (data, keep, ...), without last and user
+  parameter int Depth     = 2048,  // beats, a power of two; two largest frames
+  parameter int MaxFrames = 32     // complete frames stored at once, at most (the frames
+                                   // inside the engine stay bounded when the sink stalls)
+) (
+  input  logic             clk_i,
+  input  logic             rst_ni,
+
+  input  logic             s_valid_i,
+  output logic             s_ready_o,
+  input  logic [DataW-1:0] s_data_i,
+  input  logic             s_last_i,
+  input  logic             s_user_i,   // with s_last_i: the frame is to be discarded
+
+  output logic             m_valid_o,
+  input  logic             m_ready_i,
+  output logic [DataW-1:0] m_data_o,
+  output logic             m_last_o,
+  output logic             m_user_o
+);
+
+  localparam int AddrW   = $clog2(Depth);
+  localparam int CapBeat = Depth / 2 - 1;  // index of the last beat a frame may keep
+  localparam int FramesW = $clog2(MaxFrames + 1);
+  localparam int OutQ    = 4;              // beats read ahead of the sink
+
+  typedef struct packed {
+    logic             user;
+    logic             last;
+    logic [DataW-1:0] data;
+  } beat_t;
+
+  // Pointers with a wrap bit: wr (next beat written), commit (end of the last complete
+  // frame), rd (next beat read from the RAM).
+  logic [AddrW:0]   wr_q, commit_q, rd_q, used;
+  logic [AddrW-1:0] beat_q;      // beats of the frame being stored so far
+  logic             at_cap_q;    // beat_q == CapBeat: only the last beat is stored now
+  logic             cut_q;       // beats of this frame were dropped
+  logic             ready_q;
+  logic [FramesW-1:0] frames_q;  // complete frames not yet wholly out
+  logic             take, we, commit;
+  beat_t            wbeat;
+
+  assign take   = s_valid_i && ready_q;
+  assign we     = take && (s_last_i || !at_cap_q);
+  assign commit = take && s_last_i;
+
+  assign wbeat.user = s_last_i && (s_user_i || cut_q);
+  assign wbeat.last = s_last_i;
+  assign wbeat.data = s_data_i;
+
+  // Room for two more beats (ready is registered: one may be taken on the clock it falls)
+  // and for two more frames.
+  assign used = wr_q - rd_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_q     <= '0;
+      commit_q <= '0;
+      beat_q   <= '0;
+      at_cap_q <= 1'b0;
+      cut_q    <= 1'b0;
+      ready_q  <= 1'b0;
+    end else begin
+      ready_q <= used < (AddrW+1)'(Depth - 1) && frames_q < FramesW'(MaxFrames - 1);
+      if (we) wr_q <= wr_q + 1'b1;
+      if (commit) begin
+        commit_q <= wr_q + 1'b1;
+        beat_q   <= '0;
+        at_cap_q <= 1'b0;
+        cut_q    <= 1'b0;
+      end else if (take) begin
+        if (at_cap_q) begin
+          cut_q <= 1'b1;
+        end else begin
+          beat_q   <= beat_q + 1'b1;
+          at_cap_q <= beat_q == AddrW'(CapBeat - 1);
+        end
+      end
+    end
+  end
+
+  // ---- the ring -----------------------------------------------------------------------------
+  logic  issue, rvalid_q;
+  beat_t rbeat;
+
+  sdp_ram #(.Width($bits(rbeat)), .Depth(Depth)) u_ram (
+    .clk_i,
+    .we_i (we), .waddr_i (wr_q[AddrW-1:0]), .wdata_i (wbeat),
+    .re_i (issue), .raddr_i (rd_q[AddrW-1:0]), .rdata_o (rbeat)
+  );
+
+  // ---- read ahead into a small queue the sink takes from --------------------------------------
+  // A read is issued while a complete frame has beats left to read and the queue has room
+  // for it behind the beat already read: count + in flight <= OutQ - 2 keeps count + in
+  // flight <= OutQ, and a steady one read per clock while the sink takes one per clock.
+  logic                 oq_empty, pop;
+  logic [$clog2(OutQ):0] oq_count;
+  beat_t                oq_head;
+
+  assign issue = rd_q != commit_q &&
+                 oq_count + {{$clog2(OutQ){1'b0}}, rvalid_q} <= ($clog2(OutQ)+1)'(OutQ - 2);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_q     <= '0;
+      rvalid_q <= 1'b0;
+    end else begin
+      rvalid_q <= issue;
+      if (issue) rd_q <= rd_q + 1'b1;
+    end
+  end
+
+  sync_fifo #(.Width($bits(rbeat)), .Depth(OutQ)) u_outq (
+    .clk_i, .rst_ni,
+    .push_i (rvalid_q), .data_i (rbeat),
+    .pop_i  (pop), .data_o (oq_head),
+    .empty_o (oq_empty), .full_o (), .almost_full_o (), .count_o (oq_count)
+  );
+
+  assign m_valid_o = !oq_empty;
+  assign pop       = m_valid_o && m_ready_i;
+  assign m_data_o  = oq_head.data;
+  assign m_last_o  = oq_head.last;
+  assign m_user_o  = oq_head.user;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) frames_q <= '0;
+    else         frames_q <= frames_q + FramesW'(commit) - FramesW'(pop && oq_head.last);
+  end
+
+  assign s_ready_o = ready_q;
+
+`ifdef IPSEC_ASSERTIONS
+  // The ring never holds more than Depth beats, and the read side never passes the end of
+  // the last complete frame.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (used <= (AddrW+1)'(Depth)) else $error("%m: ring overrun (%0d beats)", used);
+      assert (commit_q - rd_q <= used) else $error("%m: read past the last complete frame");
+    end
+  end
+`endif
+
+endmodule

@@ -1,0 +1,4 @@
+# The store-and-forward frame FIFO on its own (testbench/stream/).
+rtl/lib/sdp_ram.sv
+rtl/lib/sync_fifo.sv
+rtl/lib/stream_frame_fifo.sv

@@ -623,6 +623,7 @@ TEST_CASE("jumbo IPv6 tunnel frames on ESN SAs across 2^32, both directions, 128
     CHECK(rx_good == 4);
     CHECK(rx_bad == 2);
   }
+}
 
 // The wire never underruns (docs/architecture.md, "TX: the wire buffer"): the host pauses
 // on half of its clocks, inside frames too, and the wire MAC stalls at random; once a

@@ -1127,7 +1127,10 @@ GeneratedFrame RandomFrames::aimed(bool tx, const std::vector<FrameClass>& class
                                    SizeBucket bucket) {
   const auto [lo, hi] = bucket_range(bucket);
   GeneratedFrame g;
-  for (int attempt = 0; attempt < 20; ++attempt) {
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == 1000)
+      throw std::logic_error(std::string("the sweep cannot build a frame of ") +
+                             to_string(bucket) + " bytes for " + to_string(classes.front()));
     aim_.sa = sa;
     aim_.target = lo + rng_() % (hi - lo + 1);
     const FrameClass c = classes[rng_() % classes.size()];
@@ -1138,9 +1141,8 @@ GeneratedFrame RandomFrames::aimed(bool tx, const std::vector<FrameClass>& class
       throw;
     }
     aim_ = Aim{};
-    if (size_bucket(g.frame.size()) == bucket) break;
+    if (size_bucket(g.frame.size()) == bucket) return g;
   }
-  return g;
 }
 
 std::vector<GeneratedFrame> RandomFrames::sweep(bool tx) {

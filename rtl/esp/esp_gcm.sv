@@ -268,28 +268,27 @@ module esp_gcm (
     .empty_o (x_empty), .full_o (), .almost_full_o (x_afull), .count_o ()
   );
 
-  // H and E(K, J0) of each frame.
-  typedef struct packed {
-    logic [127:0] h;
-    logic [127:0] ej0;
-  } key_entry_t;
-  key_entry_t key_in, key_head;
-  logic [127:0] h_hold_q;
-  logic key_empty, key_afull, key_pop;
-  always_comb begin
-    key_in.h = h_hold_q;
-    key_in.ej0 = aes_block;
-  end
+  // H and E(K, J0) of each frame: H goes to GHASH with the frame's first block, E(K, J0)
+  // waits for its hash.
+  logic [127:0] h_hold_q, h_head, ej0_head;
+  logic key_empty, key_afull, key_pop, ej0_afull, ej0_pop;
 
   always_ff @(posedge clk_i) begin
     if (step && sl.h_slot) h_hold_q <= aes_block;
   end
 
-  sync_fifo #(.Width($bits(key_in)), .Depth(8)) u_keyq (
+  sync_fifo #(.Width(128), .Depth(8)) u_keyq (
     .clk_i, .rst_ni,
-    .push_i (step && sl.j0_slot), .data_i (key_in),
-    .pop_i  (key_pop), .data_o (key_head),
+    .push_i (step && sl.j0_slot), .data_i (h_hold_q),
+    .pop_i  (key_pop), .data_o (h_head),
     .empty_o (key_empty), .full_o (), .almost_full_o (key_afull), .count_o ()
+  );
+
+  sync_fifo #(.Width(128), .Depth(8)) u_ej0q (
+    .clk_i, .rst_ni,
+    .push_i (step && sl.j0_slot), .data_i (aes_block),
+    .pop_i  (ej0_pop), .data_o (ej0_head),
+    .empty_o (), .full_o (), .almost_full_o (ej0_afull), .count_o ()
   );
 
   // The received ICV (decrypt): ICV byte k sits at beat byte (icv_off + k) mod 16.
@@ -382,10 +381,12 @@ module esp_gcm (
     .empty_o (ob_empty), .full_o (), .almost_full_o (ob_afull), .count_o ()
   );
 
-  assign en = !(finfo_afull || x_afull || key_afull || icv_afull || trl_afull || ob_afull);
+  assign en = !(finfo_afull || x_afull || key_afull || ej0_afull || icv_afull || trl_afull ||
+               ob_afull);
 
   // =======================================================================================
-  // GHASH engine: per frame AAD, the text blocks, the length block; then the tag.
+  // GHASH engine: per frame the AAD block, the text blocks, the length block, one per clock
+  // into `ghash`; its hash plus E(K, J0) is the tag.
   // =======================================================================================
   typedef enum logic [1:0] {
     EngAad = 2'd0,
@@ -394,35 +395,39 @@ module esp_gcm (
   } eng_state_e;
 
   eng_state_e   eng_q, eng_d;
-  logic [127:0] y_q, mul_a, y_next, tag;
-  logic         eng_go;
-  logic         enc_tag_afull, dec_tag_afull, tag_room;
+  logic [127:0] blk, hash, tag;
+  logic         eng_go, hash_valid, tag_room, ghash_step;
+  logic [3:0]   enc_tag_count, dec_tag_count;
   logic [63:0]  aad_bits, text_bits;
 
   assign aad_bits  = finfo.aad12 ? 64'd96 : 64'd64;
   assign text_bits = {{(64-PosW-3){1'b0}}, finfo.text_len, 3'b0};
-  assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? !enc_tag_afull : !dec_tag_afull;
+  // Room for this tag beside the one at most still inside `ghash`.
+  assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? enc_tag_count <= 4'd5
+                                                         : dec_tag_count <= 4'd5;
 
   always_comb begin
     eng_d  = eng_q;
     eng_go = 1'b0;
     x_pop  = 1'b0;
-    mul_a  = '0;
+    blk    = '0;
     unique case (eng_q)
       EngAad: begin
-        // AAD zero-padded to one block (SP 800-38D section 6.4).
-        mul_a  = finfo.aad12 ? {finfo.aad, 32'b0} : {finfo.aad[95:32], 64'b0};
-        eng_go = !finfo_empty && !key_empty;
+        // AAD zero-padded to one block (SP 800-38D section 6.4). The frame starts only once
+        // its first text block is there too: from then on its blocks come one per clock, so
+        // the frame before it leaves `ghash` (two steps) without waiting.
+        blk    = finfo.aad12 ? {finfo.aad, 32'b0} : {finfo.aad[95:32], 64'b0};
+        eng_go = !finfo_empty && !key_empty && (finfo.text_len == '0 || !x_empty);
         eng_d  = (finfo.text_len != '0) ? EngText : EngLen;
       end
       EngText: begin
-        mul_a  = y_q ^ x_head.block;
+        blk    = x_head.block;
         eng_go = !x_empty;
         x_pop  = eng_go;
         eng_d  = x_head.last ? EngLen : EngText;
       end
       EngLen: begin
-        mul_a  = y_q ^ {aad_bits, text_bits};
+        blk    = {aad_bits, text_bits};
         eng_go = tag_room;
         eng_d  = EngAad;
       end
@@ -431,23 +436,38 @@ module esp_gcm (
     if (!eng_go) eng_d = eng_q;
   end
 
-  gf128_mul u_ghash_mul (
-    .a_i (mul_a),
-    .b_i (key_head.h),
-    .p_o (y_next)
+  // Inside a frame `ghash` steps with its blocks only; between frames it runs free.
+  assign ghash_step = eng_go || eng_q == EngAad;
+
+  ghash u_ghash (
+    .clk_i, .rst_ni,
+    .step_i       (ghash_step),
+    .valid_i      (eng_go),
+    .first_i      (eng_q == EngAad),
+    .last_i       (eng_q == EngLen),
+    .block_i      (blk),
+    .h_i          (h_head),
+    .hash_valid_o (hash_valid),
+    .hash_o       (hash)
   );
 
-  assign tag       = y_next ^ key_head.ej0;
+  // The mode of each frame inside `ghash`, for its tag's queue.
+  logic tag_enc;
+  sync_fifo #(.Width(1), .Depth(4)) u_tag_modeq (
+    .clk_i, .rst_ni,
+    .push_i (eng_go && eng_q == EngLen), .data_i (finfo.mode == esp_pkg::GcmEncrypt),
+    .pop_i  (hash_valid), .data_o (tag_enc),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
+  );
+
+  assign tag       = hash ^ ej0_head;
   assign finfo_pop = eng_go && eng_q == EngLen;
-  assign key_pop   = finfo_pop;
+  assign key_pop   = eng_go && eng_q == EngAad;
+  assign ej0_pop   = hash_valid;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni)     eng_q <= EngAad;
     else             eng_q <= eng_d;
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (eng_go) y_q <= y_next;
   end
 
   logic [127:0] enc_tag, dec_tag;
@@ -455,16 +475,16 @@ module esp_gcm (
 
   sync_fifo #(.Width(128), .Depth(8)) u_enc_tagq (
     .clk_i, .rst_ni,
-    .push_i (finfo_pop && finfo.mode == esp_pkg::GcmEncrypt), .data_i (bswap(tag)),
+    .push_i (hash_valid && tag_enc), .data_i (bswap(tag)),
     .pop_i  (enc_tag_pop), .data_o (enc_tag),
-    .empty_o (enc_tag_empty), .full_o (), .almost_full_o (enc_tag_afull), .count_o ()
+    .empty_o (enc_tag_empty), .full_o (), .almost_full_o (), .count_o (enc_tag_count)
   );
 
   sync_fifo #(.Width(128), .Depth(8)) u_dec_tagq (
     .clk_i, .rst_ni,
-    .push_i (finfo_pop && finfo.mode == esp_pkg::GcmDecrypt), .data_i (bswap(tag)),
+    .push_i (hash_valid && !tag_enc), .data_i (bswap(tag)),
     .pop_i  (dec_tag_pop), .data_o (dec_tag),
-    .empty_o (dec_tag_empty), .full_o (), .almost_full_o (dec_tag_afull), .count_o ()
+    .empty_o (dec_tag_empty), .full_o (), .almost_full_o (), .count_o (dec_tag_count)
   );
 
   // =======================================================================================

@@ -136,17 +136,15 @@ module ghash (
 
   // ---- mul: the lane's value plus the block, times H^2 (or H for the last block) ---------
   ctl_t         mul_q;
-  logic         lane_in;       // the product two steps back belongs to this block's lane
-  logic [127:0] red, red_q, red_prev_q;
+  logic [287:0] lane_q;        // the reduced product of the block two steps back, split
+  logic         lane_in;       // that product belongs to this block's lane and message
   logic [287:0] a, b;
   logic [9*63-1:0] prod, prod_q;
 
   // The block two steps back is of the same message unless this block or the one before it
   // is its message's first.
   assign lane_in = !in_q.first && !mul_q.first;
-  // red_q, the product of the block two steps back, is split here rather than before its
-  // register: the split's XOR shares a LUT with this one.
-  assign a = x_q ^ (lane_in ? kara_split(red_q) : '0);
+  assign a = x_q ^ (lane_in ? lane_q : '0);
   assign b = in_q.last ? h_q : h2_q;
 
   for (genvar k = 0; k < 9; k++) begin : gen_clmul
@@ -167,6 +165,7 @@ module ghash (
   end
 
   // ---- red: join and reduce; the lane's new value ------------------------------------------
+  logic [127:0] red, red_q, red_prev_q;
   logic         done_q, with_prev_q;
 
   assign red = reduce(kara_join(prod_q));
@@ -175,6 +174,7 @@ module ghash (
     if (step_i) begin
       red_q      <= red;
       red_prev_q <= red_q;
+      lane_q     <= kara_split(red);
     end
   end
 

@@ -283,7 +283,7 @@ module esp_gcm (
 
   // Each beat's slot waits beside the pipe rather than riding its 14 stages: blocks leave
   // in the order they entered, one per beat, so a queue as deep as the pipe pairs them.
-  // At most 14 beats are inside the pipe (it takes one only when it advances).
+  // At most 14 beats are inside the pipe, which advances every clock.
   sync_fifo #(.Width($bits(slot_in)), .Depth(16)) u_slotq (
     .clk_i, .rst_ni,
     .push_i (s_valid_q), .data_i (s_slot_q),

@@ -7,4 +7,5 @@ rtl/crypto/aes_cipher_pipe.sv
 rtl/crypto/gf128_clmul32.sv
 rtl/crypto/gf128_clmul64.sv
 rtl/crypto/gf128_mul.sv
+rtl/crypto/ghash.sv
 rtl/crypto/gcm_stream.sv

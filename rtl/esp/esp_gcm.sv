@@ -15,17 +15,20 @@
 //    keystream is those blocks rotated by text_start mod 16: each beat takes its bytes from
 //    the current and the previous counter block.
 //  - GHASH blocks are assembled from the ciphertext of two neighbouring beats and queued;
-//    an engine beside the pipe hashes one block per clock (AAD, text blocks, lengths) and
-//    queues the tag. It needs two more clocks per frame than the frame has text blocks,
-//    which the frame's header beats leave it.
+//    an engine beside the pipe hashes one block per clock (AAD, text blocks, lengths)
+//    through `ghash` and queues the tag. It needs two more clocks per frame than the frame
+//    has text blocks, which the frame's header beats leave it.
 //  - Encrypted beats wait in an output queue; a beat holding ICV bytes leaves once its tag
 //    is there. Under back-to-back traffic the queue keeps a few beats of slack, so the wait
 //    costs nothing after the first frame.
 //  - A decrypted frame that ends before its ICV does (a truncated datagram, known only at
 //    its last beat) is cut there: its last beat queues the GHASH block, ICV and trailer
 //    entries still missing, so the frame costs its own beats and no more, and its status
-//    (tag and trailer failed) is the receiver's to discard. Encrypted frames always come
-//    whole.
+//    (trailer failed) is the receiver's to discard. Encrypted frames always come whole.
+//  - Timing (docs/architecture.md, the GCM stage map): every stage is at most about five
+//    LUT levels. The pipe from the input register to the queues runs free, with a valid bit
+//    per stage and no enable on its data; `s_ready_o` is a register, high while every
+//    queue has room for all the pipe may still push into it.
 module esp_gcm (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -86,84 +89,31 @@ module esp_gcm (
     rotr = y;
   endfunction
 
-  // Bytes b of a beat at frame position `pos` with lo <= pos + b < hi.
-  function automatic logic [15:0] range_mask(input logic [PosW-1:0] pos, input logic [PosW-1:0] lo,
-                                             input logic [PosW-1:0] hi);
-    logic [15:0] below_hi, below_lo;
-    if (hi <= pos)              below_hi = '0;
-    else if (hi - pos >= 16)    below_hi = 16'hffff;
-    else                        below_hi = (16'h1 << (hi - pos)) - 16'h1;
-    if (lo <= pos)              below_lo = '0;
-    else if (lo - pos >= 16)    below_lo = 16'hffff;
-    else                        below_lo = (16'h1 << (lo - pos)) - 16'h1;
-    range_mask = below_hi & ~below_lo;
-  endfunction
-
-  // Is frame position p within the beat at `pos`?
-  function automatic logic in_beat(input logic [PosW-1:0] pos, input logic [PosW-1:0] p);
-    in_beat = (p >= pos) && (p - pos < 16);
-  endfunction
-
-  // The pipe advances on one enable: every queue it feeds has room for one more entry.
-  logic en;
+  // The pipe runs free, one stage per clock, with a valid bit per stage and no enable on its
+  // data: a beat is taken only while every queue behind the pipe has room for all that the
+  // pipe may still push into it (InFlight beats, a push per queue and beat at most; frames
+  // of three beats at least: text_start >= 32, the ICV after the text).
+  localparam int InFlight   = 24;
+  localparam int BeatQDepth = 64;
+  localparam int XQDepth    = 32;
+  localparam int FrameQDepth = 32;
+  localparam int FramesInFlight = InFlight / 3 + 1;
+  logic room_q;
 
   // =======================================================================================
-  // Input: classify the bytes of each beat, choose its AES slot.
+  // Input, two stages:
+  //   in   the beat and, with a frame's first beat, its context, registered as taken
+  //   slot the beat's bytes classified and its AES input chosen, registered for round 1
+  // A frame's positions (text end, ICV, trailer, last GHASH block) are derived from its
+  // context in two more clocks beside the beats: beats 0 and 1 carry no text (text_start
+  // >= 32), and beat 2 reaches the slot stage two clocks after beat 0 at the earliest.
   // =======================================================================================
-  logic               first_q;
-  logic [PosW-1:0]    pos_q;
-  esp_pkg::gcm_ctx_t  ctx_q;
+  logic               first_q;      // the next beat taken is a frame's first
+  logic [PosW-1:0]    pos_q;        // and its position
+  logic               fire;
 
-  esp_pkg::gcm_ctx_t  ctx;
-  logic [PosW-1:0]    pos, text_end, icv_end;
-  logic [PosW-5:0]    beat_idx, first_text_beat;
-  logic [PosW-1:0]    text_blocks;
-  logic               crypto, fire, cut;
-  esp_pkg::gcm_slot_t slot_in;
-  logic [127:0]       aes_in;
-
-  assign ctx      = first_q ? s_ctx_i : ctx_q;
-  assign pos      = first_q ? '0 : pos_q;
-  assign crypto   = ctx.mode != esp_pkg::GcmNone;
-  assign text_end = ctx.text_start + ctx.text_len;
-  assign icv_end  = text_end + PosW'(esp_pkg::IcvBytes);
-  assign beat_idx        = pos[PosW-1:4];
-  assign first_text_beat = ctx.text_start[PosW-1:4];
-  assign text_blocks     = PosW'(ctx.text_len + PosW'(15)) >> 4;
-  assign fire = s_valid_i && en;
-  // The ICV's last byte lies beyond this last beat (positions stay far below 2^PosW - 16).
-  assign cut  = ctx.mode == esp_pkg::GcmDecrypt && s_last_i && icv_end > pos + PosW'(16);
-  assign s_ready_o = en;
-
-  always_comb begin
-    slot_in.mode       = ctx.mode;
-    slot_in.h_slot     = crypto && first_q;
-    slot_in.j0_slot    = crypto && beat_idx == 1;
-    slot_in.text_mask  = crypto ? (range_mask(pos, ctx.text_start, text_end) & s_keep_i) : '0;
-    slot_in.icv_mask   = crypto ? (range_mask(pos, text_end, icv_end) & s_keep_i) : '0;
-    slot_in.text_beat  = slot_in.text_mask != '0;
-    // Text block k is complete once the beat after the one holding its start has passed.
-    // A cut frame queues its last GHASH block here if it has not yet.
-    slot_in.push_x     = crypto && (beat_idx > first_text_beat || cut) &&
-                         PosW'(beat_idx) <= PosW'(first_text_beat) + text_blocks;
-    slot_in.icv_first  = crypto && in_beat(pos, text_end);
-    slot_in.icv_last   = crypto && in_beat(pos, icv_end - PosW'(1));
-    slot_in.cut        = cut;
-    slot_in.cut_trl    = cut && text_end > pos + PosW'(16);
-    slot_in.text_off   = ctx.text_start[3:0];
-    slot_in.icv_off    = text_end[3:0];
-    slot_in.pos        = pos;
-    slot_in.text_start = ctx.text_start;
-    slot_in.text_len   = ctx.text_len;
-    slot_in.last       = s_last_i;
-    slot_in.keep       = s_keep_i;
-    slot_in.data       = s_data_i;
-
-    if (slot_in.h_slot)         aes_in = '0;
-    else if (slot_in.j0_slot)   aes_in = {ctx.nonce, 32'd1};
-    else if (slot_in.text_beat) aes_in = {ctx.nonce, {22'b0, beat_idx - first_text_beat} + 32'd2};  // inc32, J0 + 1 + j
-    else                        aes_in = '0;
-  end
+  assign fire      = s_valid_i && room_q;
+  assign s_ready_o = room_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -171,33 +121,160 @@ module esp_gcm (
       pos_q   <= '0;
     end else if (fire) begin
       first_q <= s_last_i;
-      pos_q   <= s_last_i ? '0 : pos + PosW'(16);
+      pos_q   <= s_last_i ? '0 : pos_q + PosW'(16);
     end
   end
 
+  // ---- in ------------------------------------------------------------------------------
+  logic               in_valid_q, in_first_q, in_last_q;
+  logic [PosW-5:0]    in_beat_q;    // beat index within the frame
+  logic [15:0]        in_keep_q;
+  logic [127:0]       in_data_q;
   // The context of the frame being taken in. Its key is held only while the frame is: from
-  // the first beat to the last, then zeroed on the next clock between frames (and so on the
-  // first clock after a reset) (docs/architecture.md, "Key hygiene").
+  // the first beat to the clock its last beat spends here, then zeroed on each clock between
+  // frames (and so on the first clock after a reset); the slot stage's key follows it a
+  // clock later (docs/architecture.md, "Key hygiene").
+  esp_pkg::gcm_ctx_t  ctx_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) in_valid_q <= 1'b0;
+    else         in_valid_q <= fire;
+  end
+
   always_ff @(posedge clk_i) begin
+    in_first_q <= first_q;
+    in_last_q  <= s_last_i;
+    in_beat_q  <= pos_q[PosW-1:4];
+    in_keep_q  <= s_keep_i;
+    in_data_q  <= s_data_i;
     if (fire && first_q) ctx_q <= s_ctx_i;
     if (first_q && !fire) ctx_q.key <= '0;
   end
 
-  // Per frame, for the GHASH engine.
-  esp_pkg::gcm_frame_t finfo_in, finfo;
-  logic finfo_empty, finfo_afull, finfo_pop;
-  always_comb begin
-    finfo_in.mode = ctx.mode;
-    finfo_in.aad = ctx.aad;
-    finfo_in.aad12 = ctx.aad12;
-    finfo_in.text_len = ctx.text_len;
+  // The frame's positions, as beat index and byte: first text byte (ts), text end (te),
+  // the trailer's last three bytes (te - 3, te - 2, te - 1), the last ICV byte (te + 15),
+  // the beat completing the last GHASH text block. Two clocks from the context.
+  logic [PosW-1:0] te1_q, te_q, run_q, pad_q, nh_q;
+  logic [PosW-5:0] tb1_q, icv_last_q, xl_beat_q;
+
+  always_ff @(posedge clk_i) begin
+    te1_q      <= ctx_q.text_start + ctx_q.text_len;
+    tb1_q      <= ctx_q.text_len[PosW-1:4] + (PosW-4)'(ctx_q.text_len[3:0] != '0);
+    te_q       <= te1_q;
+    run_q      <= te1_q - PosW'(3);
+    pad_q      <= te1_q - PosW'(2);
+    nh_q       <= te1_q - PosW'(1);
+    icv_last_q <= te1_q[PosW-1:4] + (PosW-4)'(te1_q[3:0] != '0);  // byte te + 15
+    xl_beat_q  <= ctx_q.text_start[PosW-1:4] + tb1_q;
   end
 
-  sync_fifo #(.Width($bits(finfo_in)), .Depth(8)) u_finfo (
+  // ---- slot ------------------------------------------------------------------------------
+  logic               crypto, decrypt_in, later, cut;
+  logic [PosW-5:0]    k, ts_beat;
+  logic [3:0]         ts_off, te_off;
+  logic [15:0]        from_ts, below_te, text_mask, at_run, at_pad, at_nh;
+  logic               k_gt_ts, k_eq_ts, k_lt_te, k_eq_te;
+  esp_pkg::gcm_slot_t slot_in;
+  logic [127:0]       aes_in;
+
+  // One-hot: byte b of the beat.
+  function automatic logic [15:0] byte_at(input logic [3:0] b);
+    byte_at = 16'h1 << b;
+  endfunction
+
+  assign crypto     = ctx_q.mode != esp_pkg::GcmNone;
+  assign decrypt_in = ctx_q.mode == esp_pkg::GcmDecrypt;
+  assign later      = !in_first_q && in_beat_q != (PosW-4)'(1);  // beat 2 or later
+  assign k          = in_beat_q;
+  assign ts_beat    = ctx_q.text_start[PosW-1:4];
+  assign ts_off     = ctx_q.text_start[3:0];
+  assign te_off     = te_q[3:0];
+  assign k_gt_ts    = k > ts_beat;
+  assign k_eq_ts    = k == ts_beat;
+  assign k_lt_te    = k < te_q[PosW-1:4];
+  assign k_eq_te    = k == te_q[PosW-1:4];
+  assign from_ts    = k_gt_ts ? 16'hffff : k_eq_ts ? (16'hffff << ts_off) : 16'h0;
+  assign below_te   = k_lt_te ? 16'hffff : k_eq_te ? ~(16'hffff << te_off) : 16'h0;
+  assign text_mask  = (crypto && later) ? (from_ts & below_te & in_keep_q) : '0;
+  assign at_run     = (k == run_q[PosW-1:4]) ? byte_at(run_q[3:0]) : '0;
+  assign at_pad     = (k == pad_q[PosW-1:4]) ? byte_at(pad_q[3:0]) : '0;
+  assign at_nh      = (k == nh_q[PosW-1:4])  ? byte_at(nh_q[3:0])  : '0;
+  // A decrypted frame cut before its ICV's last byte. Its last beat is beat 2 or later (an
+  // ESP frame holds its ESP header, bytes 34..41 at least), so the positions are there.
+  assign cut        = decrypt_in && later && in_last_q && k < icv_last_q;
+
+  always_comb begin
+    slot_in.mode       = ctx_q.mode;
+    slot_in.h_slot     = crypto && in_first_q;
+    slot_in.j0_slot    = crypto && !in_first_q && k == (PosW-4)'(1);
+    slot_in.text_mask  = text_mask;
+    // The ICV: bytes te_off.. of beat te, then bytes ..te_off-1 of the next.
+    slot_in.icv_mask   = (crypto && later) ?
+                         (((k_eq_te ? (16'hffff << te_off) : '0) |
+                           ((k == te_q[PosW-1:4] + 1'b1) ? ~(16'hffff << te_off) : '0)) & in_keep_q)
+                         : '0;
+    slot_in.text_beat  = text_mask != '0;
+    // Text block j is complete once the beat after the one holding its start has passed.
+    // A cut frame queues its last GHASH block, its ICV and its trailer here if it has not
+    // yet: whatever it holds, the frame's status fails.
+    slot_in.push_x     = crypto && later && (k_gt_ts || cut) && k <= xl_beat_q;
+    slot_in.x_last     = crypto && later && (k == xl_beat_q || cut);
+    slot_in.icv_first  = crypto && later && k_eq_te;
+    slot_in.icv_last   = crypto && later && (k == icv_last_q || cut);
+    slot_in.trl_done   = decrypt_in && later &&
+                         (k == nh_q[PosW-1:4] || (cut && k < nh_q[PosW-1:4]));
+    slot_in.cut        = cut;
+    slot_in.run_sel    = at_run & text_mask;
+    slot_in.pad_sel    = at_pad & text_mask;
+    slot_in.nh_sel     = at_nh & text_mask;
+    slot_in.text_off   = ts_off;
+    slot_in.icv_off    = te_off;
+    slot_in.text_len   = ctx_q.text_len;
+    slot_in.last       = in_last_q;
+    slot_in.keep       = in_keep_q;
+    slot_in.data       = in_data_q;
+
+    // Counter blocks (SP 800-38D section 7.1): text beat j of the frame takes J0 + 1 + j.
+    if (slot_in.h_slot)         aes_in = '0;
+    else if (slot_in.j0_slot)   aes_in = {ctx_q.nonce, 32'd1};
+    else if (slot_in.text_beat) aes_in = {ctx_q.nonce, 18'b0, PosW'(k) - PosW'(ts_beat) + PosW'(2)};
+    else                        aes_in = '0;
+  end
+
+  logic               s_valid_q;
+  esp_pkg::gcm_slot_t s_slot_q;
+  logic [127:0]       s_block_q;
+  logic [255:0]       s_key_q;
+  logic               s_key256_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) s_valid_q <= 1'b0;
+    else         s_valid_q <= in_valid_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    s_slot_q   <= slot_in;
+    s_block_q  <= aes_in;
+    s_key_q    <= ctx_q.key;
+    s_key256_q <= ctx_q.key256;
+  end
+
+  // Per frame, for the GHASH engine.
+  esp_pkg::gcm_frame_t finfo_in, finfo;
+  logic finfo_empty, finfo_pop;
+  logic [$clog2(FrameQDepth):0] finfo_count;
+  always_comb begin
+    finfo_in.mode     = ctx_q.mode;
+    finfo_in.aad      = ctx_q.aad;
+    finfo_in.aad12    = ctx_q.aad12;
+    finfo_in.text_len = ctx_q.text_len;
+  end
+
+  sync_fifo #(.Width($bits(finfo_in)), .Depth(FrameQDepth)) u_finfo (
     .clk_i, .rst_ni,
-    .push_i (fire && first_q && crypto), .data_i (finfo_in),
+    .push_i (in_valid_q && in_first_q && crypto), .data_i (finfo_in),
     .pop_i  (finfo_pop), .data_o (finfo),
-    .empty_o (finfo_empty), .full_o (), .almost_full_o (finfo_afull), .count_o ()
+    .empty_o (finfo_empty), .full_o (), .almost_full_o (), .count_o (finfo_count)
   );
 
   // =======================================================================================
@@ -209,11 +286,11 @@ module esp_gcm (
 
   aes_cipher_pipe #(.SideW(1)) u_aes (
     .clk_i, .rst_ni,
-    .en_i     (en),
-    .valid_i  (fire),
-    .key_i    (ctx.key),
-    .key256_i (ctx.key256),
-    .block_i  (aes_in),
+    .en_i     (1'b1),
+    .valid_i  (s_valid_q),
+    .key_i    (s_key_q),
+    .key256_i (s_key256_q),
+    .block_i  (s_block_q),
     .side_i   (1'b0),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
@@ -222,46 +299,189 @@ module esp_gcm (
 
   // Each beat's slot waits beside the pipe rather than riding its 14 stages: blocks leave
   // in the order they entered, one per beat, so a queue as deep as the pipe pairs them.
-  // At most 14 beats are inside the pipe (it takes one only when it advances).
+  // At most 14 beats are inside the pipe, which advances every clock.
   sync_fifo #(.Width($bits(slot_in)), .Depth(16)) u_slotq (
     .clk_i, .rst_ni,
-    .push_i (fire), .data_i (slot_in),
-    .pop_i  (aes_valid && en), .data_o (sl),
+    .push_i (s_valid_q), .data_i (s_slot_q),
+    .pop_i  (aes_valid), .data_o (sl),
     .empty_o (), .full_o (), .almost_full_o (), .count_o ()
   );
 
   // =======================================================================================
-  // Rotate stage: keystream, GHASH blocks, ICV and trailer of each beat.
+  // After the AES pipe, each beat takes one stage per clock:
+  //   p0  the block and the beat's slot, registered (the slot queue's read is a wide mux)
+  //   p1  keystream rotated into place and applied: the output beat (queued); the
+  //       ciphertext to hash; H, E(K, J0) and the received ICV taken
+  //   p2  GHASH blocks assembled from two neighbouring beats (queued); per trailer byte the
+  //       run's local conditions: a pad byte 1, or one more than the byte before it
+  //   p3  the run across the beat without what came before (a parallel prefix)
+  //   p4  the run joined with the previous beat's; the bytes at the trailer's positions kept
+  //   p5  the trailer's verdict (queued)
   // =======================================================================================
-  logic         step;            // a beat leaves the AES pipe this clock
-  logic [127:0] ks_rot, ks_rot_prev_q, ks, out_data, ct, ct_rot, ct_rot_prev_q, x_block;
-  logic [15:0]  from_current, low_bytes;
+  // ---- p0 --------------------------------------------------------------------------------
+  logic               p0_valid_q;
+  logic [127:0]       p0_block_q;
+  esp_pkg::gcm_slot_t p0;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) p0_valid_q <= 1'b0;
+    else         p0_valid_q <= aes_valid;
+  end
+
+  always_ff @(posedge clk_i) begin
+    p0_block_q <= aes_block;
+    p0         <= sl;
+  end
+
+  // ---- p1: keystream, output beat, ICV -----------------------------------------------------
+  logic         p1_step;
+  logic [127:0] ks_rot, ks_rot_prev_q, ks, out_data, ct;
+  logic [15:0]  from_current;
   logic         decrypt, encrypt;
 
-  assign step    = aes_valid && en;
-  assign decrypt = sl.mode == esp_pkg::GcmDecrypt;
-  assign encrypt = sl.mode == esp_pkg::GcmEncrypt;
+  assign p1_step = p0_valid_q;
+  assign decrypt = p0.mode == esp_pkg::GcmDecrypt;
+  assign encrypt = p0.mode == esp_pkg::GcmEncrypt;
 
   always_comb begin
     // Keystream byte b of a beat comes from the current counter block if b >= text_off,
     // else from the previous one.
-    ks_rot       = rotl(bswap(aes_block), sl.text_off);
-    from_current = 16'hffff << sl.text_off;
+    ks_rot       = rotl(bswap(p0_block_q), p0.text_off);
+    from_current = 16'hffff << p0.text_off;
     ks           = (ks_rot & bytes(from_current)) | (ks_rot_prev_q & ~bytes(from_current));
-    out_data     = sl.data ^ (ks & bytes(sl.text_mask));
-    // GHASH runs over the ciphertext: block k = bytes text_off.. of text beat k, then
-    // bytes ..text_off-1 of beat k+1.
-    ct           = (decrypt ? sl.data : out_data) & bytes(sl.text_mask);
-    ct_rot       = rotr(ct, sl.text_off);
-    low_bytes    = 16'(17'h1 << (5'd16 - {1'b0, sl.text_off})) - 16'h1;
-    x_block      = (ct_rot_prev_q & bytes(low_bytes)) | (ct_rot & ~bytes(low_bytes));
+    out_data     = p0.data ^ (ks & bytes(p0.text_mask));
+    // GHASH runs over the ciphertext.
+    ct           = (decrypt ? p0.data : out_data) & bytes(p0.text_mask);
   end
 
   always_ff @(posedge clk_i) begin
-    if (step && sl.text_beat) begin
-      ks_rot_prev_q <= ks_rot;
-      ct_rot_prev_q <= ct_rot;
-    end
+    if (p1_step && p0.text_beat) ks_rot_prev_q <= ks_rot;
+  end
+
+  // H and E(K, J0) of each frame: H goes to GHASH with the frame's first block, E(K, J0)
+  // waits for its hash.
+  logic [127:0] h_hold_q, h_head, ej0_head;
+  logic key_empty, key_pop, ej0_pop;
+  logic [$clog2(FrameQDepth):0] key_count, ej0_count;
+
+  always_ff @(posedge clk_i) begin
+    if (p1_step && p0.h_slot) h_hold_q <= p0_block_q;
+  end
+
+  sync_fifo #(.Width(128), .Depth(FrameQDepth)) u_keyq (
+    .clk_i, .rst_ni,
+    .push_i (p1_step && p0.j0_slot), .data_i (h_hold_q),
+    .pop_i  (key_pop), .data_o (h_head),
+    .empty_o (key_empty), .full_o (), .almost_full_o (), .count_o (key_count)
+  );
+
+  sync_fifo #(.Width(128), .Depth(FrameQDepth)) u_ej0q (
+    .clk_i, .rst_ni,
+    .push_i (p1_step && p0.j0_slot), .data_i (p0_block_q),
+    .pop_i  (ej0_pop), .data_o (ej0_head),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o (ej0_count)
+  );
+
+  // The received ICV (decrypt): ICV byte k sits at beat byte (icv_off + k) mod 16.
+  logic [127:0] icv_q, icv_d, icv_head;
+  logic icv_empty, icv_pop;
+  logic [$clog2(FrameQDepth):0] icv_count;
+  assign icv_d = (p0.icv_first ? '0 : icv_q) | rotr(p0.data & bytes(p0.icv_mask), p0.icv_off);
+
+  always_ff @(posedge clk_i) begin
+    if (p1_step && p0.icv_mask != '0) icv_q <= icv_d;
+  end
+
+  sync_fifo #(.Width(128), .Depth(FrameQDepth)) u_icvq (
+    .clk_i, .rst_ni,
+    .push_i (p1_step && decrypt && p0.icv_last), .data_i (icv_d),
+    .pop_i  (icv_pop), .data_o (icv_head),
+    .empty_o (icv_empty), .full_o (), .almost_full_o (), .count_o (icv_count)
+  );
+
+  // Beats on their way out.
+  esp_pkg::gcm_out_beat_t ob_in, ob_head;
+  logic ob_empty, ob_pop;
+  logic [$clog2(BeatQDepth):0] ob_count;
+  always_comb begin
+    ob_in.encrypt  = encrypt;
+    ob_in.icv_last = p0.icv_last;
+    ob_in.icv_off  = p0.icv_off;
+    ob_in.icv_mask = p0.icv_mask;
+    ob_in.last     = p0.last;
+    ob_in.keep     = p0.keep;
+    ob_in.data     = out_data;
+  end
+
+  sync_fifo #(.Width($bits(ob_in)), .Depth(BeatQDepth)) u_outq (
+    .clk_i, .rst_ni,
+    .push_i (p1_step), .data_i (ob_in),
+    .pop_i  (ob_pop), .data_o (ob_head),
+    .empty_o (ob_empty), .full_o (), .almost_full_o (), .count_o (ob_count)
+  );
+
+  // What p2 needs of the beat.
+  typedef struct packed {
+    logic            h_slot;
+    logic            text_beat;
+    logic            push_x;
+    logic            x_last;
+    logic            trl_done;
+    logic            cut;
+    logic [3:0]      text_off;
+    logic [15:0]     text_mask;
+    logic [15:0]     run_sel;
+    logic [15:0]     pad_sel;
+    logic [15:0]     nh_sel;
+    logic [PosW-1:0] text_len;
+    logic [127:0]    ct;        // the text bytes of the ciphertext, in place
+    logic [127:0]    pt;        // the beat as it leaves (the plaintext, decrypting)
+  } p1_t;
+  p1_t  p1_d, p1;
+  logic p1_valid_q;
+
+  always_comb begin
+    p1_d.h_slot    = p0.h_slot;
+    p1_d.text_beat = p0.text_beat;
+    p1_d.push_x    = p0.push_x;
+    p1_d.x_last    = p0.x_last;
+    p1_d.trl_done  = p0.trl_done;
+    p1_d.cut       = p0.cut;
+    p1_d.text_off  = p0.text_off;
+    p1_d.text_mask = p0.text_mask;
+    p1_d.run_sel   = p0.run_sel;
+    p1_d.pad_sel   = p0.pad_sel;
+    p1_d.nh_sel    = p0.nh_sel;
+    p1_d.text_len  = p0.text_len;
+    p1_d.ct        = ct;
+    p1_d.pt        = out_data;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) p1_valid_q <= 1'b0;
+    else         p1_valid_q <= p0_valid_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    p1 <= p1_d;
+  end
+
+  // ---- p2: GHASH blocks; the trailer's byte conditions ------------------------------------
+  logic         p2_step;
+  logic [127:0] ct_rot, ct_rot_prev_q, x_block;
+  logic [15:0]  low_bytes;
+
+  assign p2_step = p1_valid_q;
+
+  always_comb begin
+    // GHASH block k = bytes text_off.. of text beat k, then bytes ..text_off-1 of beat k+1.
+    ct_rot    = rotr(p1.ct, p1.text_off);
+    low_bytes = 16'(17'h1 << (5'd16 - {1'b0, p1.text_off})) - 16'h1;
+    x_block   = (ct_rot_prev_q & bytes(low_bytes)) | (ct_rot & ~bytes(low_bytes));
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (p2_step && p1.text_beat) ct_rot_prev_q <= ct_rot;
   end
 
   // GHASH blocks of the text, in GCM bit order.
@@ -270,136 +490,175 @@ module esp_gcm (
     logic [127:0] block;
   } x_entry_t;
   x_entry_t x_in, x_head;
-  logic x_empty, x_afull, x_pop;
+  logic x_empty, x_pop;
+  logic [$clog2(XQDepth):0] x_count;
   assign x_in.block = bswap(x_block);
-  assign x_in.last  = sl.cut || PosW'(sl.pos[PosW-1:4]) ==
-                      PosW'(sl.text_start[PosW-1:4]) + (PosW'(sl.text_len + PosW'(15)) >> 4);
+  assign x_in.last  = p1.x_last;
 
-  sync_fifo #(.Width($bits(x_in)), .Depth(16)) u_xq (
+  sync_fifo #(.Width($bits(x_in)), .Depth(XQDepth)) u_xq (
     .clk_i, .rst_ni,
-    .push_i (step && sl.push_x), .data_i (x_in),
+    .push_i (p2_step && p1.push_x), .data_i (x_in),
     .pop_i  (x_pop), .data_o (x_head),
-    .empty_o (x_empty), .full_o (), .almost_full_o (x_afull), .count_o ()
+    .empty_o (x_empty), .full_o (), .almost_full_o (), .count_o (x_count)
   );
 
-  // H and E(K, J0) of each frame.
+  // Trailer (decrypt, RFC 4303 section 2.4): pad length at text byte C-2, next header at
+  // C-1, and the run 1, 2, 3, ... ending at C-3 must be as long as the pad. A run ends at a
+  // text byte b exactly when b is 1, or b is one more than the byte before and a run ends
+  // there: a carry chain, with "b == 1" generating and "b == previous + 1" propagating. The
+  // run's length at C-3 is then the byte itself.
   typedef struct packed {
-    logic [127:0] h;
-    logic [127:0] ej0;
-  } key_entry_t;
-  key_entry_t key_in, key_head;
-  logic [127:0] h_hold_q;
-  logic key_empty, key_afull, key_pop;
-  always_comb begin
-    key_in.h = h_hold_q;
-    key_in.ej0 = aes_block;
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (step && sl.h_slot) h_hold_q <= aes_block;
-  end
-
-  sync_fifo #(.Width($bits(key_in)), .Depth(8)) u_keyq (
-    .clk_i, .rst_ni,
-    .push_i (step && sl.j0_slot), .data_i (key_in),
-    .pop_i  (key_pop), .data_o (key_head),
-    .empty_o (key_empty), .full_o (), .almost_full_o (key_afull), .count_o ()
-  );
-
-  // The received ICV (decrypt): ICV byte k sits at beat byte (icv_off + k) mod 16.
-  logic [127:0] icv_q, icv_d, icv_head;
-  logic icv_empty, icv_afull, icv_pop;
-  assign icv_d = (sl.icv_first ? '0 : icv_q) | rotr(sl.data & bytes(sl.icv_mask), sl.icv_off);
-
-  always_ff @(posedge clk_i) begin
-    if (step && sl.icv_mask != '0) icv_q <= icv_d;
-  end
-
-  sync_fifo #(.Width(128), .Depth(8)) u_icvq (
-    .clk_i, .rst_ni,
-    .push_i (step && decrypt && (sl.icv_last || sl.cut)), .data_i (icv_d),
-    .pop_i  (icv_pop), .data_o (icv_head),
-    .empty_o (icv_empty), .full_o (), .almost_full_o (icv_afull), .count_o ()
-  );
-
-  // Trailer (decrypt): pad length at text byte C-2, next header at C-1, and the length of
-  // the run 1, 2, 3, ... ending at C-3, which must equal the pad length.
-  logic [7:0]       run_q, run_at_q, pad_len_q;
-  logic [7:0]       run_v [16];
-  logic [7:0]       run_at, pad_len, next_hdr;
-  logic [PosW-1:0]  t_end;
-  logic             trailer_done;
-  esp_pkg::trailer_t trailer_in, trailer_head;
-  logic trl_empty, trl_afull, trl_pop;
+    logic            h_slot;
+    logic            trl_done;
+    logic            cut;
+    logic            has_run, has_pad, has_nh;
+    logic [PosW-1:0] text_len;
+    logic [15:0]     run_sel;
+    logic [7:0]      run_byte, pad_byte, nh_byte;
+    logic [15:0]     gen, prop;     // p2: per byte; p3: over bytes 0..i
+  } trl_t;
+  trl_t p2_d, p2, p3_d, p3;
+  logic [7:0] last_byte_q;          // byte 15 of the beat before
+  logic       p2_valid_q, p3_valid_q;
 
   always_comb begin
-    logic [7:0] run;
-    logic [7:0] b;
-    run      = sl.h_slot ? 8'd0 : run_q;
-    run_at   = sl.h_slot ? 8'd0 : run_at_q;
-    pad_len  = sl.h_slot ? 8'd0 : pad_len_q;
-    next_hdr = 8'd0;
-    t_end    = sl.text_start + sl.text_len;
+    logic [7:0] b, prev_b;
+    p2_d.h_slot   = p1.h_slot;
+    p2_d.trl_done = p1.trl_done;
+    p2_d.cut      = p1.cut;
+    p2_d.has_run  = p1.run_sel != '0;
+    p2_d.has_pad  = p1.pad_sel != '0;
+    p2_d.has_nh   = p1.nh_sel != '0;
+    p2_d.text_len = p1.text_len;
+    p2_d.run_sel  = p1.run_sel;
+    p2_d.run_byte = '0;
+    p2_d.pad_byte = '0;
+    p2_d.nh_byte  = '0;
     for (int i = 0; i < 16; i++) begin
-      b = out_data[8*i +: 8];
-      if (sl.text_mask[i]) begin
-        if (b == run + 8'd1) run = run + 8'd1;
-        else                 run = (b == 8'd1) ? 8'd1 : 8'd0;
+      b      = p1.pt[8*i +: 8];
+      prev_b = (i == 0) ? last_byte_q : p1.pt[8*i - 8 +: 8];
+      p2_d.gen[i]  = p1.text_mask[i] && b == 8'd1;
+      p2_d.prop[i] = p1.text_mask[i] && b == prev_b + 8'd1;
+      p2_d.run_byte = p2_d.run_byte | (p1.run_sel[i] ? b : 8'd0);
+      p2_d.pad_byte = p2_d.pad_byte | (p1.pad_sel[i] ? b : 8'd0);
+      p2_d.nh_byte  = p2_d.nh_byte  | (p1.nh_sel[i]  ? b : 8'd0);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p2_valid_q <= 1'b0;
+      p3_valid_q <= 1'b0;
+    end else begin
+      p2_valid_q <= p1_valid_q;
+      p3_valid_q <= p2_valid_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    p2 <= p2_d;
+    if (p2_step) last_byte_q <= p1.pt[127:120];
+  end
+
+  // ---- p3: the run over bytes 0..i of the beat, by a Kogge-Stone prefix in four steps ----
+
+  always_comb begin
+    logic [15:0] g, p, g_next, p_next;
+    g = p2.gen;
+    p = p2.prop;
+    for (int span = 1; span < 16; span = span * 2) begin
+      for (int i = 0; i < 16; i++) begin
+        if (i >= span) begin
+          g_next[i] = g[i] | (p[i] & g[i - span]);
+          p_next[i] = p[i] & p[i - span];
+        end else begin
+          g_next[i] = g[i];
+          p_next[i] = p[i];
+        end
       end
-      run_v[i] = run;
+      g = g_next;
+      p = p_next;
     end
-    for (int i = 0; i < 16; i++) begin
-      if (sl.text_mask[i] && sl.pos + PosW'(i) == t_end - PosW'(3)) run_at = run_v[i];
-      if (sl.text_mask[i] && sl.pos + PosW'(i) == t_end - PosW'(2)) pad_len = out_data[8*i +: 8];
-      if (sl.text_mask[i] && sl.pos + PosW'(i) == t_end - PosW'(1)) next_hdr = out_data[8*i +: 8];
-    end
-    trailer_done = decrypt && in_beat(sl.pos, t_end - PosW'(1));
-    trailer_in.pad_len  = pad_len;
-    trailer_in.next_hdr = next_hdr;
-    trailer_in.ok       = !sl.cut && (sl.text_len >= PosW'(2)) &&
-                          ({6'b0, pad_len} <= sl.text_len - PosW'(2)) &&
-                          (pad_len == 8'd0 || run_at == pad_len);
+    p3_d      = p2;
+    p3_d.gen  = g;  // a run ends at byte i, counting only bytes 0..i
+    p3_d.prop = p;  // bytes 0..i all continue a run that ends before the beat
   end
 
   always_ff @(posedge clk_i) begin
-    if (step && decrypt) begin
-      run_q     <= run_v[15];
-      run_at_q  <= run_at;
-      pad_len_q <= pad_len;
+    p3 <= p3_d;
+  end
+
+  // ---- p4: joined with the beat before; the trailer's bytes kept ---------------------------
+  logic       p4_step, run_in_q, run_ends;
+  logic [7:0] run_at_q, pad_len_q, next_hdr_q;
+  logic       done_q, cut_q, len_ok_q;
+  logic [PosW-1:0] pad_max_q;
+
+  assign p4_step  = p3_valid_q;
+  assign run_ends = |(p3.run_sel & (p3.gen | (p3.prop & {16{run_in_q}})));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      done_q <= 1'b0;
+    end else begin
+      done_q <= p3_valid_q && p3.trl_done;
     end
   end
 
-  sync_fifo #(.Width($bits(trailer_in)), .Depth(8)) u_trlq (
-    .clk_i, .rst_ni,
-    .push_i (step && (trailer_done || sl.cut_trl)), .data_i (trailer_in),
-    .pop_i  (trl_pop), .data_o (trailer_head),
-    .empty_o (trl_empty), .full_o (), .almost_full_o (trl_afull), .count_o ()
-  );
-
-  // Beats on their way out.
-  esp_pkg::gcm_out_beat_t ob_in, ob_head;
-  logic ob_empty, ob_afull, ob_pop;
-  always_comb begin
-    ob_in.encrypt = encrypt;
-    ob_in.icv_last = sl.icv_last;
-    ob_in.icv_off = sl.icv_off;
-    ob_in.icv_mask = sl.icv_mask;
-    ob_in.last = sl.last;
-    ob_in.keep = sl.keep;
-    ob_in.data = out_data;
+  always_ff @(posedge clk_i) begin
+    if (p4_step) begin
+      // A run reaches the next beat if it ends at byte 15.
+      run_in_q   <= p3.gen[15] | (p3.prop[15] & run_in_q);
+      if (p3.h_slot)       run_at_q <= '0;
+      else if (p3.has_run) run_at_q <= run_ends ? p3.run_byte : 8'd0;
+      if (p3.h_slot)       pad_len_q <= '0;
+      else if (p3.has_pad) pad_len_q <= p3.pad_byte;
+      if (p3.h_slot)       next_hdr_q <= '0;
+      else if (p3.has_nh)  next_hdr_q <= p3.nh_byte;
+      cut_q     <= p3.cut;
+      len_ok_q  <= p3.text_len >= PosW'(2);
+      pad_max_q <= p3.text_len - PosW'(2);
+    end
   end
 
-  sync_fifo #(.Width($bits(ob_in)), .Depth(32)) u_outq (
+  // ---- p5: the verdict --------------------------------------------------------------------
+  esp_pkg::trailer_t trailer_in, trailer_head;
+  logic trl_empty, trl_pop;
+  logic [$clog2(FrameQDepth):0] trl_count;
+
+  always_comb begin
+    trailer_in.pad_len  = pad_len_q;
+    trailer_in.next_hdr = next_hdr_q;
+    trailer_in.ok       = !cut_q && len_ok_q && ({6'b0, pad_len_q} <= pad_max_q) &&
+                          (pad_len_q == 8'd0 || run_at_q == pad_len_q);
+  end
+
+  sync_fifo #(.Width($bits(trailer_in)), .Depth(FrameQDepth)) u_trlq (
     .clk_i, .rst_ni,
-    .push_i (step), .data_i (ob_in),
-    .pop_i  (ob_pop), .data_o (ob_head),
-    .empty_o (ob_empty), .full_o (), .almost_full_o (ob_afull), .count_o ()
+    .push_i (done_q), .data_i (trailer_in),
+    .pop_i  (trl_pop), .data_o (trailer_head),
+    .empty_o (trl_empty), .full_o (), .almost_full_o (), .count_o (trl_count)
   );
 
-  assign en = !(finfo_afull || x_afull || key_afull || icv_afull || trl_afull || ob_afull);
+  // Room for what the pipe holds, the beat taken now, and the clock room_q lags by.
+  localparam int FrameRoom = FrameQDepth - FramesInFlight - 2;
+  logic room_d;
+  assign room_d = ob_count    <= ($clog2(BeatQDepth)+1)'(BeatQDepth - InFlight - 2) &&
+                  x_count     <= ($clog2(XQDepth)+1)'(XQDepth - InFlight - 2) &&
+                  finfo_count <= ($clog2(FrameQDepth)+1)'(FrameRoom) &&
+                  key_count   <= ($clog2(FrameQDepth)+1)'(FrameRoom) &&
+                  ej0_count   <= ($clog2(FrameQDepth)+1)'(FrameRoom) &&
+                  icv_count   <= ($clog2(FrameQDepth)+1)'(FrameRoom) &&
+                  trl_count   <= ($clog2(FrameQDepth)+1)'(FrameRoom);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) room_q <= 1'b0;
+    else         room_q <= room_d;
+  end
 
   // =======================================================================================
-  // GHASH engine: per frame AAD, the text blocks, the length block; then the tag.
+  // GHASH engine: per frame the AAD block, the text blocks, the length block, one per clock
+  // into `ghash`; its hash plus E(K, J0) is the tag.
   // =======================================================================================
   typedef enum logic [1:0] {
     EngAad = 2'd0,
@@ -408,35 +667,39 @@ module esp_gcm (
   } eng_state_e;
 
   eng_state_e   eng_q, eng_d;
-  logic [127:0] y_q, mul_a, y_next, tag;
-  logic         eng_go;
-  logic         enc_tag_afull, dec_tag_afull, tag_room;
+  logic [127:0] blk, hash, tag;
+  logic         eng_go, hash_valid, tag_room, ghash_step;
+  logic [3:0]   enc_tag_count, dec_tag_count;
   logic [63:0]  aad_bits, text_bits;
 
   assign aad_bits  = finfo.aad12 ? 64'd96 : 64'd64;
   assign text_bits = {{(64-PosW-3){1'b0}}, finfo.text_len, 3'b0};
-  assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? !enc_tag_afull : !dec_tag_afull;
+  // Room for this tag beside the one at most still inside `ghash`.
+  assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? enc_tag_count <= 4'd5
+                                                         : dec_tag_count <= 4'd5;
 
   always_comb begin
     eng_d  = eng_q;
     eng_go = 1'b0;
     x_pop  = 1'b0;
-    mul_a  = '0;
+    blk    = '0;
     unique case (eng_q)
       EngAad: begin
-        // AAD zero-padded to one block (SP 800-38D section 6.4).
-        mul_a  = finfo.aad12 ? {finfo.aad, 32'b0} : {finfo.aad[95:32], 64'b0};
-        eng_go = !finfo_empty && !key_empty;
+        // AAD zero-padded to one block (SP 800-38D section 6.4). The frame starts only once
+        // its first text block is there too: from then on its blocks come one per clock, so
+        // the frame before it leaves `ghash` (two steps) without waiting.
+        blk    = finfo.aad12 ? {finfo.aad, 32'b0} : {finfo.aad[95:32], 64'b0};
+        eng_go = !finfo_empty && !key_empty && (finfo.text_len == '0 || !x_empty);
         eng_d  = (finfo.text_len != '0) ? EngText : EngLen;
       end
       EngText: begin
-        mul_a  = y_q ^ x_head.block;
+        blk    = x_head.block;
         eng_go = !x_empty;
         x_pop  = eng_go;
         eng_d  = x_head.last ? EngLen : EngText;
       end
       EngLen: begin
-        mul_a  = y_q ^ {aad_bits, text_bits};
+        blk    = {aad_bits, text_bits};
         eng_go = tag_room;
         eng_d  = EngAad;
       end
@@ -445,23 +708,38 @@ module esp_gcm (
     if (!eng_go) eng_d = eng_q;
   end
 
-  gf128_mul u_ghash_mul (
-    .a_i (mul_a),
-    .b_i (key_head.h),
-    .p_o (y_next)
+  // Inside a frame `ghash` steps with its blocks only; between frames it runs free.
+  assign ghash_step = eng_go || eng_q == EngAad;
+
+  ghash u_ghash (
+    .clk_i, .rst_ni,
+    .step_i       (ghash_step),
+    .valid_i      (eng_go),
+    .first_i      (eng_q == EngAad),
+    .last_i       (eng_q == EngLen),
+    .block_i      (blk),
+    .h_i          (h_head),
+    .hash_valid_o (hash_valid),
+    .hash_o       (hash)
   );
 
-  assign tag       = y_next ^ key_head.ej0;
+  // The mode of each frame inside `ghash`, for its tag's queue.
+  logic tag_enc;
+  sync_fifo #(.Width(1), .Depth(4)) u_tag_modeq (
+    .clk_i, .rst_ni,
+    .push_i (eng_go && eng_q == EngLen), .data_i (finfo.mode == esp_pkg::GcmEncrypt),
+    .pop_i  (hash_valid), .data_o (tag_enc),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
+  );
+
+  assign tag       = hash ^ ej0_head;
   assign finfo_pop = eng_go && eng_q == EngLen;
-  assign key_pop   = finfo_pop;
+  assign key_pop   = eng_go && eng_q == EngAad;
+  assign ej0_pop   = hash_valid;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni)     eng_q <= EngAad;
     else             eng_q <= eng_d;
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (eng_go) y_q <= y_next;
   end
 
   logic [127:0] enc_tag, dec_tag;
@@ -469,16 +747,16 @@ module esp_gcm (
 
   sync_fifo #(.Width(128), .Depth(8)) u_enc_tagq (
     .clk_i, .rst_ni,
-    .push_i (finfo_pop && finfo.mode == esp_pkg::GcmEncrypt), .data_i (bswap(tag)),
+    .push_i (hash_valid && tag_enc), .data_i (bswap(tag)),
     .pop_i  (enc_tag_pop), .data_o (enc_tag),
-    .empty_o (enc_tag_empty), .full_o (), .almost_full_o (enc_tag_afull), .count_o ()
+    .empty_o (enc_tag_empty), .full_o (), .almost_full_o (), .count_o (enc_tag_count)
   );
 
   sync_fifo #(.Width(128), .Depth(8)) u_dec_tagq (
     .clk_i, .rst_ni,
-    .push_i (finfo_pop && finfo.mode == esp_pkg::GcmDecrypt), .data_i (bswap(tag)),
+    .push_i (hash_valid && !tag_enc), .data_i (bswap(tag)),
     .pop_i  (dec_tag_pop), .data_o (dec_tag),
-    .empty_o (dec_tag_empty), .full_o (), .almost_full_o (dec_tag_afull), .count_o ()
+    .empty_o (dec_tag_empty), .full_o (), .almost_full_o (), .count_o (dec_tag_count)
   );
 
   // =======================================================================================

@@ -56,15 +56,19 @@ package esp_pkg;
     logic         text_beat;   // the beat holds text: the slot computes a counter block
     logic         push_x;      // a GHASH block completes here
     logic         icv_first;   // first beat holding ICV bytes
-    logic         icv_last;    // beat holding the last ICV byte
+    logic         icv_last;    // beat holding the last ICV byte, or the frame's cut
+    logic         x_last;      // the frame's last GHASH text block completes here, or
+                               // the frame's cut (decrypt) queues its last block
+    logic         trl_done;    // decrypt: the beat holding the last text byte, or the
+                               // frame's cut before it
     logic         cut;         // decrypt: the frame ends here, before its ICV does
-    logic         cut_trl;     // ... and before its text does: no trailer was seen
     logic [3:0]   text_off;    // text_start mod 16
     logic [3:0]   icv_off;     // (text_start + text_len) mod 16
     logic [15:0]  text_mask;   // bytes of this beat that are text
     logic [15:0]  icv_mask;    // bytes of this beat that are ICV
-    pos_t         pos;         // frame position of byte 0 of this beat
-    pos_t         text_start;
+    logic [15:0]  run_sel;     // text bytes C-3, C-2, C-1 of a text of C bytes, where in
+    logic [15:0]  pad_sel;     // this beat: the end of the pad run, the pad length, the
+    logic [15:0]  nh_sel;      // next header (RFC 4303 section 2.4)
     pos_t         text_len;
     logic         last;
     logic [15:0]  keep;

@@ -67,7 +67,7 @@ TEST_CASE("thousands of random frames of 60 to 9216 bytes, stalls and changing S
   MESSAGE(h.frames().size() << " frames in " << h.cycles() << " clocks: " << model::to_string(c));
 }
 
-TEST_CASE("back-to-back ESP frames keep one beat per clock: bus utilization >= 0.99 from the smallest ESP frame to 9000 bytes and IMIX, every frame decrypted, a new SA on every frame, latency of the first frame <= 30") {
+TEST_CASE("back-to-back ESP frames keep one beat per clock: bus utilization >= 0.99 from the smallest ESP frame to 9000 bytes and IMIX, every frame decrypted, a new SA on every frame, latency of the first frame <= 40") {
   for (bool no_trailer : {false, true}) {
     for (size_t size : {64, 128, 256, 512, 1024, 1500, 9000, 0}) {
       RxBenchOptions o;
@@ -80,13 +80,13 @@ TEST_CASE("back-to-back ESP frames keep one beat per clock: bus utilization >= 0
                 << seed_hint());
       CHECK(f.esp_fraction == 1.0);  // every frame decrypted: no bypass frame flatters the rate
       CHECK(f.bus_utilization >= 0.99);
-      // The first frame, into an idle unit: the target of 30 clocks. Frames behind it may
+      // The first frame, into an idle unit: the target of 40 clocks. Frames behind it may
       // wait: where a frame leaves one beat longer than it came (8 bytes of metadata), esp_rx
       // alone takes input at line rate and queues in its store-and-forward buffer, so the
       // worst frame waits for what is ahead of it there, never for more than the buffer
       // holds (2 x 2048 beats).
-      CHECK(f.latency_min_cycles <= 30);
-      CHECK(f.latency_cycles <= 30 + 2 * 2048);
+      CHECK(f.latency_min_cycles <= 40);
+      CHECK(f.latency_cycles <= 40 + 2 * 2048);
       MESSAGE(what << ": bus utilization " << f.bus_utilization << ", " << f.wire_bytes_per_cycle
                    << " B/clock, latency " << f.latency_cycles << " clocks, " << f.frames << " frames");
     }
@@ -106,12 +106,12 @@ TEST_CASE("RX under attack: matched ESP frames whose IP length runs past their e
     // and counter pulse against the model as it ran).
     CHECK(f.esp_fraction == 0.5);
     CHECK(f.bus_utilization >= 0.99);
-    CHECK(f.latency_min_cycles <= 30);
+    CHECK(f.latency_min_cycles <= 40);
     MESSAGE(mode << "hostile 1:1 bus utilization " << f.bus_utilization << ", " << f.frames << " frames in " << f.cycles << " clocks");
   }
 }
 
-TEST_CASE("every kind of forwarded frame leaves at most 30 clocks after its last beat came in") {
+TEST_CASE("every kind of forwarded frame leaves at most 40 clocks after its last beat came in") {
   const uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
   EspRxHarness h(seed, 0, 0);
@@ -151,7 +151,7 @@ TEST_CASE("every kind of forwarded frame leaves at most 30 clocks after its last
       const RxFrame& r = h.frames().back();
       INFO(describe(r.in) << " (" << r.want.why << ")" << (no_trailer ? ", no trailer" : "") << "; " << seed_hint());
       REQUIRE(r.want.out);
-      CHECK(r.latency() <= 30);
+      CHECK(r.latency() <= 40);
     }
   }
   uint64_t worst = 0;

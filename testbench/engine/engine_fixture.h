@@ -26,16 +26,27 @@ class EngineFixture {
  public:
   // `host_tx_stall`: the host TX source's own pause percentage (-1: `stall`).
   explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0, int host_tx_stall = -1)
-      : sim_(sim::EngineSimOptions{seed, stall, axil_delay,
-#ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
-                                   sim::RtlBuild::kChecking,
-#else
-                                   sim::RtlBuild::kFast,
-#endif
-                                   host_tx_stall}),
+      : sim_(sim_options(seed, stall, axil_delay, host_tx_stall)),
         dut_(sim_.bus(), device_options(seed)),
         ref_(model_, device_options(seed)),
         stall_(stall) {}
+
+  // The options by name: EngineSimOptions grows, and a positional list would put a value
+  // into whichever field now stands at its place.
+  static sim::EngineSimOptions sim_options(uint64_t seed, int stall, int axil_delay,
+                                           int host_tx_stall) {
+    sim::EngineSimOptions o;
+    o.seed = seed;
+    o.stall_percent = stall;
+    o.axil_delay_percent = axil_delay;
+#ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
+    o.build = sim::RtlBuild::kChecking;
+#else
+    o.build = sim::RtlBuild::kFast;
+#endif
+    o.host_tx_stall_percent = host_tx_stall;
+    return o;
+  }
 
   static driver::DeviceOptions device_options(uint64_t seed) {
     driver::DeviceOptions o;

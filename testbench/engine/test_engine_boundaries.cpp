@@ -661,8 +661,9 @@ TEST_CASE("wire TX never underruns: the host pausing on 50 % of clocks, the wire
   const sim::PortStats& out = f.sim().wire_tx_stats();
   MESSAGE("host TX: " << in.frames << " frames, " << in.gap_clocks << " clocks paused inside frames; wire TX: "
                       << out.frames << " frames, " << out.gap_clocks << " clocks of valid low inside frames");
-  // The host really paused inside frames, and large frames were encrypted.
-  CHECK(in.gap_clocks > in.beats / 4);
+  // The host really paused inside frames at its own rate (50 %: about one pause per beat;
+  // the other ports' 25 % would give one per three), and large frames were encrypted.
+  CHECK(in.gap_clocks * 3 > in.beats * 2);
   CHECK(f.counter("ipsec_enc_out_packets") >= kLarge);
   CHECK(out.gap_clocks == 0);
 }

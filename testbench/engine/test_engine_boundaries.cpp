@@ -19,6 +19,7 @@
 #include "engine_fixture.h"
 #include "esp_checks.h"
 #include "rx_pressure.h"
+#include "sa_frames.h"
 
 using namespace ipsec;
 using namespace ipsec::tb;
@@ -43,29 +44,9 @@ Sa add_sa(EngineFixture& f, bool in, uint32_t spi) {
   return sa;
 }
 
-PacketSpec packet_for(const model::SaKey& key, Bytes payload) {
-  PacketSpec p;
-  p.ipv6 = key.ipv6;
-  p.src = key.sip;
-  p.dst = key.dip;
-  p.payload = std::move(payload);
-  return p;
-}
-
-// The host's frame for TX offload with the SA of `key`: an IP packet carrying `payload`.
-Bytes tx_frame(const model::SaKey& key, Bytes payload, uint64_t seq) {
-  EspSpec e;
-  e.spi = key.spi;
-  e.seq = seq;
-  return host_esp_frame(ip_packet(packet_for(key, std::move(payload))), e);
-}
-
 // A peer's ESP frame for the RX SA `sa`.
 Bytes rx_frame(const Sa& sa, Bytes payload, uint64_t seq) {
-  EspSpec e;
-  e.spi = sa.key.spi;
-  e.seq = seq;
-  return wire_esp_frame(ip_packet(packet_for(sa.key, std::move(payload))), e, sa.ctx);
+  return tb::rx_frame(sa.key, sa.ctx, std::move(payload), seq);
 }
 
 // The counters of one direction (ipsec_enc_* or ipsec_dec_*) on the RTL and the model agree.

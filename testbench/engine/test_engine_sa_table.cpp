@@ -15,6 +15,7 @@
 #include "colliding_keys.h"
 #include "driver_fixture.h"
 #include "engine_fixture.h"
+#include "sa_frames.h"
 
 using namespace ipsec;
 using namespace ipsec::tb;
@@ -57,19 +58,6 @@ bool log_says(drv::IpsecDevice& dev, const std::string& text) {
     if (l.text.find(text) != std::string::npos) return true;
   }
   return false;
-}
-
-// A host frame for TX offload with the SA of `key`.
-Bytes tx_frame(const model::SaKey& key, std::mt19937_64& rng, uint64_t seq) {
-  PacketSpec p;
-  p.ipv6 = key.ipv6;
-  p.src = key.sip;
-  p.dst = key.dip;
-  p.payload = random_bytes(rng, 64 + rng() % 400);
-  EspSpec e;
-  e.spi = key.spi;
-  e.seq = seq;
-  return host_esp_frame(ip_packet(p), e);
 }
 
 }  // namespace
@@ -183,8 +171,8 @@ TEST_CASE("16 states crafted into one bucket pair: the 17th ADD fails -EEXIST th
   // crowded TX SA is encrypted, one for the refused key is dropped (TX metadata, no SA).
   const model::SaKey crowded = key_of_spec(crowd[4]), missing = key_of_spec(crowd[16]);
   REQUIRE(crowded.tx);
-  f.host_tx(tx_frame(crowded, rng, 1), false, "an SA of the full pair");
-  f.host_tx(tx_frame(missing, rng, 1), false, "the refused SA");
+  f.host_tx(tx_frame(crowded, random_bytes(rng, 64 + rng() % 400), 1), false, "an SA of the full pair");
+  f.host_tx(tx_frame(missing, random_bytes(rng, 64 + rng() % 400), 1), false, "the refused SA");
   f.run_and_check();
   CHECK(f.counter("ipsec_enc_out_packets") == 1);
   CHECK(f.counter("ipsec_enc_drop_packets") == 1);
@@ -194,7 +182,7 @@ TEST_CASE("16 states crafted into one bucket pair: the 17th ADD fails -EEXIST th
   auto id = f.add(offloadable_state(crowd[16]));
   REQUIRE_MESSAGE(id.ok(), id.status().message());
   CHECK(f.add(offloadable_state(crowd[2])).status().code() == -EEXIST);
-  f.host_tx(tx_frame(missing, rng, 2), false, "the once refused SA, now in");
+  f.host_tx(tx_frame(missing, random_bytes(rng, 64 + rng() % 400), 2), false, "the once refused SA, now in");
   f.run_and_check();
   CHECK(f.counter("ipsec_enc_out_packets") == 2);
   check_driver_holds(f.dut(), 16, 8);

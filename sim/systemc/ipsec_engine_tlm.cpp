@@ -320,7 +320,7 @@ bool IpsecEngineTlm::service_source(StreamPins& pins, sim::FrameSource& source,
   // One frame at a time leaves the FIFO, so a full FIFO is the engine's back-pressure.
   if (source.idle()) {
     Frame frame;
-    if (in->nb_read(frame)) source.push(frame.data, frame.user);
+    if (in->nb_read(frame)) source.push(frame.data, frame.user, frame.gap);
   }
   const bool valid = source.valid();
   pins.tvalid.write(valid);

@@ -40,6 +40,9 @@ struct Frame {
   // tuser on the last beat. In: a frame error from the MAC. Out: on wire TX the MAC
   // discards the frame.
   bool user = false;
+  // Input ports only: idle clocks the port keeps after the frame's last beat (a paced
+  // source, as sim::EngineSim::wire_rx's `gap`). Not part of the frame, so not compared.
+  uint32_t gap = 0;
 };
 bool operator==(const Frame& a, const Frame& b);
 inline bool operator!=(const Frame& a, const Frame& b) { return !(a == b); }

@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <random>
@@ -143,6 +144,7 @@ struct Span {
 struct FlowResult {
   std::string error;  // the first step that failed; empty when all went through
   std::vector<drv::EthtoolStat> after_traffic, after_flush;
+  uint64_t rx_overflow_drops = 0;  // after the traffic
   Span traffic;  // sending the frames until the engine is quiet
   Span whole;    // probe to flush
 };
@@ -204,6 +206,9 @@ FlowResult run_flow(EngineUnderTest& e, uint64_t seed, Stimulus& stimulus) {
     auto stats = dev.ethtool_stats();
     if (!stats.ok()) throw std::runtime_error("ethtool -S: " + stats.status().message());
     r.after_traffic = stats.value();
+    const auto overflow = dev.rx_overflow_drops();
+    if (!overflow.ok()) throw std::runtime_error("overflow drops: " + overflow.status().message());
+    r.rx_overflow_drops = overflow.value();
     std::vector<drv::SaId> ids;
     for (const auto& [id, sa] : dev.sas()) ids.push_back(id);
     for (drv::SaId id : ids) {
@@ -228,6 +233,10 @@ struct PlatformOptions {
   int input_fifo_depth = 4096;
   int output_fifo_depth = 16;
   sc_core::sc_time consumer_pause = sc_core::SC_ZERO_TIME;  // after each frame collected
+  // Idle clocks on wire RX after each frame: the wire is never back-pressured, so a wire
+  // faster than the consumer loses frames (counted, as a MAC's receive side would), and the
+  // two engines' losses would follow their different stall patterns. Paced, neither loses one.
+  std::function<uint32_t(const Frame&)> wire_rx_gap = [](const Frame&) { return 0u; };
 };
 
 // The component, a CPU whose thread runs `program` with the driver over TLM, and collectors
@@ -285,23 +294,29 @@ class Platform : public sc_core::sc_module {
 
 class SystemcEngine final : public EngineUnderTest {
  public:
-  explicit SystemcEngine(Platform& p) : p_(p) {}
+  SystemcEngine(Platform& p, std::function<uint32_t(const Frame&)> gap) : p_(p), gap_(std::move(gap)) {}
   driver::RegisterBus& bus() override { return p_.cpu_bus; }
   void host_tx(const Frame& f) override { p_.host_tx.write(f); }
-  void wire_rx(const Frame& f) override { p_.wire_rx.write(f); }
+  void wire_rx(const Frame& f) override {
+    Frame paced = f;
+    paced.gap = gap_(f);
+    p_.wire_rx.write(paced);
+  }
   void run_until_quiet() override { p_.engine.wait_until_quiet(); }
   uint64_t cycles() const override { return p_.engine.cycles(); }
 
  private:
   Platform& p_;
+  std::function<uint32_t(const Frame&)> gap_;
 };
 
 class CppEngine final : public EngineUnderTest {
  public:
-  CppEngine(uint64_t seed, int stall) : sim_(sim::EngineSimOptions{seed, stall, 0}) {}
+  CppEngine(uint64_t seed, int stall, std::function<uint32_t(const Frame&)> gap)
+      : sim_(sim::EngineSimOptions{seed, stall, 0}), gap_(std::move(gap)) {}
   driver::RegisterBus& bus() override { return sim_.bus(); }
   void host_tx(const Frame& f) override { sim_.host_tx(f.data, f.user); }
-  void wire_rx(const Frame& f) override { sim_.wire_rx(f.data, f.user); }
+  void wire_rx(const Frame& f) override { sim_.wire_rx(f.data, f.user, gap_(f)); }
   void run_until_quiet() override { sim_.run(); }
   uint64_t cycles() const override { return sim_.cycles(); }
   static std::vector<Frame> frames(std::deque<sim::OutFrame>& port) {
@@ -314,6 +329,7 @@ class CppEngine final : public EngineUnderTest {
 
  private:
   sim::EngineSim sim_;
+  std::function<uint32_t(const Frame&)> gap_;
 };
 
 // ---- Checks --------------------------------------------------------------------------------
@@ -375,13 +391,13 @@ Comparison compare_engines(uint64_t seed, int stall, PlatformOptions options = {
   options.engine.seed = seed;
   options.engine.stall_percent = stall;
   Platform platform("platform", [&](Platform& p) {
-    SystemcEngine e(p);
+    SystemcEngine e(p, options.wire_rx_gap);
     c.systemc = run_flow(e, seed, c.stimulus);
   }, options);
   sc_core::sc_start();
   REQUIRE_MESSAGE(c.systemc.error.empty(), "over TLM: " << c.systemc.error << "; " << seed_hint());
 
-  CppEngine cpp(seed, stall);
+  CppEngine cpp(seed, stall, options.wire_rx_gap);
   c.cpp = run_flow(cpp, seed, c.stimulus);
   REQUIRE_MESSAGE(c.cpp.error.empty(), "C++ harness: " << c.cpp.error << "; " << seed_hint());
 
@@ -389,6 +405,9 @@ Comparison compare_engines(uint64_t seed, int stall, PlatformOptions options = {
   check_same_frames("host RX", platform.host_rx_frames, CppEngine::frames(cpp.sim().host_rx()));
   check_same_counters("after the traffic", c.systemc.after_traffic, c.cpp.after_traffic);
   check_same_counters("after the flush", c.systemc.after_flush, c.cpp.after_flush);
+  // Every wire RX frame reached the engine's datapath: the comparison above covers them all.
+  CHECK_MESSAGE(c.systemc.rx_overflow_drops == 0, "SystemC wire RX overflow drops; " << seed_hint());
+  CHECK_MESSAGE(c.cpp.rx_overflow_drops == 0, "C++ wire RX overflow drops; " << seed_hint());
   CHECK(platform.engine.host_tx_count().frames == c.stimulus.host_tx.size());
   CHECK(platform.engine.wire_rx_count().frames == c.stimulus.wire_rx.size());
   std::printf("%zu + %zu frames in, %zu + %zu out (wire TX + host RX)\n", c.stimulus.host_tx.size(),
@@ -426,6 +445,14 @@ TEST_CASE("under random stalls and a slow consumer the SystemC engine still matc
   PlatformOptions options;
   options.output_fifo_depth = 1;  // a full FIFO holds tready low
   options.consumer_pause = sc_core::sc_time(200, sc_core::SC_NS);
+  // The wire sends no faster than the consumer takes frames: its pause, and as many clocks
+  // again as the frame's beats (the consumer's port stalls a quarter of them, and a frame
+  // leaves for the host with its metadata).
+  const auto pause_clocks = static_cast<uint32_t>(
+      std::ceil(options.consumer_pause / options.engine.clock_period));
+  options.wire_rx_gap = [pause_clocks](const Frame& f) {
+    return pause_clocks + static_cast<uint32_t>((f.data.size() + 15) / 16);
+  };
   (void)compare_engines(test_seed(), stall_percent(25), options);
 }
 

@@ -49,10 +49,10 @@ void VerilatedEngine::run() {
   if (shown) std::fprintf(stderr, "\r\033[K");  // the closing statistics line follows
 }
 
-std::vector<std::vector<uint8_t>> VerilatedEngine::take(std::deque<OutFrame>& q) {
-  std::vector<std::vector<uint8_t>> out;
+std::vector<tool::PortFrame> VerilatedEngine::take(std::deque<OutFrame>& q) {
+  std::vector<tool::PortFrame> out;
   for (OutFrame& f : q) {
-    if (!f.user) out.push_back(std::move(f.data));
+    if (!f.user) out.push_back({std::move(f.data), f.first_cycle});
   }
   q.clear();
   return out;

@@ -32,13 +32,13 @@ class VerilatedEngine final : public tool::EnginePort {
   void wire_rx(const std::vector<uint8_t>& frame, bool tuser) override { sim_.wire_rx(frame, tuser); }
   // On a terminal, a run longer than two seconds shows a progress line.
   void run() override;
-  std::vector<std::vector<uint8_t>> take_wire_tx() override { return take(sim_.wire_tx()); }
-  std::vector<std::vector<uint8_t>> take_host_rx() override { return take(sim_.host_rx()); }
+  std::vector<tool::PortFrame> take_wire_tx() override { return take(sim_.wire_tx()); }
+  std::vector<tool::PortFrame> take_host_rx() override { return take(sim_.host_rx()); }
   uint64_t cycles() const override { return sim_.cycles(); }
 
  private:
   // Frames that left; those with tuser set are discarded by the MAC.
-  static std::vector<std::vector<uint8_t>> take(std::deque<OutFrame>& q);
+  static std::vector<tool::PortFrame> take(std::deque<OutFrame>& q);
 
   TraceOptions trace_;
   EngineSim sim_;

@@ -12,6 +12,14 @@
 
 namespace ipsec::tool {
 
+// A frame that left the engine on one of its output ports.
+struct PortFrame {
+  std::vector<uint8_t> data;
+  // The clock its first beat crossed the port (sim/engine_clock.h). The reference model
+  // keeps no clocks: its frames carry the clock its run ended on.
+  uint64_t first_cycle = 0;
+};
+
 class EnginePort {  // one engine: its register bus and its four frame ports
  public:
   virtual ~EnginePort() = default;
@@ -23,9 +31,9 @@ class EnginePort {  // one engine: its register bus and its four frame ports
   // Simulate until every queued frame has left.
   virtual void run() = 0;
   // Frames the engine put on the wire (tuser frames excluded: the MAC drops them).
-  virtual std::vector<std::vector<uint8_t>> take_wire_tx() = 0;
+  virtual std::vector<PortFrame> take_wire_tx() = 0;
   // Frames the engine handed the NIC (metadata included).
-  virtual std::vector<std::vector<uint8_t>> take_host_rx() = 0;
+  virtual std::vector<PortFrame> take_host_rx() = 0;
   virtual uint64_t cycles() const = 0;
 };
 

@@ -95,16 +95,16 @@ void ModelEngine::run() {
   }
 }
 
-std::vector<std::vector<uint8_t>> ModelEngine::take_wire_tx() {
-  std::vector<std::vector<uint8_t>> out;
-  out.swap(wire_tx_);
+// The model keeps no clocks: every frame of a run carries the clock it ended on.
+std::vector<PortFrame> ModelEngine::take(std::vector<std::vector<uint8_t>>& q) const {
+  std::vector<PortFrame> out;
+  for (auto& f : q) out.push_back({std::move(f), cycles()});
+  q.clear();
   return out;
 }
 
-std::vector<std::vector<uint8_t>> ModelEngine::take_host_rx() {
-  std::vector<std::vector<uint8_t>> out;
-  out.swap(host_rx_);
-  return out;
-}
+std::vector<PortFrame> ModelEngine::take_wire_tx() { return take(wire_tx_); }
+
+std::vector<PortFrame> ModelEngine::take_host_rx() { return take(host_rx_); }
 
 }  // namespace ipsec::tool

@@ -28,8 +28,8 @@ class ModelEngine final : public EnginePort {
   void host_tx(const std::vector<uint8_t>& frame) override;
   void wire_rx(const std::vector<uint8_t>& frame, bool tuser = false) override;
   void run() override;
-  std::vector<std::vector<uint8_t>> take_wire_tx() override;
-  std::vector<std::vector<uint8_t>> take_host_rx() override;
+  std::vector<PortFrame> take_wire_tx() override;
+  std::vector<PortFrame> take_host_rx() override;
   uint64_t cycles() const override { return ctrl_.cycle(); }
 
   // The control-plane model: SA table, counters, fault injection.
@@ -38,6 +38,7 @@ class ModelEngine final : public EnginePort {
 
  private:
   std::optional<model::SaContext> lookup(const model::SaKey& key) const;
+  std::vector<PortFrame> take(std::vector<std::vector<uint8_t>>& q) const;
   void count(const model::DatapathCounters& delta);
   uint64_t stretched(uint64_t beats) const;
 

@@ -556,24 +556,25 @@ void Scenario::settle() { device_->settle(); }
 void Scenario::run_engine() {
   port_.run();
   queued_ = false;
-  // On the engine's nominal clock (engine_clock.h), as its waveforms are.
-  const uint64_t t = time_base_ns_ + sim::cycle_start_ns(port_.cycles());
-  auto record = [&](const char* kind, const Frame& f) {
+  // Each frame at the start of the clock its first beat crossed the port, on the engine's
+  // nominal clock (engine_clock.h), as its waveforms are.
+  auto record = [&](const char* kind, const Frame& f, uint64_t cycle) {
     const auto it = captures_.find(kind);
     if (it == captures_.end()) return;
+    const uint64_t t = time_base_ns_ + sim::cycle_start_ns(cycle);
     for (const auto& writer : it->second) writer->write(f, t);
   };
-  for (const Frame& f : port_.take_wire_tx()) {
+  for (const PortFrame& f : port_.take_wire_tx()) {
     ++stats_.wire_tx_frames;
-    record("wire", f);
+    record("wire", f.data, f.first_cycle);
   }
-  for (Frame& f : port_.take_host_rx()) {
-    faults_->filter_host_rx(f);  // RX metadata faults (the `fault rx` command)
+  for (PortFrame& f : port_.take_host_rx()) {
+    faults_->filter_host_rx(f.data);  // RX metadata faults (the `fault rx` command)
     ++stats_.host_rx_frames;
-    record("host-raw", f);
-    if (const std::optional<Frame> d = stack_->receive(f)) {
+    record("host-raw", f.data, f.first_cycle);
+    if (const std::optional<Frame> d = stack_->receive(f.data)) {
       ++stats_.delivered_frames;
-      record("host", *d);
+      record("host", *d, f.first_cycle);  // delivered as it arrived
     }
   }
 }

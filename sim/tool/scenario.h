@@ -16,9 +16,11 @@
 // - Relative pcap paths are relative to RunnerOptions::data_dir (the working directory
 //   when empty). Captures record the frames of every run after the `capture` command and
 //   are written when the scenario ends, also when it failed, each to a temporary name first.
-//   Frames carry the simulated time of the run that produced them: the clock the run ended
-//   on, on the engine's nominal clock of 312.5 MHz (sim/engine_clock.h, as in its
-//   waveforms), after the wall clock's time at the start, in nanoseconds.
+//   Each frame carries the simulated time its first beat crossed the engine's port (the
+//   start of that clock), on the engine's nominal clock of 312.5 MHz (sim/engine_clock.h,
+//   as in its waveforms), after the wall clock's time at the start, in nanoseconds; a
+//   frame the host stack delivered carries its host RX frame's time. The reference model
+//   keeps no clocks: its frames carry the clock their run ended on.
 // - COUNTER in `expect`: an `ethtool -S` name; a /proc/net/xfrm_stat name (XfrmInNoStates,
 //   XfrmInStateSeqError, ...); sim_host_tx_frames, sim_wire_rx_frames, sim_wire_tx_frames,
 //   sim_host_rx_frames (frames into and out of the engine) and sim_host_delivered_frames

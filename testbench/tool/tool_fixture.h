@@ -152,7 +152,9 @@ struct ModelHost {
       for (const Bytes& out : stack.transmit(f)) engine.host_tx(out);
     }
     engine.run();
-    return engine.take_wire_tx();
+    std::vector<Bytes> out;
+    for (tl::PortFrame& f : engine.take_wire_tx()) out.push_back(std::move(f.data));
+    return out;
   }
   std::vector<Bytes> to_wire(const Bytes& frame) { return to_wire(std::vector<Bytes>{frame}); }
 
@@ -161,8 +163,8 @@ struct ModelHost {
     for (const Bytes& f : frames) engine.wire_rx(f);
     engine.run();
     std::vector<Bytes> delivered;
-    for (const Bytes& raw : engine.take_host_rx()) {
-      if (std::optional<Bytes> d = stack.receive(raw)) delivered.push_back(std::move(*d));
+    for (const tl::PortFrame& raw : engine.take_host_rx()) {
+      if (std::optional<Bytes> d = stack.receive(raw.data)) delivered.push_back(std::move(*d));
     }
     // The driver's work queue runs before the next batch arrives: the ESN updates
     // (MOD_SA_V2) the received frames asked for reach the device.

@@ -139,7 +139,7 @@ module esp_rx #(
   logic                 orig_we, gbase_push, gbase_full, gbase_pop;
   logic [AddrW-1:0]     orig_waddr;
   logic [127:0]         orig_wdata;
-  logic                 desc_push, desc_full, desc_empty, desc_pop;
+  logic                 desc_push, desc_full, desc_afull, desc_empty, desc_pop;
   esp_rx_pkg::rx_desc_t desc_in, desc_head;
 
   esp_rx_feed #(.MaxFrame(MaxFrame)) u_feed (
@@ -169,7 +169,8 @@ module esp_rx #(
     .gbase_full_i (gbase_full),
     .desc_push_o  (desc_push),
     .desc_o       (desc_in),
-    .desc_full_i  (desc_full)
+    .desc_full_i  (desc_full),
+    .desc_afull_i (desc_afull)
   );
 
   sync_fifo #(.Width(AddrW), .Depth(16)) u_gbase_fifo (
@@ -184,7 +185,7 @@ module esp_rx #(
     .clk_i, .rst_ni,
     .push_i (desc_push), .data_i (desc_in),
     .pop_i  (desc_pop), .data_o (desc_head),
-    .empty_o (desc_empty), .full_o (desc_full), .almost_full_o (), .count_o ()
+    .empty_o (desc_empty), .full_o (desc_full), .almost_full_o (desc_afull), .count_o ()
   );
 
   // ---- Decryption ----------------------------------------------------------------------------

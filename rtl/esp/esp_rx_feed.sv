@@ -4,7 +4,14 @@
 //  - passes the beats of a frame to decrypt through esp_gcm, up to the beat holding the
 //    end of the datagram (the ICV's last byte); whatever follows it (Ethernet padding)
 //    only goes to the buffer,
-//  - queues one descriptor per frame, with its fate, when its last beat is in.
+//  - queues one descriptor per frame, with its fate, the clock after its last beat is in
+//    (the beat's byte count is registered first, the lengths and the fate worked out from
+//    registers: at most 5 LUT levels either side).
+//
+// Valid never depends on ready: the beat is offered to esp_gcm once everything else it
+// needs holds (the head record and lookup result, buffer room, descriptor and base queue
+// room), and each of those only stays true while the beat waits (only this block adds to
+// those queues, and the buffer only frees), so the offer stands until esp_gcm takes it.
 //
 // A frame to decrypt enters esp_gcm before its length is known. If it then ends before its
 // datagram does (truncated: its IP length runs past its end), its last beat ends the esp_gcm
@@ -56,7 +63,8 @@ module esp_rx_feed #(
   // One descriptor per frame, in arrival order.
   output logic                                desc_push_o,
   output esp_rx_pkg::rx_desc_t                desc_o,
-  input  logic                                desc_full_i
+  input  logic                                desc_full_i,
+  input  logic                                desc_afull_i  // room for at most one more
 );
 
   localparam int PtrW     = esp_rx_pkg::BufPtrW;
@@ -119,9 +127,8 @@ module esp_rx_feed #(
   logic [31:0]     f_handle;
   logic [PtrW-1:0] f_base, used;
   logic [CntW-1:0] k;
-  logic            store, room, to_gcm, go, beat_last;
-  logic [CntW+4:0] frame_len;
-  logic            oversize, drop;
+  logic            store, room, to_gcm, offer, go, beat_last;
+  logic            d_valid_q;  // a descriptor for the queue this clock
 
   always_comb begin
     first       = !in_frame_q;
@@ -142,11 +149,14 @@ module esp_rx_feed #(
     to_gcm    = f_gcm && k <= CntW'(f_icv_beat);
     beat_last = in_beat_i.last;
 
-    go = in_valid_i && (!first || head_ready) && (!store || room) &&
-         (!to_gcm || gcm_ready_i) && (!beat_last || !desc_full_i) &&
-         (!(first && f_gcm) || !gbase_full_i);
+    // The previous frame's descriptor may still be on its way into the queue (d_valid_q):
+    // then the queue needs room for two.
+    offer = in_valid_i && (!first || head_ready) && (!store || room) &&
+            (!beat_last || !(d_valid_q ? desc_afull_i : desc_full_i)) &&
+            (!(first && f_gcm) || !gbase_full_i);
+    go = offer && (!to_gcm || gcm_ready_i);
 
-    gcm_valid_o = go && to_gcm;
+    gcm_valid_o = offer && to_gcm;
     gcm_data_o  = in_beat_i.data;
     gcm_keep_o  = in_beat_i.keep;
     gcm_last_o  = k == CntW'(f_icv_beat) || beat_last;
@@ -160,24 +170,6 @@ module esp_rx_feed #(
     gbase_push_o = go && first && f_gcm;
     gbase_o      = wa_q[PtrW-2:0];
 
-    // The descriptor, with the frame's last beat.
-    frame_len = {k, 4'b0} + (CntW+5)'(keep_bytes(in_beat_i.keep));
-    oversize  = !store || frame_len > (CntW+5)'(MaxFrame);
-    drop      = in_beat_i.user || frame_len < (CntW+5)'(esp_pkg::MinFrame) || oversize || f_meta;
-    desc_push_o = go && beat_last;
-    if (drop)                 desc_o.fate = esp_rx_pkg::RxDrop;
-    else if (!f_hit)          desc_o.fate = esp_rx_pkg::RxBypass;
-    else if (!f_gcm || 18'(f_dgram_len) + 18'(esp_rx_pkg::EthHdrBytes) > 18'(frame_len))
-                              desc_o.fate = esp_rx_pkg::RxTrunc;
-    else                      desc_o.fate = esp_rx_pkg::RxGcm;
-    desc_o.in_gcm    = f_gcm;
-    desc_o.base      = f_base;
-    desc_o.nbeats    = store ? k + CntW'(1) : CntW'(MaxBeats);
-    desc_o.frame_len = frame_len[13:0];
-    desc_o.ipv6      = f_ipv6;
-    desc_o.dgram_len = f_dgram_len;
-    desc_o.csum_part = f_csum_part;
-    desc_o.handle    = f_handle;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -191,6 +183,59 @@ module esp_rx_feed #(
       else            k_q <= store ? k + CntW'(1) : k;
       if (store) wa_q <= wa_q + PtrW'(1);
     end
+  end
+
+  // ---- The descriptor: the last beat's facts registered, the fate a clock later ----------
+  logic            d_user_q, d_store_q, d_hit_q, d_gcm_q, d_meta_q, d_ipv6_q;
+  logic [CntW-1:0] d_k_q;
+  logic [4:0]      d_bytes_q;  // bytes in the last beat
+  logic [16:0]     d_dgram_len_q;
+  logic [15:0]     d_csum_part_q;
+  logic [31:0]     d_handle_q;
+  logic [PtrW-1:0] d_base_q;
+  logic [CntW+4:0] frame_len;
+  logic            oversize, drop;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) d_valid_q <= 1'b0;
+    else         d_valid_q <= go && beat_last;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (go && beat_last) begin
+      d_user_q      <= in_beat_i.user;
+      d_store_q     <= store;
+      d_k_q         <= k;
+      d_bytes_q     <= keep_bytes(in_beat_i.keep);
+      d_hit_q       <= f_hit;
+      d_gcm_q       <= f_gcm;
+      d_meta_q      <= f_meta;
+      d_ipv6_q      <= f_ipv6;
+      d_dgram_len_q <= f_dgram_len;
+      d_csum_part_q <= f_csum_part;
+      d_handle_q    <= f_handle;
+      d_base_q      <= f_base;
+    end
+  end
+
+  always_comb begin
+    frame_len = {d_k_q, 4'b0} + (CntW+5)'(d_bytes_q);
+    oversize  = !d_store_q || frame_len > (CntW+5)'(MaxFrame);
+    drop      = d_user_q || frame_len < (CntW+5)'(esp_pkg::MinFrame) || oversize || d_meta_q;
+    desc_push_o = d_valid_q;
+    if (drop)                 desc_o.fate = esp_rx_pkg::RxDrop;
+    else if (!d_hit_q)        desc_o.fate = esp_rx_pkg::RxBypass;
+    else if (!d_gcm_q || 18'(d_dgram_len_q) + 18'(esp_rx_pkg::EthHdrBytes) > 18'(frame_len))
+                              desc_o.fate = esp_rx_pkg::RxTrunc;
+    else                      desc_o.fate = esp_rx_pkg::RxGcm;
+    desc_o.in_gcm    = d_gcm_q;
+    desc_o.base      = d_base_q;
+    desc_o.nbeats    = d_store_q ? d_k_q + CntW'(1) : CntW'(MaxBeats);
+    desc_o.frame_len = frame_len[13:0];
+    desc_o.ipv6      = d_ipv6_q;
+    desc_o.dgram_len = d_dgram_len_q;
+    desc_o.csum_part = d_csum_part_q;
+    desc_o.handle    = d_handle_q;
   end
 
   always_ff @(posedge clk_i) begin

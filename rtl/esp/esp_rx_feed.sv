@@ -79,12 +79,6 @@ module esp_rx_feed #(
       esp_pkg::PosW'(esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv6HdrBytes + esp_pkg::EspHdrBytes +
                      esp_pkg::EspIvBytes);
 
-  function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
-    logic [4:0] n;
-    n = 5'd0;
-    for (int i = 0; i < 16; i++) n = n + 5'(keep[i]);
-    keep_bytes = n;
-  endfunction
 
   // ---- The frame at the head of the queues ------------------------------------------------
   logic head_ready, head_hit, head_gcm;
@@ -206,7 +200,7 @@ module esp_rx_feed #(
       d_user_q      <= in_beat_i.user;
       d_store_q     <= store;
       d_k_q         <= k;
-      d_bytes_q     <= keep_bytes(in_beat_i.keep);
+      d_bytes_q     <= esp_rx_pkg::keep_count(in_beat_i.keep);
       d_hit_q       <= f_hit;
       d_gcm_q       <= f_gcm;
       d_meta_q      <= f_meta;

@@ -1,7 +1,14 @@
 // RX header parser (contract section 7): watches the wire beats as they are accepted,
 // issues the SA lookup of an ESP candidate as soon as its key is in (IPv4: beat 2, IPv6:
-// beat 3), and produces one record per frame once its header window is in (5 beats, the
-// IPv6 IV ends at byte 69, or the whole frame if shorter).
+// beat 3), and produces one record per frame the clock after its header window is in (5
+// beats, the IPv6 IV ends at byte 69, or the whole frame if shorter).
+//
+// Timing: the record is worked out from the window's registers, a clock after the beat
+// that completed it; the IPv4 header checksum's partial sum is summed over two clocks while
+// the later beats arrive (two adds of four words, then the fold), so it is ready by the
+// record of any frame of five beats or more. Shorter frames cannot hold a datagram to
+// decrypt (the smallest, IPv4, is 66 bytes), the only ones whose checksum is used: their
+// csum_part is undefined.
 //
 // ESP candidates: IPv4 with IHL 5, protocol 50, not a fragment (MF and offset zero), or
 // IPv6 with next header 50 directly after the fixed header; the ESP header (8 bytes) must
@@ -32,14 +39,6 @@ module esp_rx_parse #(
     bswap = y;
   endfunction
 
-  // Bytes of the last beat of a frame (tkeep is contiguous from byte 0).
-  function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
-    logic [4:0] n;
-    n = 5'd0;
-    for (int i = 0; i < 16; i++) n = n + 5'(keep[i]);
-    keep_bytes = n;
-  endfunction
-
   // Ones' complement folding of a sum of 16-bit words (RFC 1071).
   function automatic logic [15:0] fold(input logic [18:0] s);
     logic [16:0] t;
@@ -66,7 +65,11 @@ module esp_rx_parse #(
   logic [31:0]  w0;
   logic [127:0] w1, w2, w3;
   logic [47:0]  w4;
+  // The beat's view decides the lookup (bytes 12..23, the key up to byte 57); the record
+  // reads the registers a clock later (hdr_q), so some bytes of each go unread.
+  /* verilator lint_off UNUSEDSIGNAL */
   logic [8*(HdrEnd-12)-1:0] hdr;
+  /* verilator lint_on UNUSEDSIGNAL */
   always_comb begin
     w0 = b0_q;
     w1 = b1_q;
@@ -110,61 +113,63 @@ module esp_rx_parse #(
   end
 
   // ---- Fields ----------------------------------------------------------------------------------
-  logic [15:0]  ethertype;
-  logic         cand4, cand6, ipv6;
+  // The window as registered: what `hdr` showed on the beat before. The candidate checks'
+  // bytes (12..23) are all in by beat 1: they are worked out on that beat and registered
+  // (cand4_q, cand6_q), so the lookup decision on beat 2 or 3 reads registers.
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [8*(HdrEnd-12)-1:0] hdr_q;  // the record does not read the addresses
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign hdr_q = {b0_q, b1_q, b2_q, b3_q, b4_q};
+
+  logic [15:0]  ethertype, ethertype_q;
+  logic         cand4, cand6, ipv6, key_ipv6;
+  logic         cand4_q, cand6_q;
   logic [6:0]   len_now;        // bytes so far, when the frame ends within the window
-  logic [16:0]  dgram_len, min_len;
-  logic [17:0]  dgram_end;      // 14 + T
-  logic [31:0]  spi, sn;
+  logic [31:0]  spi;
   logic [127:0] sip, dip;
-  logic [63:0]  iv;
-  logic [18:0]  csum_sum;
 
   always_comb begin
-    ethertype = hdr[8*(HdrEnd-12)-1 -: 16];
+    ethertype   = hdr[8*(HdrEnd-12)-1 -: 16];
+    ipv6        = ethertype == esp_pkg::EthertypeIpv6;  // for the record (any beat)
+    ethertype_q = hdr_q[8*(HdrEnd-12)-1 -: 16];
+    key_ipv6    = ethertype_q == esp_pkg::EthertypeIpv6;  // for the lookup (beat 2 or 3)
     // IPv4: version 4, IHL 5, protocol 50 (byte 23), flags MF and fragment offset (bytes
     // 20..21, but for DF and the reserved bit) zero.
-    cand4 = ethertype == esp_pkg::EthertypeIpv4 && hdr[8*(HdrEnd-14)-1 -: 8] == 8'h45 &&
-            hdr[8*(HdrEnd-23)-1 -: 8] == esp_pkg::IpProtoEsp &&
-            hdr[8*(HdrEnd-20)-3 -: 14] == 14'd0;
+    // Used on beat 1 only: bytes 12..15 from beat 0's register, 16..23 from the beat itself
+    // (data_be holds byte 16 + n in data_be[127 - 8n -: 8]).
+    cand4 = b0_q[31:16] == esp_pkg::EthertypeIpv4 && b0_q[15:8] == 8'h45 &&
+            data_be[127-8*7 -: 8] == esp_pkg::IpProtoEsp &&
+            data_be[127-8*4-2 -: 14] == 14'd0;
     // IPv6: version 6, next header 50 (byte 20).
-    cand6 = ethertype == esp_pkg::EthertypeIpv6 && hdr[8*(HdrEnd-14)-1 -: 4] == 4'd6 &&
-            hdr[8*(HdrEnd-20)-1 -: 8] == esp_pkg::IpProtoEsp;
-    ipv6  = ethertype == esp_pkg::EthertypeIpv6;
-    len_now = {idx_q[2:0], 4'b0} + {2'b0, keep_bytes(keep_i)};
+    cand6 = b0_q[31:16] == esp_pkg::EthertypeIpv6 && b0_q[15:12] == 4'd6 &&
+            data_be[127-8*4 -: 8] == esp_pkg::IpProtoEsp;
+    len_now = {idx_q[2:0], 4'b0} + {2'b0, esp_rx_pkg::keep_count(keep_i)};
 
     // The lookup goes out with the beat holding the SPI, if the ESP header is in the frame
     // (IPv4: SPI at 34, E + 8 = 42; IPv6: SPI at 54, E + 8 = 62).
+    // (tkeep contiguous: byte 41 of beat 2 is byte 9 of the beat, byte 61 of beat 3 byte 13.)
     lkp_now = beat_i && (
-              (idx_q == 3'd2 && cand4 && (!last_i || len_now >= 7'd42)) ||
-              (idx_q == 3'd3 && cand6 && (!last_i || len_now >= 7'd62)));
+              (idx_q == 3'd2 && cand4_q && (!last_i || keep_i[9])) ||
+              (idx_q == 3'd3 && cand6_q && (!last_i || keep_i[13])));
 
-    if (ipv6) begin
-      // RFC 8200: payload length at 18, addresses at 22 and 38; ESP at 54.
+    // The lookup key. RFC 8200: addresses at 22 and 38, ESP at 54. RFC 791: addresses at
+    // 26 and 30, ESP at 34.
+    if (key_ipv6) begin
       sip = hdr[8*(HdrEnd-22)-1 -: 128];
       dip = hdr[8*(HdrEnd-38)-1 -: 128];
       spi = hdr[8*(HdrEnd-54)-1 -: 32];
-      sn  = hdr[8*(HdrEnd-58)-1 -: 32];
-      iv  = hdr[8*(HdrEnd-62)-1 -: 64];
-      dgram_len = 17'(esp_rx_pkg::Ipv6HdrBytes) + {1'b0, hdr[8*(HdrEnd-18)-1 -: 16]};
-      min_len   = 17'(esp_rx_pkg::Ipv6HdrBytes + esp_rx_pkg::EspMinBytes);
     end else begin
-      // RFC 791: total length at 16, addresses at 26 and 30; ESP at 34.
       sip = {96'b0, hdr[8*(HdrEnd-26)-1 -: 32]};
       dip = {96'b0, hdr[8*(HdrEnd-30)-1 -: 32]};
       spi = hdr[8*(HdrEnd-34)-1 -: 32];
-      sn  = hdr[8*(HdrEnd-38)-1 -: 32];
-      iv  = hdr[8*(HdrEnd-42)-1 -: 64];
-      dgram_len = {1'b0, hdr[8*(HdrEnd-16)-1 -: 16]};
-      min_len   = 17'(esp_rx_pkg::Ipv4HdrBytes + esp_rx_pkg::EspMinBytes);
     end
-    dgram_end = 18'(dgram_len) + 18'(esp_rx_pkg::EthHdrBytes);
+  end
 
-    // IPv4 header words other than total length (16) and checksum (24).
-    csum_sum = 19'(hdr[8*(HdrEnd-14)-1 -: 16]) + 19'(hdr[8*(HdrEnd-18)-1 -: 16]) +
-               19'(hdr[8*(HdrEnd-20)-1 -: 16]) + 19'(hdr[8*(HdrEnd-22)-1 -: 16]) +
-               19'(hdr[8*(HdrEnd-26)-1 -: 16]) + 19'(hdr[8*(HdrEnd-28)-1 -: 16]) +
-               19'(hdr[8*(HdrEnd-30)-1 -: 16]) + 19'(hdr[8*(HdrEnd-32)-1 -: 16]);
+  always_ff @(posedge clk_i) begin
+    if (beat_i && idx_q == 3'd1) begin
+      cand4_q <= cand4;
+      cand6_q <= cand6;
+    end
   end
 
   // ---- The lookup request -------------------------------------------------------------------
@@ -179,7 +184,7 @@ module esp_rx_parse #(
   always_ff @(posedge clk_i) begin
     if (lkp_now) begin
       lkp_key_q.dir_tx <= 1'b0;
-      lkp_key_q.ipv6   <= ipv6;
+      lkp_key_q.ipv6   <= key_ipv6;
       lkp_key_q.sip    <= sip;
       lkp_key_q.dip    <= dip;
       lkp_key_q.spi    <= spi;
@@ -189,22 +194,99 @@ module esp_rx_parse #(
   assign lkp_valid_o = lkp_valid_q;
   assign lkp_key_o   = lkp_key_q;
 
-  // ---- The frame's record ---------------------------------------------------------------------
-  assign rec_valid_o = beat_i && (idx_q == 3'd4 || (last_i && idx_q < 3'd4));
+  localparam int MinTl = esp_rx_pkg::Ipv4HdrBytes + esp_rx_pkg::EspMinBytes;  // T >= these
+  localparam int MinPl = esp_rx_pkg::EspMinBytes;
+  localparam int End4  = esp_rx_pkg::EthHdrBytes;                             // 14 + T - TL
+  localparam int End6  = esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv6HdrBytes;  // 14 + T - PL
+
+  // ---- The frame's record, a clock after the beat that completes the window ----------------
+  // The window registers then hold what `hdr` showed on that beat: the beat has taken its
+  // place, and the places it did not reach hold what they held.
+  logic        r_valid_q, r_last_q, r_looked_up_q, r_ipv6_q, r_meta_q;
+  logic [7:0]  r_lim4_q, r_lim6_q;  // L - 14 and L - 54: the largest field that fits, signed
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) r_valid_q <= 1'b0;
+    else         r_valid_q <= beat_i && (idx_q == 3'd4 || (last_i && idx_q < 3'd4));
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (beat_i) begin
+      r_last_q      <= last_i;
+      r_looked_up_q <= looked_up_q || lkp_now;
+      r_lim4_q      <= 8'(len_now) - 8'(End4);
+      r_lim6_q      <= 8'(len_now) - 8'(End6);
+      r_ipv6_q      <= ipv6;
+      r_meta_q      <= ethertype == esp_pkg::MetaEthertype;
+    end
+  end
+
+  // IPv4 header words other than total length (16) and checksum (24), from the window's
+  // registers: four words from beats 0 and 1, four from beats 1 and 2, then their sum folded.
+  logic [17:0] csum_a_q, csum_b_q;
+  logic [15:0] csum_q;
+
+  always_ff @(posedge clk_i) begin
+    csum_a_q <= 18'(hdr_q[8*(HdrEnd-14)-1 -: 16]) + 18'(hdr_q[8*(HdrEnd-18)-1 -: 16]) +
+                18'(hdr_q[8*(HdrEnd-20)-1 -: 16]) + 18'(hdr_q[8*(HdrEnd-22)-1 -: 16]);
+    csum_b_q <= 18'(hdr_q[8*(HdrEnd-26)-1 -: 16]) + 18'(hdr_q[8*(HdrEnd-28)-1 -: 16]) +
+                18'(hdr_q[8*(HdrEnd-30)-1 -: 16]) + 18'(hdr_q[8*(HdrEnd-32)-1 -: 16]);
+    csum_q   <= fold(19'(csum_a_q) + 19'(csum_b_q));
+  end
+
+  // The fields, from the registers. RFC 8200: payload length at 18, ESP at 54. RFC 791:
+  // total length at 16, ESP at 34. Each length check is written per IP version on the raw
+  // length field, with the constants folded in (14 + T for IPv4 is TL + 14, for IPv6
+  // PL + 54), so that each is one add or compare, then a choice by the registered version.
+  logic [15:0] tl, pl;
+  logic        ok4, ok6;
+  // The length fields' range checks, from the registers a clock earlier: TL and PL are in
+  // beat 1, registered two clocks or more before the record of any frame they matter for
+  // (a frame that can hit an SA and not be dropped as a runt has at least 4 beats).
+  logic        tl_ok_q, pl_ok_q, tl_small_q, pl_small_q;  // small: below 128
+
+  always_ff @(posedge clk_i) begin
+    tl_ok_q <= hdr_q[8*(HdrEnd-16)-1 -: 16] >= 16'(MinTl) &&
+               hdr_q[8*(HdrEnd-16)-1 -: 16] <= 16'(MaxFrame - End4);
+    pl_ok_q <= hdr_q[8*(HdrEnd-18)-1 -: 16] >= 16'(MinPl) &&
+               hdr_q[8*(HdrEnd-18)-1 -: 16] <= 16'(MaxFrame - End6);
+    tl_small_q <= hdr_q[8*(HdrEnd-16)-1 -: 9] == '0;
+    pl_small_q <= hdr_q[8*(HdrEnd-18)-1 -: 9] == '0;
+  end
 
   always_comb begin
-    rec_o.looked_up = looked_up_q || lkp_now;
-    rec_o.meta      = ethertype == esp_pkg::MetaEthertype;
-    rec_o.ipv6      = ipv6;
-    rec_o.hdr_ok    = dgram_len >= min_len && dgram_end <= 18'(MaxFrame) &&
-                      (!last_i || dgram_end <= 18'(len_now));
-    rec_o.dgram_len = dgram_len;
-    rec_o.text_len  = 14'(dgram_len - min_len + 17'd2);
-    rec_o.icv_beat  = 10'((dgram_end - 18'd1) >> 4);
-    rec_o.spi       = spi;
-    rec_o.sn        = sn;
-    rec_o.iv        = iv;
-    rec_o.csum_part = fold(csum_sum);
+    tl = hdr_q[8*(HdrEnd-16)-1 -: 16];
+    pl = hdr_q[8*(HdrEnd-18)-1 -: 16];
+    // C >= 2, 14 + T <= MaxFrame, and 14 + T <= L when the frame ended inside the window
+    // (L < 128, so 14 + T <= L needs the field below 128).
+    ok4 = tl_ok_q &&
+          (!r_last_q || (tl_small_q && !r_lim4_q[7] && tl[6:0] <= r_lim4_q[6:0]));
+    ok6 = pl_ok_q &&
+          (!r_last_q || (pl_small_q && !r_lim6_q[7] && pl[6:0] <= r_lim6_q[6:0]));
+
+    rec_o.looked_up = r_looked_up_q;
+    rec_o.meta      = r_meta_q;
+    rec_o.ipv6      = r_ipv6_q;
+    if (r_ipv6_q) begin
+      rec_o.hdr_ok    = ok6;
+      rec_o.dgram_len = 17'(pl) + 17'(esp_rx_pkg::Ipv6HdrBytes);
+      rec_o.text_len  = 14'(pl) - 14'(MinPl - 2);                // C = T - 40 - 32
+      rec_o.icv_beat  = 10'((17'(pl) + 17'(End6 - 1)) >> 4);     // (14 + T - 1) / 16
+      rec_o.spi       = hdr_q[8*(HdrEnd-54)-1 -: 32];
+      rec_o.sn        = hdr_q[8*(HdrEnd-58)-1 -: 32];
+      rec_o.iv        = hdr_q[8*(HdrEnd-62)-1 -: 64];
+    end else begin
+      rec_o.hdr_ok    = ok4;
+      rec_o.dgram_len = 17'(tl);
+      rec_o.text_len  = 14'(tl) - 14'(MinTl - 2);                // C = T - 20 - 32
+      rec_o.icv_beat  = 10'((17'(tl) + 17'(End4 - 1)) >> 4);
+      rec_o.spi       = hdr_q[8*(HdrEnd-34)-1 -: 32];
+      rec_o.sn        = hdr_q[8*(HdrEnd-38)-1 -: 32];
+      rec_o.iv        = hdr_q[8*(HdrEnd-42)-1 -: 64];
+    end
+    rec_o.csum_part = csum_q;
   end
+
+  assign rec_valid_o = r_valid_q;
 
 endmodule

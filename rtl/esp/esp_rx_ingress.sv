@@ -223,7 +223,10 @@ module esp_rx_ingress #(
     end else if (f_state_q == 2'd0) begin
       if (we && f_pick) begin
         f_state_q <= 2'd1;
-        f_beat_q  <= w_beat;
+        f_beat_q.data <= s_axis_tdata_i;  // what the wire offered, not the block's copy
+        f_beat_q.keep <= s_axis_tkeep_i;
+        f_beat_q.last <= s_axis_tlast_i;
+        f_beat_q.user <= s_axis_tuser_i;
         f_ahead_q <= f_inside - (PtrW+2)'(f_pop);
       end
     end else if (f_state_q == 2'd1 && f_pop) begin

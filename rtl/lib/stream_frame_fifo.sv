@@ -205,7 +205,11 @@ module stream_frame_fifo #(
     end else if (f_state_q == 2'd0) begin
       if (we && f_pick) begin
         f_state_q <= 2'd1;
-        f_beat_q  <= wbeat;
+        // What the source offered (not the block's own copy of it), with the mark the
+        // documented cut gives.
+        f_beat_q.data <= s_data_i;
+        f_beat_q.last <= s_last_i;
+        f_beat_q.user <= s_last_i && (s_user_i || f_in_idx_q > (AddrW+1)'(CapBeat));
         f_ahead_q <= f_inside - (AddrW+2)'(pop);
       end
     end else if (f_state_q == 2'd1 && pop) begin

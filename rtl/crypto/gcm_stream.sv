@@ -1,6 +1,8 @@
 // AES-GCM stream unit (NIST SP 800-38D, 96-bit IVs, 128-bit tags): encrypts or decrypts
 // one message after another at one 128-bit beat per clock, with a new key on any message
-// and no idle clock between messages.
+// and no idle clock between messages. It is built of the engine's GCM datapath: the AES pipe
+// (`aes_cipher_pipe`), GHASH and the tag (`gcm_tag`, around `ghash`), as `esp_gcm` uses them,
+// so what is measured here (the `gcm` bench) is that datapath.
 //
 // A message is a sequence of beats ending with one GcmTag beat:
 //   GcmPass*  GcmAad*  GcmPass*  GcmText*  GcmTag
@@ -15,9 +17,19 @@
 //
 // Schedule: each beat takes one slot of the AES pipe. Text beats use theirs for the counter
 // block, the tag beat for E(K, J0); the first beat of a message (Pass or AAD) uses its free
-// slot for the hash key H = E(K, 0^128), which reaches GHASH exactly when that beat does.
-// A message that starts with a text or tag beat gets one extra slot for H (one clock).
-// GHASH takes one block per clock; the length block is hashed in the tag beat's slot.
+// slot for the hash key H = E(K, 0^128). A message that starts with a text or tag beat gets
+// one extra slot for H (one clock).
+//
+// Stages (docs/architecture.md, "Crypto: gcm_stream"):
+//   slot   the beat and its AES input (0 for H, the counter block, J0), registered
+//   aes    14 rounds, the beat beside its block (`side`)
+//   p      the keystream applied: the output beat (queued); the GHASH block (queued): the
+//          AAD, the ciphertext, or for the tag beat the length block; H and E(K, J0) queued
+//   hash   the GHASH engine takes the queued blocks one per clock into `gcm_tag`; the tag is
+//          queued
+//   out    a tag beat waits at the head of the output queue for its tag
+// The pipe runs free; `s_ready_o` is a register, high while every queue has room for all
+// the pipe may still push into it.
 module gcm_stream (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -42,28 +54,29 @@ module gcm_stream (
   output logic                 m_tag_ok_o  // with the tag beat: computed == expected
 );
 
-  // Byte 0 in [7:0] (the stream) <-> byte 0 in [127:120] (FIPS / GCM order).
-  function automatic logic [127:0] bswap(input logic [127:0] x);
-    logic [127:0] y;
-    for (int i = 0; i < 16; i++) y[8*i +: 8] = x[127 - 8*i -: 8];
-    bswap = y;
-  endfunction
-
   function automatic logic [127:0] keep_mask(input logic [15:0] keep);
     logic [127:0] m;
     for (int i = 0; i < 16; i++) m[8*i +: 8] = {8{keep[i]}};
     keep_mask = m;
   endfunction
 
+  // keep is contiguous from byte 0: the bytes are the position of its highest set bit + 1.
   function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
     logic [4:0] n;
     n = '0;
-    for (int i = 0; i < 16; i++) n = n + {4'b0, keep[i]};
+    for (int i = 0; i < 16; i++) if (keep[i]) n = 5'(i + 1);
     keep_bytes = n;
   endfunction
 
-  // The whole unit advances when the output register has room (a registered signal).
-  logic en;
+  // Queue depths. The pipe holds up to InFlight beats that the room check no longer sees
+  // (slot stage and AES stages), each pushing at most one entry into each queue; room_q lags
+  // by a clock and a beat may be taken on it.
+  localparam int InFlight = 15;
+  localparam int OutDepth = 64;   // output beats (block RAM)
+  localparam int XDepth   = 32;   // GHASH blocks: 32 x 128 bits, and their flags beside
+  localparam int MsgDepth = 32;   // H and E(K, J0) per message
+  localparam int TagDepth = 16;   // tags waiting for their beat
+  logic room_q;
 
   // ---------------------------------------------------------------------------------------
   // Issue: one AES slot per clock.
@@ -85,8 +98,8 @@ module gcm_stream (
 
   assign inject_h = s_valid_i && !started_q &&
                     (s_kind_i == gcm_pkg::GcmText || s_kind_i == gcm_pkg::GcmTag);
-  assign s_ready_o = en && !inject_h;
-  assign issue     = en && s_valid_i;
+  assign s_ready_o = room_q && !inject_h;
+  assign issue     = room_q && s_valid_i;
   assign accept    = issue && !inject_h;
 
   assign slot_key     = started_q ? key_q     : key_i;
@@ -95,9 +108,9 @@ module gcm_stream (
   assign slot_decrypt = started_q ? decrypt_q : decrypt_i;
 
   always_comb begin
-    if (!started_q)                       slot_block = '0;                // H
-    else if (s_kind_i == gcm_pkg::GcmText) slot_block = {slot_iv, ctr_q};
-    else if (s_kind_i == gcm_pkg::GcmTag)  slot_block = {slot_iv, 32'd1}; // J0
+    if (!started_q)                        slot_block = '0;                // H
+    else if (s_kind_i == gcm_pkg::GcmText) slot_block = gcm_pkg::ctr_block(slot_iv, ctr_q);
+    else if (s_kind_i == gcm_pkg::GcmTag)  slot_block = gcm_pkg::j0_block(slot_iv);
     else                                   slot_block = '0;               // unused slot
   end
 
@@ -122,112 +135,218 @@ module gcm_stream (
     end
   end
 
-  // ---------------------------------------------------------------------------------------
-  // AES pipe; the beat travels beside its block.
-  // ---------------------------------------------------------------------------------------
-  gcm_pkg::gcm_slot_t slot_in, slot_out;
-  logic         aes_valid;
-  logic [127:0] aes_block;
+  // ---- slot: registered for AES round 1 ---------------------------------------------------
+  gcm_pkg::gcm_slot_t slot_in, s_slot_q, sl;
+  logic               s_valid_q;
+  logic [127:0]       s_block_q;
+  logic [255:0]       s_key_q;
+  logic               s_key256_q;
 
   always_comb begin
     slot_in.has_h   = !started_q;
     slot_in.decrypt = slot_decrypt;
     slot_in.kind    = inject_h ? gcm_pkg::GcmPass : s_kind_i;
     slot_in.keep    = inject_h ? 16'h0 : s_keep_i;
+    slot_in.bytes   = inject_h ? 5'd0 : keep_bytes(s_keep_i);
     slot_in.data    = s_data_i;
   end
 
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) s_valid_q <= 1'b0;
+    else         s_valid_q <= issue;
+  end
+
+  always_ff @(posedge clk_i) begin
+    s_slot_q   <= slot_in;
+    s_block_q  <= slot_block;
+    s_key_q    <= slot_key;
+    s_key256_q <= slot_key256;
+  end
+
+  // ---- AES pipe; the beat travels beside its block ------------------------------------------
+  logic         aes_valid;
+  logic [127:0] aes_block;
+
   aes_cipher_pipe #(.SideW($bits(slot_in))) u_aes (
-    .clk_i    (clk_i),
-    .rst_ni   (rst_ni),
-    .en_i     (en),
-    .valid_i  (issue),
-    .key_i    (slot_key),
-    .key256_i (slot_key256),
-    .block_i  (slot_block),
-    .side_i   (slot_in),
+    .clk_i, .rst_ni,
+    .en_i     (1'b1),
+    .valid_i  (s_valid_q),
+    .key_i    (s_key_q),
+    .key256_i (s_key256_q),
+    .block_i  (s_block_q),
+    .side_i   (s_slot_q),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
-    .side_o   (slot_out)
+    .side_o   (sl)
   );
 
   // ---------------------------------------------------------------------------------------
-  // GHASH and output, one block per clock.
+  // p: keystream, output beat, GHASH block.
   // ---------------------------------------------------------------------------------------
-  logic [127:0] h_q, y_q;
-  logic [15:0]  aad_len_q, text_len_q;
-
-  logic [127:0] h_eff, y_base, ks, mask, x, y_next, text_out, tag;
+  logic [15:0]  aad_len_q, text_len_q;   // bytes of the message so far
   logic [15:0]  aad_len, text_len;
-  logic         hashed;
+  logic [127:0] mask, text_out, x;
+  logic         hashed, is_tag;
 
-  assign h_eff    = slot_out.has_h ? aes_block : h_q;
-  assign y_base   = slot_out.has_h ? '0 : y_q;
-  assign aad_len  = slot_out.has_h ? '0 : aad_len_q;
-  assign text_len = slot_out.has_h ? '0 : text_len_q;
-  assign ks       = bswap(aes_block);
-  assign mask     = keep_mask(slot_out.keep);
-  assign text_out = (slot_out.data ^ ks) & mask;
+  assign aad_len  = sl.has_h ? '0 : aad_len_q;
+  assign text_len = sl.has_h ? '0 : text_len_q;
+  assign mask     = keep_mask(sl.keep);
+  assign text_out = (sl.data ^ gcm_pkg::bswap(aes_block)) & mask;
+  assign is_tag   = sl.kind == gcm_pkg::GcmTag;
+  assign hashed   = sl.kind != gcm_pkg::GcmPass;
 
   always_comb begin
-    unique case (slot_out.kind)
-      gcm_pkg::GcmAad:  x = bswap(slot_out.data & mask);
-      gcm_pkg::GcmText: x = bswap(slot_out.decrypt ? (slot_out.data & mask) : text_out);
-      // Length block: len(A) || len(C) in bits (SP 800-38D section 7.1, step 5).
-      gcm_pkg::GcmTag:  x = {45'b0, aad_len, 3'b0, 45'b0, text_len, 3'b0};
+    unique case (sl.kind)
+      gcm_pkg::GcmAad:  x = gcm_pkg::bswap(sl.data & mask);
+      gcm_pkg::GcmText: x = gcm_pkg::bswap(sl.decrypt ? (sl.data & mask) : text_out);
+      gcm_pkg::GcmTag:  x = gcm_pkg::len_block(61'(aad_len_q), 61'(text_len_q));
       default:          x = '0;
     endcase
   end
-  assign hashed = slot_out.kind != gcm_pkg::GcmPass;
-
-  gf128_mul u_ghash_mul (
-    .a_i (y_base ^ x),
-    .b_i (h_eff),
-    .p_o (y_next)
-  );
-
-  assign tag = bswap(y_next ^ aes_block);
 
   always_ff @(posedge clk_i) begin
-    if (en && aes_valid) begin
-      if (slot_out.has_h) h_q <= aes_block;
-      y_q        <= hashed ? y_next : y_base;
-      aad_len_q  <= aad_len  + ((slot_out.kind == gcm_pkg::GcmAad)  ? 16'(keep_bytes(slot_out.keep)) : 16'd0);
-      text_len_q <= text_len + ((slot_out.kind == gcm_pkg::GcmText) ? 16'(keep_bytes(slot_out.keep)) : 16'd0);
+    if (aes_valid) begin
+      aad_len_q  <= aad_len  + ((sl.kind == gcm_pkg::GcmAad)  ? 16'(sl.bytes) : 16'd0);
+      text_len_q <= text_len + ((sl.kind == gcm_pkg::GcmText) ? 16'(sl.bytes) : 16'd0);
     end
   end
 
-  // Output register with skid: its registered ready is the whole unit's clock enable.
-  gcm_pkg::gcm_out_t out_beat, m_beat;
-  logic out_valid;
+  // GHASH blocks in GCM bit order (32 x 128 bits: 4 kbit, LUTRAM); beside them, whether each
+  // is its message's last.
+  logic         x_push, x_empty, x_pop, xf_last;
+  logic [127:0] x_head;
+  logic [$clog2(XDepth):0] x_count;
+
+  assign x_push = aes_valid && hashed;
+
+  sync_fifo #(.Width(128), .Depth(XDepth)) u_xq (
+    .clk_i, .rst_ni,
+    .push_i (x_push), .data_i (x),
+    .pop_i  (x_pop), .data_o (x_head),
+    .empty_o (x_empty), .full_o (), .almost_full_o (), .count_o (x_count)
+  );
+
+  sync_fifo #(.Width(1), .Depth(XDepth)) u_xlastq (
+    .clk_i, .rst_ni,
+    .push_i (x_push), .data_i (is_tag),
+    .pop_i  (x_pop), .data_o (xf_last),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
+  );
+
+  // H of each message, from its first slot.
+  logic [127:0] h_head;
+  logic         h_empty, h_pop;
+  logic [$clog2(MsgDepth):0] h_count;
+
+  sync_fifo #(.Width(128), .Depth(MsgDepth)) u_hq (
+    .clk_i, .rst_ni,
+    .push_i (aes_valid && sl.has_h), .data_i (aes_block),
+    .pop_i  (h_pop), .data_o (h_head),
+    .empty_o (h_empty), .full_o (), .almost_full_o (), .count_o (h_count)
+  );
+
+  // Beats on their way out.
+  gcm_pkg::gcm_out_t ob_in, ob_head;
+  logic ob_empty, ob_pop;
+  logic [$clog2(OutDepth):0] ob_count;
 
   always_comb begin
-    out_beat.kind   = slot_out.kind;
-    out_beat.keep   = slot_out.keep;
-    out_beat.tag_ok = 1'b0;
-    unique case (slot_out.kind)
-      gcm_pkg::GcmText: out_beat.data = text_out;
-      gcm_pkg::GcmTag: begin
-        out_beat.data   = tag;
-        out_beat.keep   = 16'hffff;
-        out_beat.tag_ok = (tag == slot_out.data);
-      end
-      default:          out_beat.data = slot_out.data;
-    endcase
+    ob_in.kind = sl.kind;
+    ob_in.keep = sl.keep;
+    ob_in.data = (sl.kind == gcm_pkg::GcmText) ? text_out : sl.data;
   end
 
-  assign out_valid = aes_valid && (slot_out.kind == gcm_pkg::GcmTag ||
-                                   (slot_out.kind != gcm_pkg::GcmAad && slot_out.keep != '0));
+  // Every beat but AAD, and but empty ones, leaves. (Port connections name signals only:
+  // Icarus Verilog does not look up a package's constants there.)
+  logic ob_push;
+  assign ob_push = aes_valid && (is_tag || (sl.kind != gcm_pkg::GcmAad && sl.keep != '0));
 
-  stream_skid #(.DataW($bits(out_beat))) u_out (
-    .clk_i     (clk_i),
-    .rst_ni    (rst_ni),
-    .s_valid_i (out_valid && en),
-    .s_ready_o (en),
-    .s_data_i  (out_beat),
-    .m_valid_o (m_valid_o),
-    .m_ready_i (m_ready_i),
-    .m_data_o  (m_beat)
+  ram_fifo #(.Width($bits(ob_in)), .Depth(OutDepth)) u_outq (
+    .clk_i, .rst_ni,
+    .push_i (ob_push), .data_i (ob_in),
+    .pop_i  (ob_pop), .data_o (ob_head),
+    .empty_o (ob_empty), .count_o (ob_count)
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // hash: the blocks one per clock into gcm_tag. Inside a message `ghash` steps only with a
+  // block; a message starts only with its first two blocks queued (or its only one), so the
+  // message before it leaves `ghash` (two steps) without waiting for later beats.
+  // ---------------------------------------------------------------------------------------
+  logic         in_msg_q, go, tag_room, tag_valid;
+  logic [127:0] tag;
+  logic [$clog2(MsgDepth):0] ej0_count;
+  logic [$clog2(TagDepth):0] tag_count;
+
+  // Room for this message's tag beside those of at most three messages inside `ghash`.
+  assign tag_room = tag_count <= ($clog2(TagDepth)+1)'(TagDepth - 4);
+  assign go       = !x_empty &&
+                    (in_msg_q || (!h_empty && tag_room &&
+                                  (xf_last || x_count >= ($clog2(XDepth)+1)'(2))));
+  assign x_pop    = go;
+  assign h_pop    = go && !in_msg_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) in_msg_q <= 1'b0;
+    else if (go) in_msg_q <= !xf_last;
+  end
+
+  gcm_tag #(.SideW(1), .Depth(MsgDepth)) u_tag (
+    .clk_i, .rst_ni,
+    .step_i      (go || !in_msg_q),
+    .valid_i     (go),
+    .first_i     (!in_msg_q),
+    .last_i      (xf_last),
+    .block_i     (x_head),
+    .h_i         (h_head),
+    .side_i      (1'b0),
+    .ej0_push_i  (aes_valid && is_tag),
+    .ej0_i       (aes_block),
+    .ej0_count_o (ej0_count),
+    .tag_valid_o (tag_valid),
+    .tag_o       (tag),
+    .side_o      ()
+  );
+
+  logic [127:0] tag_head;
+  logic         tag_empty, head_tag;
+
+  sync_fifo #(.Width(128), .Depth(TagDepth)) u_tagq (
+    .clk_i, .rst_ni,
+    .push_i (tag_valid), .data_i (tag),
+    .pop_i  (ob_pop && head_tag), .data_o (tag_head),
+    .empty_o (tag_empty), .full_o (), .almost_full_o (), .count_o (tag_count)
+  );
+
+  // Room for what the pipe holds, the beat taken now, and the clock room_q lags by.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) room_q <= 1'b0;
+    else         room_q <= ob_count  <= ($clog2(OutDepth)+1)'(OutDepth - InFlight - 2) &&
+                           x_count   <= ($clog2(XDepth)+1)'(XDepth - InFlight - 2) &&
+                           h_count   <= ($clog2(MsgDepth)+1)'(MsgDepth - InFlight - 2) &&
+                           ej0_count <= ($clog2(MsgDepth)+1)'(MsgDepth - InFlight - 2);
+  end
+
+  // ---------------------------------------------------------------------------------------
+  // out: a tag beat leaves with its tag; an output skid with a registered ready.
+  // ---------------------------------------------------------------------------------------
+  gcm_pkg::gcm_m_t m_in, m_beat;
+  logic    skid_ready;
+
+  assign head_tag = ob_head.kind == gcm_pkg::GcmTag;
+  assign ob_pop   = !ob_empty && (!head_tag || !tag_empty) && skid_ready;
+
+  always_comb begin
+    m_in.kind   = ob_head.kind;
+    m_in.keep   = head_tag ? 16'hffff : ob_head.keep;
+    m_in.data   = head_tag ? tag_head : ob_head.data;
+    m_in.tag_ok = head_tag && tag_head == ob_head.data;
+  end
+
+  stream_skid #(.DataW($bits(m_in))) u_out (
+    .clk_i, .rst_ni,
+    .s_valid_i (ob_pop), .s_ready_o (skid_ready), .s_data_i (m_in),
+    .m_valid_o, .m_ready_i, .m_data_o (m_beat)
   );
 
   assign m_data_o   = m_beat.data;

@@ -193,4 +193,135 @@ module ghash (
   assign hash_valid_o = done_q;
   assign hash_o       = red_q ^ (with_prev_q ? red_prev_q : '0);
 
+`ifdef FORMAL
+  // Formal properties (make formal, docs/formal.md): one hash per message, in order, at the
+  // documented latency; the lanes' bookkeeping; the data path with the multiplier left free.
+  // As the proof's top (FORMAL_GHASH) the caller is assumed to keep the rule above, and the
+  // 32 x 32 multipliers are replaced by free outputs (formal/gf128_clmul32_free.sv): the
+  // properties hold whatever the products, so they are about where each value goes, not
+  // about GF(2^128) arithmetic.
+  logic f_open_q;  // a message's first block taken, its last not yet
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)                  f_open_q <= 1'b0;
+    else if (step_i && valid_i)   f_open_q <= !last_i;
+  end
+
+`ifdef FORMAL_GHASH
+  initial assume (!rst_ni);
+  always_comb begin
+    if (rst_ni && step_i) begin
+      if (f_open_q)     assume (valid_i && !first_i);  // inside a message: its blocks only
+      else if (valid_i) assume (first_i);              // a message begins with its first
+    end
+  end
+`endif
+
+  // The documented latency, at the ports: a message's hash comes out (one clock of
+  // hash_valid_o) the clock after the second step that follows the step taking its last
+  // block, and never otherwise. So each message has exactly one hash, and they leave in order.
+  logic f_last1_q, f_last2_q, f_done_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_last1_q <= 1'b0;
+      f_last2_q <= 1'b0;
+      f_done_q  <= 1'b0;
+    end else begin
+      if (step_i) begin
+        f_last1_q <= valid_i && last_i;
+        f_last2_q <= f_last1_q;
+      end
+      f_done_q <= step_i && f_last2_q;
+    end
+  end
+
+  // A reference of the lanes from the ports: per step, the block taken, whether it was a
+  // message's first, its message's H; the products (the multiplier's results, whatever they
+  // are) as they leave the reduction.
+  logic         f_v1_q, f_v2_q, f_first1_q, f_first2_q, f_first3_q, f_steps_q, f_hset_q;
+  logic [127:0] f_x1_q, f_h_q, f_p1_q, f_p2_q;
+  logic [1:0]   f_nsteps_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_v1_q     <= 1'b0;
+      f_v2_q     <= 1'b0;
+      f_first1_q <= 1'b0;
+      f_first2_q <= 1'b0;
+      f_first3_q <= 1'b0;
+      f_nsteps_q <= '0;
+      f_hset_q   <= 1'b0;
+    end else if (step_i) begin
+      f_v1_q     <= valid_i;
+      f_v2_q     <= f_v1_q;
+      f_first1_q <= valid_i && first_i;
+      f_first2_q <= f_first1_q;
+      f_first3_q <= f_first2_q;
+      if (f_nsteps_q != 2'd3) f_nsteps_q <= f_nsteps_q + 1'b1;
+      if (valid_i && first_i) f_hset_q <= 1'b1;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (step_i) begin
+      f_x1_q <= block_i;
+      if (valid_i && first_i) f_h_q <= h_i;
+      f_p1_q <= red;
+      f_p2_q <= f_p1_q;
+    end
+  end
+
+  // The block entering the multiplier meets the product of the block two steps back when
+  // that block is of its message (neither it nor the block between is a first), and is
+  // multiplied by H^2, or by H when it is its message's last: blocks alternate between two
+  // lanes, and the last goes by H.
+  logic f_same2;
+  assign f_same2 = !f_first1_q && !f_first2_q;
+
+  always_comb begin
+    if (rst_ni) begin
+      assert (hash_valid_o == f_done_q);
+      if (f_v1_q) begin
+        assert (f_hset_q);
+        assert (a == kara_split(f_x1_q ^ (f_same2 ? f_p1_q : '0)));
+        assert (b == kara_split(f_last1_q ? f_h_q : square(f_h_q)));
+      end
+      // The hash is the last block's product plus, unless the message has one block, the
+      // other lane's last (the block before).
+      if (hash_valid_o) assert (hash_o == (f_p1_q ^ (f_first3_q ? '0 : f_p2_q)));
+    end
+  end
+
+  // Helpers for the induction: the pipeline's registers are those of the reference.
+  always_comb begin
+    if (rst_ni) begin
+      // (An empty step's first and last flags are free: they are not the reference's.)
+      assert (in_q.valid == f_v1_q && mul_q.valid == f_v2_q);
+      if (f_v1_q) assert (in_q.first == f_first1_q && in_q.last == f_last1_q);
+      if (f_v2_q) assert (mul_q.first == f_first2_q && mul_q.last == f_last2_q);
+      assert (!f_first2_q || f_v2_q);
+      if (f_v1_q)   assert (f_nsteps_q != 2'd0);
+      if (f_v2_q)   assert (f_nsteps_q > 2'd1);
+      if (f_done_q) assert (f_nsteps_q == 2'd3);
+      assert (!f_last2_q || f_v2_q);
+      assert (!f_first1_q || f_v1_q);
+      assert (!f_last1_q || f_v1_q);
+      assert (!f_open_q || f_v1_q);
+      if (f_nsteps_q != '0) begin
+        assert (x_q == kara_split(f_x1_q));
+        assert (lane_q == kara_split(f_p1_q));
+        assert (red_q == f_p1_q);
+      end
+      if (f_nsteps_q > 2'd1) assert (red_prev_q == f_p2_q);
+      if (f_hset_q) assert (h_q == kara_split(f_h_q) && h2_q == kara_split(square(f_h_q)));
+      if (f_done_q) assert (with_prev_q == !f_first3_q);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      cover (hash_valid_o && !f_first3_q);                 // a message of several blocks
+      cover (hash_valid_o && f_first3_q);                  // a one-block message
+      cover (hash_valid_o && f_v1_q && f_first1_q && f_last1_q);  // messages back to back
+    end
+  end
+`endif
+
 endmodule

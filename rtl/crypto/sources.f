@@ -1,11 +1,13 @@
 rtl/lib/stream_skid.sv
+rtl/lib/sync_fifo.sv
+rtl/lib/sdp_ram.sv
+rtl/lib/ram_fifo.sv
 rtl/crypto/gcm_pkg.sv
 rtl/crypto/aes_sbox.sv
 rtl/crypto/aes_round.sv
 rtl/crypto/aes_key_step.sv
 rtl/crypto/aes_cipher_pipe.sv
 rtl/crypto/gf128_clmul32.sv
-rtl/crypto/gf128_clmul64.sv
-rtl/crypto/gf128_mul.sv
 rtl/crypto/ghash.sv
+rtl/crypto/gcm_tag.sv
 rtl/crypto/gcm_stream.sv

@@ -54,12 +54,6 @@ module esp_gcm (
   localparam int PosW = esp_pkg::PosW;
 
   // ---- byte-vector helpers (stream order: byte b in [8b+7:8b]) ----------------------------
-  function automatic logic [127:0] bswap(input logic [127:0] x);
-    logic [127:0] y;
-    for (int i = 0; i < 16; i++) y[8*i +: 8] = x[127 - 8*i -: 8];
-    bswap = y;
-  endfunction
-
   function automatic logic [127:0] bytes(input logic [15:0] m);
     bytes = {{8{m[15]}}, {8{m[14]}}, {8{m[13]}}, {8{m[12]}}, {8{m[11]}}, {8{m[10]}},
              {8{m[9]}},  {8{m[8]}},  {8{m[7]}},  {8{m[6]}},  {8{m[5]}},  {8{m[4]}},
@@ -176,6 +170,9 @@ module esp_gcm (
   logic               k_gt_ts, k_eq_ts, k_lt_te, k_eq_te;
   esp_pkg::gcm_slot_t slot_in;
   logic [127:0]       aes_in;
+  logic [PosW-1:0]    ctr_lo;     // the counter of text beat j: 2 + j
+
+  assign ctr_lo = PosW'(k) - PosW'(ts_beat) + PosW'(2);
 
   // One-hot: byte b of the beat.
   function automatic logic [15:0] byte_at(input logic [3:0] b);
@@ -236,8 +233,8 @@ module esp_gcm (
 
     // Counter blocks (SP 800-38D section 7.1): text beat j of the frame takes J0 + 1 + j.
     if (slot_in.h_slot)         aes_in = '0;
-    else if (slot_in.j0_slot)   aes_in = {ctx_q.nonce, 32'd1};
-    else if (slot_in.text_beat) aes_in = {ctx_q.nonce, 18'b0, PosW'(k) - PosW'(ts_beat) + PosW'(2)};
+    else if (slot_in.j0_slot)   aes_in = gcm_pkg::j0_block(ctx_q.nonce);
+    else if (slot_in.text_beat) aes_in = gcm_pkg::ctr_block(ctx_q.nonce, {{(32-PosW){1'b0}}, ctr_lo});
     else                        aes_in = '0;
   end
 
@@ -284,32 +281,25 @@ module esp_gcm (
   logic [127:0]       aes_block;
   esp_pkg::gcm_slot_t sl;
 
-  aes_cipher_pipe #(.SideW(1)) u_aes (
+  // Each beat's slot rides the pipe beside its block (`side`): a delay line of 14 stages
+  // with no reset, which synthesis maps to shift-register LUTs (SRL16E), about one LUT per
+  // bit, rather than a queue of 16 x 258 bits in LUTRAM.
+  aes_cipher_pipe #(.SideW($bits(s_slot_q))) u_aes (
     .clk_i, .rst_ni,
     .en_i     (1'b1),
     .valid_i  (s_valid_q),
     .key_i    (s_key_q),
     .key256_i (s_key256_q),
     .block_i  (s_block_q),
-    .side_i   (1'b0),
+    .side_i   (s_slot_q),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
-    .side_o   ()
-  );
-
-  // Each beat's slot waits beside the pipe rather than riding its 14 stages: blocks leave
-  // in the order they entered, one per beat, so a queue as deep as the pipe pairs them.
-  // At most 14 beats are inside the pipe, which advances every clock.
-  sync_fifo #(.Width($bits(slot_in)), .Depth(16)) u_slotq (
-    .clk_i, .rst_ni,
-    .push_i (s_valid_q), .data_i (s_slot_q),
-    .pop_i  (aes_valid), .data_o (sl),
-    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
+    .side_o   (sl)
   );
 
   // =======================================================================================
   // After the AES pipe, each beat takes one stage per clock:
-  //   p0  the block and the beat's slot, registered (the slot queue's read is a wide mux)
+  //   p0  the block and the beat's slot, registered
   //   p1  keystream rotated into place and applied: the output beat (queued); the
   //       ciphertext to hash; H, E(K, J0) and the received ICV taken
   //   p2  GHASH blocks assembled from two neighbouring beats (queued); per trailer byte the
@@ -346,7 +336,7 @@ module esp_gcm (
   always_comb begin
     // Keystream byte b of a beat comes from the current counter block if b >= text_off,
     // else from the previous one.
-    ks_rot       = rotl(bswap(p0_block_q), p0.text_off);
+    ks_rot       = rotl(gcm_pkg::bswap(p0_block_q), p0.text_off);
     from_current = 16'hffff << p0.text_off;
     ks           = (ks_rot & bytes(from_current)) | (ks_rot_prev_q & ~bytes(from_current));
     out_data     = p0.data ^ (ks & bytes(p0.text_mask));
@@ -360,8 +350,8 @@ module esp_gcm (
 
   // H and E(K, J0) of each frame: H goes to GHASH with the frame's first block, E(K, J0)
   // waits for its hash.
-  logic [127:0] h_hold_q, h_head, ej0_head;
-  logic key_empty, key_pop, ej0_pop;
+  logic [127:0] h_hold_q, h_head;
+  logic key_empty, key_pop;
   logic [$clog2(FrameQDepth):0] key_count, ej0_count;
 
   always_ff @(posedge clk_i) begin
@@ -375,12 +365,7 @@ module esp_gcm (
     .empty_o (key_empty), .full_o (), .almost_full_o (), .count_o (key_count)
   );
 
-  sync_fifo #(.Width(128), .Depth(FrameQDepth)) u_ej0q (
-    .clk_i, .rst_ni,
-    .push_i (p1_step && p0.j0_slot), .data_i (p0_block_q),
-    .pop_i  (ej0_pop), .data_o (ej0_head),
-    .empty_o (), .full_o (), .almost_full_o (), .count_o (ej0_count)
-  );
+  // E(K, J0) waits in gcm_tag's queue (u_tag.u_ej0q) for its hash.
 
   // The received ICV (decrypt): ICV byte k sits at beat byte (icv_off + k) mod 16.
   logic [127:0] icv_q, icv_d, icv_head;
@@ -404,7 +389,7 @@ module esp_gcm (
   logic ob_empty, ob_pop;
   logic [$clog2(BeatQDepth):0] ob_count;
   always_comb begin
-    ob_in.encrypt  = encrypt;
+    ob_in.need_tag = encrypt && p0.icv_mask != '0;
     ob_in.icv_last = p0.icv_last;
     ob_in.icv_off  = p0.icv_off;
     ob_in.icv_mask = p0.icv_mask;
@@ -413,11 +398,13 @@ module esp_gcm (
     ob_in.data     = out_data;
   end
 
-  sync_fifo #(.Width($bits(ob_in)), .Depth(BeatQDepth)) u_outq (
+  // In block RAM (64 x 167 bits); its head, and the tag wait decided from it, come from the
+  // small queue `ram_fifo` reads it ahead into.
+  ram_fifo #(.Width($bits(ob_in)), .Depth(BeatQDepth)) u_outq (
     .clk_i, .rst_ni,
     .push_i (p1_step), .data_i (ob_in),
     .pop_i  (ob_pop), .data_o (ob_head),
-    .empty_o (ob_empty), .full_o (), .almost_full_o (), .count_o (ob_count)
+    .empty_o (ob_empty), .count_o (ob_count)
   );
 
   // What p2 needs of the beat.
@@ -484,22 +471,24 @@ module esp_gcm (
     if (p2_step && p1.text_beat) ct_rot_prev_q <= ct_rot;
   end
 
-  // GHASH blocks of the text, in GCM bit order.
-  typedef struct packed {
-    logic         last;
-    logic [127:0] block;
-  } x_entry_t;
-  x_entry_t x_in, x_head;
-  logic x_empty, x_pop;
+  // GHASH blocks of the text, in GCM bit order (32 x 128 bits: 4 kbit, LUTRAM); beside them,
+  // whether each is its frame's last.
+  logic [127:0] x_head;
+  logic x_empty, x_pop, x_last;
   logic [$clog2(XQDepth):0] x_count;
-  assign x_in.block = bswap(x_block);
-  assign x_in.last  = p1.x_last;
 
-  sync_fifo #(.Width($bits(x_in)), .Depth(XQDepth)) u_xq (
+  sync_fifo #(.Width(128), .Depth(XQDepth)) u_xq (
     .clk_i, .rst_ni,
-    .push_i (p2_step && p1.push_x), .data_i (x_in),
+    .push_i (p2_step && p1.push_x), .data_i (gcm_pkg::bswap(x_block)),
     .pop_i  (x_pop), .data_o (x_head),
     .empty_o (x_empty), .full_o (), .almost_full_o (), .count_o (x_count)
+  );
+
+  sync_fifo #(.Width(1), .Depth(XQDepth)) u_xlastq (
+    .clk_i, .rst_ni,
+    .push_i (p2_step && p1.push_x), .data_i (p1.x_last),
+    .pop_i  (x_pop), .data_o (x_last),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
   );
 
   // Trailer (decrypt, RFC 4303 section 2.4): pad length at text byte C-2, next header at
@@ -658,7 +647,7 @@ module esp_gcm (
 
   // =======================================================================================
   // GHASH engine: per frame the AAD block, the text blocks, the length block, one per clock
-  // into `ghash`; its hash plus E(K, J0) is the tag.
+  // into `gcm_tag` (`ghash`); its hash plus E(K, J0) is the tag.
   // =======================================================================================
   typedef enum logic [1:0] {
     EngAad = 2'd0,
@@ -667,13 +656,9 @@ module esp_gcm (
   } eng_state_e;
 
   eng_state_e   eng_q, eng_d;
-  logic [127:0] blk, hash, tag;
-  logic         eng_go, hash_valid, tag_room, ghash_step;
+  logic [127:0] blk, tag;
+  logic         eng_go, tag_room, ghash_step;
   logic [3:0]   enc_tag_count, dec_tag_count;
-  logic [63:0]  aad_bits, text_bits;
-
-  assign aad_bits  = finfo.aad12 ? 64'd96 : 64'd64;
-  assign text_bits = {{(64-PosW-3){1'b0}}, finfo.text_len, 3'b0};
   // Room for this tag beside the one at most still inside `ghash`.
   assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? enc_tag_count <= 4'd5
                                                          : dec_tag_count <= 4'd5;
@@ -693,13 +678,13 @@ module esp_gcm (
         eng_d  = (finfo.text_len != '0) ? EngText : EngLen;
       end
       EngText: begin
-        blk    = x_head.block;
+        blk    = x_head;
         eng_go = !x_empty;
         x_pop  = eng_go;
-        eng_d  = x_head.last ? EngLen : EngText;
+        eng_d  = x_last ? EngLen : EngText;
       end
       EngLen: begin
-        blk    = {aad_bits, text_bits};
+        blk    = gcm_pkg::len_block(finfo.aad12 ? 61'd12 : 61'd8, 61'(finfo.text_len));
         eng_go = tag_room;
         eng_d  = EngAad;
       end
@@ -708,34 +693,31 @@ module esp_gcm (
     if (!eng_go) eng_d = eng_q;
   end
 
-  // Inside a frame `ghash` steps with its blocks only; between frames it runs free.
+  // Inside a frame `ghash` steps with its blocks only; between frames it runs free. The
+  // tag (hash plus E(K, J0)) comes out with its frame's mode, for its queue.
   assign ghash_step = eng_go || eng_q == EngAad;
 
-  ghash u_ghash (
+  logic tag_valid, tag_enc;
+
+  gcm_tag #(.SideW(1), .Depth(FrameQDepth)) u_tag (
     .clk_i, .rst_ni,
-    .step_i       (ghash_step),
-    .valid_i      (eng_go),
-    .first_i      (eng_q == EngAad),
-    .last_i       (eng_q == EngLen),
-    .block_i      (blk),
-    .h_i          (h_head),
-    .hash_valid_o (hash_valid),
-    .hash_o       (hash)
+    .step_i      (ghash_step),
+    .valid_i     (eng_go),
+    .first_i     (eng_q == EngAad),
+    .last_i      (eng_q == EngLen),
+    .block_i     (blk),
+    .h_i         (h_head),
+    .side_i      (finfo.mode == esp_pkg::GcmEncrypt),
+    .ej0_push_i  (p1_step && p0.j0_slot),
+    .ej0_i       (p0_block_q),
+    .ej0_count_o (ej0_count),
+    .tag_valid_o (tag_valid),
+    .tag_o       (tag),
+    .side_o      (tag_enc)
   );
 
-  // The mode of each frame inside `ghash`, for its tag's queue.
-  logic tag_enc;
-  sync_fifo #(.Width(1), .Depth(4)) u_tag_modeq (
-    .clk_i, .rst_ni,
-    .push_i (eng_go && eng_q == EngLen), .data_i (finfo.mode == esp_pkg::GcmEncrypt),
-    .pop_i  (hash_valid), .data_o (tag_enc),
-    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
-  );
-
-  assign tag       = hash ^ ej0_head;
   assign finfo_pop = eng_go && eng_q == EngLen;
   assign key_pop   = eng_go && eng_q == EngAad;
-  assign ej0_pop   = hash_valid;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni)     eng_q <= EngAad;
@@ -747,14 +729,14 @@ module esp_gcm (
 
   sync_fifo #(.Width(128), .Depth(8)) u_enc_tagq (
     .clk_i, .rst_ni,
-    .push_i (hash_valid && tag_enc), .data_i (bswap(tag)),
+    .push_i (tag_valid && tag_enc), .data_i (tag),
     .pop_i  (enc_tag_pop), .data_o (enc_tag),
     .empty_o (enc_tag_empty), .full_o (), .almost_full_o (), .count_o (enc_tag_count)
   );
 
   sync_fifo #(.Width(128), .Depth(8)) u_dec_tagq (
     .clk_i, .rst_ni,
-    .push_i (hash_valid && !tag_enc), .data_i (bswap(tag)),
+    .push_i (tag_valid && !tag_enc), .data_i (tag),
     .pop_i  (dec_tag_pop), .data_o (dec_tag),
     .empty_o (dec_tag_empty), .full_o (), .almost_full_o (), .count_o (dec_tag_count)
   );
@@ -786,7 +768,7 @@ module esp_gcm (
   } m_beat_t;
   m_beat_t m_in, m_beat;
 
-  assign need_tag    = ob_head.encrypt && ob_head.icv_mask != '0;
+  assign need_tag    = ob_head.need_tag;
   assign out_go      = !ob_empty && (!need_tag || !enc_tag_empty) && skid_ready;
   assign ob_pop      = out_go;
   assign enc_tag_pop = out_go && need_tag && ob_head.icv_last;

@@ -93,7 +93,7 @@ package esp_pkg;
 
   // A beat between the rotate stage and the output of esp_gcm.
   typedef struct packed {
-    logic         encrypt;
+    logic         need_tag;  // encrypting, and ICV bytes in the beat: it waits for its tag
     logic         icv_last;
     logic [3:0]   icv_off;
     logic [15:0]  icv_mask;

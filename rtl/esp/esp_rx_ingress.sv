@@ -169,4 +169,141 @@ module esp_rx_ingress #(
   end
 `endif
 
+`ifdef FORMAL
+  // Formal properties (make formal, docs/formal.md). The wire side has no rules to keep: it
+  // offers a beat when it will. The beat's data is followed by two bits of tdata and one of
+  // tkeep (FData, FKeep), with last and user: the block moves every bit alike and looks at
+  // none, so what holds for these holds for each, and the solver need not carry the other
+  // 141 bits of every entry.
+  localparam int FData = 2;
+  localparam int FKeep = 1;
+  logic f_past_q = 1'b0;
+  always_ff @(posedge clk_i) f_past_q <= 1'b1;
+
+`ifdef FORMAL_ESP_RX_INGRESS
+  initial assume (!rst_ni);
+`endif
+
+  logic f_pop;
+  assign f_pop = m_axis_tvalid_o && m_axis_tready_i;
+
+  // The frame arriving, followed apart from the block's own state: inside it, admitted, beats
+  // so far (saturating past MaxBeats).
+  logic       f_in_frame_q, f_adm_q;
+  logic [4:0] f_idx_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_in_frame_q <= 1'b0;
+      f_adm_q      <= 1'b0;
+      f_idx_q      <= '0;
+    end else if (s_axis_tvalid_i) begin
+      f_in_frame_q <= !s_axis_tlast_i;
+      if (!f_in_frame_q) f_adm_q <= take;
+      if (s_axis_tlast_i)                 f_idx_q <= '0;
+      else if (f_idx_q <= 5'(MaxBeats))   f_idx_q <= f_idx_q + 1'b1;
+    end
+  end
+
+  logic f_adm_now;  // the arriving beat's frame is admitted
+  assign f_adm_now = f_in_frame_q ? f_adm_q : take;
+
+  // Beats inside, in order: the ring's unread ones, the one in the RAM's read register, the
+  // queue's.
+  logic [PtrW+1:0] f_inside;
+  assign f_inside = (PtrW+2)'(used) + (PtrW+2)'(s1_valid_q) + (PtrW+2)'(ocount);
+
+  // One written beat, chosen by the solver, is followed to the output.
+  (* anyseq *) logic f_pick;
+  logic [1:0]      f_state_q;  // 0: not chosen yet, 1: inside, 2: left
+  beat_t           f_beat_q;
+  logic [PtrW+1:0] f_ahead_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_state_q <= 2'd0;
+    end else if (f_state_q == 2'd0) begin
+      if (we && f_pick) begin
+        f_state_q <= 2'd1;
+        f_beat_q.data <= s_axis_tdata_i;  // what the wire offered, not the block's copy
+        f_beat_q.keep <= s_axis_tkeep_i;
+        f_beat_q.last <= s_axis_tlast_i;
+        f_beat_q.user <= s_axis_tuser_i;
+        f_ahead_q <= f_inside - (PtrW+2)'(f_pop);
+      end
+    end else if (f_state_q == 2'd1 && f_pop) begin
+      if (f_ahead_q == '0) f_state_q <= 2'd2;
+      else                 f_ahead_q <= f_ahead_q - 1'b1;
+    end
+  end
+
+  // Frame ends admitted and not yet delivered; the drop the last beat of a refused frame owes.
+  logic [PtrW+1:0] f_ends_q;
+  logic          f_drop_due_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_ends_q     <= '0;
+      f_drop_due_q <= 1'b0;
+    end else begin
+      f_ends_q     <= f_ends_q + (PtrW+2)'(s_axis_tvalid_i && s_axis_tlast_i && f_adm_now)
+                               - (PtrW+2)'(f_pop && m_axis_tlast_o);
+      f_drop_due_q <= s_axis_tvalid_i && s_axis_tlast_i && !f_adm_now;
+    end
+  end
+
+  always_comb begin
+    if (rst_ni) begin
+      // The wire is never held back.
+      assert (s_axis_tready_o);
+      assert (f_state_q != 2'd3);
+      // Admission, at a frame's first beat only: a frame is taken only when its largest size
+      // fits, and is taken whenever that size fits with the one clock of margin; its later
+      // beats share its fate.
+      if (s_axis_tvalid_i && !f_in_frame_q && take)
+        assert (used + PtrW'(MaxBeats + 1) <= PtrW'(Depth));
+      if (s_axis_tvalid_i && !f_in_frame_q && {1'b0, used} + (PtrW+1)'(Need + 1) <= (PtrW+1)'(Depth))
+        assert (take);
+      if (s_axis_tvalid_i && f_in_frame_q) assert (take == f_adm_q);
+      // What is stored: every beat of an admitted frame up to MaxBeats and its last, nothing
+      // of a refused one.
+      assert (we == (s_axis_tvalid_i && f_adm_now && (f_idx_q < 5'(MaxBeats) || s_axis_tlast_i)));
+      // No overflow: the ring never holds more than Depth beats, the queue is never pushed
+      // when full.
+      assert (used <= PtrW'(Depth));
+      assert (!we || used != PtrW'(Depth));
+      assert (!(q_push && ocount == ($clog2(ODepth)+1)'(ODepth)));
+      // Every frame is delivered or counted: a refused frame's drop pulse comes the clock
+      // after its last beat, and only then; a frame end leaves only for an admitted one.
+      assert (drop_o == f_drop_due_q);
+      assert (f_ends_q <= f_inside);
+      if (f_pop && m_axis_tlast_o) assert (f_ends_q != '0);
+      // The followed beat leaves as it came, after the beats ahead of it.
+      if (f_state_q == 2'd1) assert (f_ahead_q < f_inside);
+      if (f_state_q == 2'd1 && f_ahead_q == '0 && m_axis_tvalid_o) begin
+        assert (m_axis_tdata_o[FData-1:0] == f_beat_q.data[FData-1:0]);
+        assert (m_axis_tkeep_o[FKeep-1:0] == f_beat_q.keep[FKeep-1:0]);
+        assert (m_axis_tlast_o == f_beat_q.last);
+        assert (m_axis_tuser_o == f_beat_q.user);
+      end
+    end
+  end
+
+  // The output keeps the AXI4-Stream rules: valid and the beat hold until taken.
+  always_ff @(posedge clk_i) begin
+    if (f_past_q && $past(rst_ni) && rst_ni && $past(m_axis_tvalid_o && !m_axis_tready_i)) begin
+      assert (m_axis_tvalid_o);
+      assert ({m_axis_tdata_o[FData-1:0], m_axis_tkeep_o[FKeep-1:0], m_axis_tlast_o,
+               m_axis_tuser_o} == $past({m_axis_tdata_o[FData-1:0], m_axis_tkeep_o[FKeep-1:0],
+                                         m_axis_tlast_o, m_axis_tuser_o}));
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      cover (drop_o && f_past_q && $past(f_pop));               // a frame dropped while one leaves
+      cover (f_state_q == 2'd2 && f_beat_q.last);               // a followed frame end left
+      cover (f_pop && m_axis_tlast_o && f_past_q && $past(drop_o));
+      cover (f_pop && we && f_past_q && $past(f_pop && we));    // in and out at full rate
+    end
+  end
+`endif
+
 endmodule

@@ -16,7 +16,10 @@ module sdp_ram #(
   output logic [Width-1:0]         rdata_o
 );
 
-  logic [Width-1:0] mem_q [Depth];
+  // Block RAM whatever the depth: a shallow, wide queue (ram_fifo) would otherwise be
+  // mapped to LUTRAM, the cheaper home by Yosys's count and a worse one by ours
+  // (docs/fpga.md, memories above 4 kbit).
+  (* ram_style = "block" *) logic [Width-1:0] mem_q [Depth];
   logic [Width-1:0] rdata_q;
 
   always_ff @(posedge clk_i) begin

@@ -162,4 +162,120 @@ module stream_frame_fifo #(
   end
 `endif
 
+`ifdef FORMAL
+  // Formal properties (make formal, docs/formal.md). As the proof's top
+  // (FORMAL_STREAM_FRAME_FIFO) the source is assumed to keep the AXI4-Stream rules; the sink
+  // may stall at will.
+  logic f_past_q = 1'b0;
+  always_ff @(posedge clk_i) f_past_q <= 1'b1;
+
+`ifdef FORMAL_STREAM_FRAME_FIFO
+  initial assume (!rst_ni);
+  always_ff @(posedge clk_i) begin
+    if (f_past_q && $past(rst_ni) && rst_ni && $past(s_valid_i && !s_ready_o)) begin
+      assume (s_valid_i);
+      assume ({s_data_i, s_last_i, s_user_i} == $past({s_data_i, s_last_i, s_user_i}));
+    end
+  end
+`endif
+
+  // Beats inside, in order: the ring's unread beats, the one being read, the queue's.
+  logic [AddrW+1:0] f_inside;
+  assign f_inside = (AddrW+2)'(used) + (AddrW+2)'(rvalid_q) + (AddrW+2)'(oq_count);
+
+  // Beats of the frame arriving taken so far (saturating past the cut), counted here apart
+  // from the block's own counter.
+  logic [AddrW:0] f_in_idx_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)                     f_in_idx_q <= '0;
+    else if (commit)                 f_in_idx_q <= '0;
+    else if (take && f_in_idx_q <= (AddrW+1)'(CapBeat)) f_in_idx_q <= f_in_idx_q + 1'b1;
+  end
+
+  // One stored beat, chosen by the solver (any of them), is followed to the output: the beats
+  // ahead of it are counted down as they leave.
+  (* anyseq *) logic f_pick;
+  logic [1:0]       f_state_q;  // 0: not chosen yet, 1: inside, 2: left
+  beat_t            f_beat_q;
+  logic [AddrW+1:0] f_ahead_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_state_q <= 2'd0;
+    end else if (f_state_q == 2'd0) begin
+      if (we && f_pick) begin
+        f_state_q <= 2'd1;
+        // What the source offered (not the block's own copy of it), with the mark the
+        // documented cut gives.
+        f_beat_q.data <= s_data_i;
+        f_beat_q.last <= s_last_i;
+        f_beat_q.user <= s_last_i && (s_user_i || f_in_idx_q > (AddrW+1)'(CapBeat));
+        f_ahead_q <= f_inside - (AddrW+2)'(pop);
+      end
+    end else if (f_state_q == 2'd1 && pop) begin
+      if (f_ahead_q == '0) f_state_q <= 2'd2;
+      else                 f_ahead_q <= f_ahead_q - 1'b1;
+    end
+  end
+
+  // Inside a frame at the output: a beat of it taken, its last not yet.
+  logic f_out_in_frame_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)  f_out_in_frame_q <= 1'b0;
+    else if (pop) f_out_in_frame_q <= !m_last_o;
+  end
+
+  always_comb begin
+    if (rst_ni) begin
+      assert (f_state_q != 2'd3);
+      // No overflow, no underflow: the ring holds at most Depth beats, the read side stays
+      // behind the end of the last complete frame, the queue is never pushed when full.
+      assert (wr_q - rd_q <= (AddrW+1)'(Depth));
+      assert (commit_q - rd_q <= wr_q - rd_q);
+      assert (!(rvalid_q && oq_count == ($clog2(OutQ)+1)'(OutQ)));
+      // Occupancy: at most MaxFrames complete frames inside, and none exactly when nothing
+      // of a complete frame is left to read or to take.
+      assert (frames_q <= FramesW'(MaxFrames));
+      assert ((frames_q == '0) == (rd_q == commit_q && !rvalid_q && oq_empty));
+      // The cut, as documented: a taken beat is dropped exactly when it is not a frame's last
+      // and its frame has CapBeat beats stored already.
+      if (take) assert (we == (s_last_i || f_in_idx_q < (AddrW+1)'(CapBeat)));
+      // The followed beat is among those inside, and leaves as it came (its frame's `user`
+      // set when beats of that frame were cut).
+      if (f_state_q == 2'd1) assert (f_ahead_q < f_inside);
+      if (f_state_q == 2'd1 && f_ahead_q == '0 && m_valid_o) begin
+        assert (m_data_o == f_beat_q.data);
+        assert (m_last_o == f_beat_q.last);
+        assert (m_user_o == f_beat_q.user);
+      end
+      // Gapless: once a frame's first beat is taken, valid stays high to its last.
+      if (f_out_in_frame_q) assert (m_valid_o);
+    end
+  end
+
+  // The stamp of a stored beat, checked at its arrival against the counter kept here.
+  always_comb begin
+    if (rst_ni && we) begin
+      assert (wbeat.user == (s_last_i && (s_user_i || f_in_idx_q > (AddrW+1)'(CapBeat))));
+    end
+  end
+
+  // The output keeps the AXI4-Stream rules: valid and the beat hold until taken.
+  always_ff @(posedge clk_i) begin
+    if (f_past_q && $past(rst_ni) && rst_ni && $past(m_valid_o && !m_ready_i)) begin
+      assert (m_valid_o);
+      assert ({m_data_o, m_last_o, m_user_o} == $past({m_data_o, m_last_o, m_user_o}));
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      cover (f_state_q == 2'd2 && f_beat_q.last);             // a followed frame end left
+      cover (pop && m_last_o && m_user_o && !s_ready_o);      // a cut frame left, input full
+      cover (pop && take && f_past_q && $past(pop && take));  // in and out at full rate
+      cover (frames_q == FramesW'(MaxFrames - 1));
+    end
+  end
+`endif
+
 endmodule

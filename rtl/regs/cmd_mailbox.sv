@@ -10,13 +10,15 @@
 //   outstanding (accepted, response not yet popped) is dropped: the CMD_DROP counter
 //   counts it, it gets no response, and the window is cleared all the same.
 // - Commands go to the executor in order (cmd_valid_o with the image and length, held until
-//   cmd_done_i). A queue entry is zeroed when its command is done.
+//   cmd_done_i). A queue entry is zeroed when its command is done (a clock later when a
+//   doorbell writes the queue on that clock: the queue has one write port).
 // - Responses: the executor posts one per command; only words 0 (syndrome) and 1 (echo)
 //   of the 32-byte response can be non-zero, so only they are stored. RSP_WORD0..7 show
 //   the oldest response, zero when there is none; RSP_POP releases it.
-// - After reset the queue memory is scrubbed (Depth clocks): commands queued before a
-//   reset leave no key material behind. The scrub stays ahead of the queue's tail: a
-//   doorbell needs a register write, which takes more than a clock after reset.
+// - After reset the queue memory is scrubbed (Depth clocks, one more for each doorbell
+//   meanwhile): commands queued before a reset leave no key material behind. The scrub
+//   stays ahead of the queue's tail (a doorbell needs a register write, which takes more
+//   than a clock after reset), or at it on the clock a doorbell writes that entry.
 //
 // Image bytes are packed big-endian: byte 0 in the top bits of cmd_image_o, so word i is
 // cmd_image_o[(Words-1-i)*32 +: 32].
@@ -66,12 +68,15 @@ module cmd_mailbox #(
   // ---------------------------------------------------------------------------------------
   logic             scrub_q;
   logic [SlotW-1:0] scrub_slot_q;
+  logic             accept;  // a doorbell's command is queued (below)
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       scrub_q      <= 1'b1;
       scrub_slot_q <= '0;
-    end else if (scrub_q) begin
+    end else if (scrub_q && (!accept || cq_tail_q == scrub_slot_q)) begin
+      // A doorbell takes the queue's write port first: the scrub waits, unless the doorbell
+      // writes the very entry the scrub is at (its image replaces whatever was there).
       scrub_slot_q <= next_slot(scrub_slot_q);
       if (scrub_slot_q == LastSlot) scrub_q <= 1'b0;
     end
@@ -83,7 +88,7 @@ module cmd_mailbox #(
   logic [ImgW-1:0]  window_q;
   logic             win_we;
   logic [WordW-1:0] win_word;
-  logic             doorbell, accept;
+  logic             doorbell;
   logic [CntW-1:0]  outstanding_q;
 
   assign win_we   = window_i.req && window_i.req_is_wr;
@@ -119,39 +124,44 @@ module cmd_mailbox #(
   logic             len_pending_q;
   logic [ImgW-1:0]  cq_rdata_q;
   logic             rdata_fresh_q;
-  logic             clear_we, rd_en;
-  logic [SlotW-1:0] clear_slot;
-  logic             tail_dirty_q, tail_free, wipe;
+  logic             rd_en;
+  logic             clear, clear_wait_q;
+  logic [SlotW-1:0] clear_slot, clear_slot_q;
+  logic             cq_we;
+  logic [SlotW-1:0] cq_waddr;
 
-  assign clear_we   = scrub_q || cmd_done_i;
-  assign clear_slot = scrub_q ? scrub_slot_q : cq_head_q;
   // Read the head entry again after the head moved or an entry was written (it may be the
   // head): the clock after a done, and the clock after a doorbell; and during the scrub
   // after reset, so that the read register ends it holding a zeroed entry.
-  assign rd_en      = !rdata_fresh_q || len_pending_q || scrub_q;
+  assign rd_en = !rdata_fresh_q || len_pending_q || scrub_q;
 
-  // The doorbell's port writes zeros into the free entry at the tail once after each
-  // command it queued. In hardware that changes nothing (the entry is zero already); a
-  // Verilated model keeps the last value written through a port in a variable of its own,
-  // which would otherwise hold the last command's image, key and all, for good
-  // (docs/architecture.md, "Key hygiene").
-  assign tail_free = {1'b0, cq_count_q} + (CntW+1)'(len_pending_q) < (CntW+1)'(Depth);
-  assign wipe      = tail_dirty_q && tail_free;
+  // One write port (a memory of one write and one read port: docs/fpga.md). It writes the
+  // doorbell's copy at the tail, or zeros into an entry to clear: the entry of a command
+  // just done, or after reset every entry in turn (the scrub). The doorbell goes first; a
+  // clear it meets waits (clear_wait_q), and no command is offered meanwhile, so at most
+  // one clear waits. A clear still waiting when a doorbell writes its entry is dropped: the
+  // new image replaces the old. The scrub waits for a doorbell by not advancing, unless the
+  // doorbell writes the entry the scrub is at.
+  // A single port also keeps a Verilated model from holding a copy: it keeps the last value
+  // written through a port in a variable of its own, and after a command is done that is
+  // the zeros of its clear (docs/architecture.md, "Key hygiene").
+  assign clear      = scrub_q || cmd_done_i || clear_wait_q;
+  assign clear_slot = clear_wait_q ? clear_slot_q : (scrub_q ? scrub_slot_q : cq_head_q);
+  assign cq_we      = accept || clear;
+  assign cq_waddr   = accept ? cq_tail_q : clear_slot;
 
-  // Two write ports: the doorbell's copy at the tail, the clearing of a finished (or,
-  // after reset, every) entry. They never address the same entry: the entry at the tail
-  // is free, the one at the head is in use.
   always_ff @(posedge clk_i) begin
-    if (clear_we)       cq_mem[clear_slot] <= '0;
-    if (accept || wipe) cq_mem[cq_tail_q]  <= accept ? window_q : '0;
-    if (rd_en)          cq_rdata_q <= cq_mem[cq_head_q];
+    if (cq_we) cq_mem[cq_waddr] <= accept ? window_q : '0;
+    if (rd_en) cq_rdata_q <= cq_mem[cq_head_q];
   end
 
-  // Dirty after reset too: the model's copy may hold an image from before it.
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni)     tail_dirty_q <= 1'b1;
-    else if (accept) tail_dirty_q <= 1'b1;
-    else if (wipe)   tail_dirty_q <= 1'b0;
+    if (!rst_ni) clear_wait_q <= 1'b0;
+    else         clear_wait_q <= accept && (cmd_done_i || clear_wait_q) && cq_tail_q != clear_slot;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (cmd_done_i) clear_slot_q <= cq_head_q;
   end
 
   always_ff @(posedge clk_i) begin
@@ -182,7 +192,7 @@ module cmd_mailbox #(
     end
   end
 
-  assign cmd_valid_o = cq_count_q != '0 && rdata_fresh_q && !scrub_q;
+  assign cmd_valid_o = cq_count_q != '0 && rdata_fresh_q && !scrub_q && !clear_wait_q;
   assign cmd_image_o = cq_rdata_q;
   assign cmd_len_o   = cq_len_q[cq_head_q];
 
@@ -241,7 +251,7 @@ module cmd_mailbox #(
         else $error("%m: queued + responses %0d != outstanding %0d", held, outstanding_q);
       assert (!cmd_done_i || cmd_valid_o) else $error("%m: command done without a command");
       assert (!rsp_valid_i || cmd_done_i) else $error("%m: response without a finished command");
-      assert (!(accept && scrub_q && scrub_slot_q <= cq_tail_q))
+      assert (!(accept && scrub_q && scrub_slot_q < cq_tail_q))
         else $error("%m: command queued into a slot the scrub has still to clear");
     end
   end
@@ -349,9 +359,12 @@ module cmd_mailbox #(
       assert (outstanding_q <= DepthCnt);
       assert ({1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q}
               == {1'b0, outstanding_q});
-      assert (!(accept && scrub_q && scrub_slot_q <= cq_tail_q));
-      // The two write ports of the queue never meet; no response is posted to a full queue.
-      assert (!(clear_we && accept && clear_slot == cq_tail_q));
+      assert (!(accept && scrub_q && scrub_slot_q < cq_tail_q));
+      // A clear waits at most while doorbells take the queue's write port, and no command is
+      // done meanwhile; no response is posted to a full queue.
+      assert (!(clear_wait_q && cmd_done_i));
+      // A waiting clear is for the entry just before the head, which no command holds.
+      if (clear_wait_q) assert (next_slot(clear_slot_q) == cq_head_q && f_cq_used != DepthCnt);
       assert (!(rsp_valid_i && rsp_count_q == DepthCnt));
       // Pointers and counts agree.
       assert (cq_tail_q == f_cq_tail);
@@ -389,7 +402,10 @@ module cmd_mailbox #(
   always_ff @(posedge clk_i) begin
     if (f_past_q && $past(rst_ni) && rst_ni) begin
       if ($past(doorbell)) assert (window_q == '0);
-      if ($past(cmd_done_i)) assert (cq_mem[$past(cq_head_q)] == '0);
+      // The entry of a command done (or of a clear that waited) is clear on the next clock
+      // the doorbell leaves the write port, unless a doorbell has written it anew.
+      if ($past(cmd_done_i) && !$past(accept)) assert (cq_mem[$past(cq_head_q)] == '0);
+      if ($past(clear_wait_q) && !$past(accept)) assert (cq_mem[$past(clear_slot_q)] == '0);
     end
   end
 

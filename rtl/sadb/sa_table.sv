@@ -1,16 +1,23 @@
 // The SA table: up to NumSa security associations, found by their match key on two fully
-// pipelined lookup ports (TX and RX: one lookup per clock each, result LookupLatency = 2
+// pipelined lookup ports (TX and RX: one lookup per clock each, result LookupLatency = 6
 // clocks later), and changed one operation at a time by the command executor.
 //
 // Structure
-// - Record store: NumSa records, each the SA's context in two rows (keymat_mem: key,
-//   key256, salt, handle; esn_mem: the ESN state MOD_SA_V2 rewrites). Free records are
-//   kept in a FIFO free list, so exactly NumSa SAs fit and the (NumSa+1)-th insert fails.
+// - Record store: NumSa records, each the SA's context in two rows (keymat: key, key256,
+//   salt, handle; esn: the ESN state MOD_SA_V2 rewrites). Free records are kept in a FIFO
+//   free list, so exactly NumSa SAs fit and the (NumSa+1)-th insert fails.
 // - Index: d-left hashing with d = 2 (Voecking). Two halves, each NumBuckets buckets of
-//   Ways = 8 slots; a slot holds the whole key and a record pointer, so a lookup compares
-//   full keys and never confuses two SAs. Slots: 2 x NumBuckets x 8 = 4 x NumSa (NumSa a
-//   power of two; more otherwise). The hashes of sadb_pkg give a key's bucket in each
-//   half; an insert takes the less loaded of the two (ties: the first half).
+//   Ways = 8 slots; a slot holds a valid bit, the whole key and a record pointer, so a
+//   lookup compares full keys and never confuses two SAs. Slots: 2 x NumBuckets x 8 =
+//   4 x NumSa (NumSa a power of two; more otherwise). The hashes of sadb_pkg give a key's
+//   bucket in each half; an insert takes the less loaded of the two (ties: the first half).
+//   A bucket is one memory row (Ways slots), read and written whole.
+//
+// Memories for an FPGA (docs/fpga.md): every memory has one write port and one read port,
+// a registered read, so that each is a block RAM. Memories read by several ports are kept
+// as copies written together: each index half three times (TX, RX and the command side:
+// rdata held between reads, so the command side reads a row once and writes it back
+// changed), each record row twice (TX, RX). The free list is one memory.
 //
 // Capacity bound. The record store always fits NumSa SAs. The index fails an insert only
 // if both candidate buckets of the new key already hold 8 SAs. With NumSa = 1024 (256
@@ -25,24 +32,52 @@
 // insert is refused (op_status_o = SaBucketFull, SADB_ISSUE to the driver) and the table
 // stays consistent.
 //
-// Consistency with the lookups. A lookup reads the valid bits and both bucket rows in one
-// clock and the record the next. An insert writes the record and the index slot (and sets
-// the slot's valid bit) on the same clock edge, into a record no valid slot points to. A
-// delete clears the valid bit first and zeroes the record two clocks later, after any
-// lookup that saw the slot valid has read it. A modify rewrites the ESN row in one write.
-// So a lookup sees an SA entirely before or entirely after each change.
+// Logic depth (docs/fpga.md: at most 5 LUT levels between registers). Yosys maps a wide
+// function between registers into chains of LUTs through their fast inputs where its delay
+// model allows, so every stage below keeps each registered bit a function of few inputs
+// (at most 22 from registers), or of one 32-bit word compare straight after a block RAM.
 //
-// Key material. Every record is zeroed by a scrub after reset (NumSa clocks; the valid
-// bits are reset flops, so nothing matches meanwhile; ready_o is low and operations wait)
-// and when its SA is deleted. A lookup that misses returns an all-zero context.
+// Lookup pipeline, per port (LookupLatency = 6):
+//   clock 1: the key registered;
+//   clock 2: its two 32-bit folds (sadb_pkg: XORs of at most 10 key bits each);
+//   clock 3: each half's bucket index (XORs of at most 21 fold bits) into the read address
+//            of that port's index copy; both rows read;
+//   clock 4: per slot, each 32-bit key word compared with the key's (from the block RAM's
+//            output), registered with the slot's valid bit and record pointer;
+//   clock 5: per slot, valid and all words equal: the match, and the pointer masked by it;
+//   clock 6: the pointers ORed into the record memories' address, the record read; no hit
+//            reads zeros (the read register's reset).
+//
+// Consistency with the lookups. A lookup reads both bucket rows on one clock edge and the
+// record three edges later. An insert writes the record and the index row on the same
+// clock edge, into a record no valid slot points to. A delete writes the row with the slot
+// cleared first and zeroes the record four clocks later, after any lookup that read the
+// row before has read the record. A modify rewrites the ESN row in one write. So a lookup
+// sees an SA entirely before or entirely after each change.
+//
+// Key material. Every record and every index row is zeroed by a scrub after reset
+// (max(NumSa, NumBuckets) clocks; no lookup hits meanwhile; ready_o is low and operations
+// wait), and a record's copies when its SA is deleted. A lookup that misses returns an
+// all-zero context.
 //
 // Command side: op_req_i is held, with op_kind_i/op_key_i/op_ctx_i stable, until op_ack_o
-// (one clock, with op_status_o). Insert and modify take 3 clocks, delete 5.
+// (one clock, with op_status_o). Insert and modify take 7 clocks, delete 11.
+//   Idle:   on a request, register the key and the kind;
+//   Fold:   the key's two folds;
+//   Read:   the bucket indexes; read the two buckets (the command side's index copies);
+//   Match:  per slot, the key words compared; per bucket, its SAs counted (d-left: the
+//           less loaded bucket takes an insert, the first half on a tie) and its first
+//           free slot;
+//   Find:   the slot holding the key;
+//   Decide: its record; a one-slot write mask per half (the insert's free slot, or the
+//           slot holding the key);
+//   Apply:  write the row read in Read with the masked slot replaced (insert) or zeroed
+//           (delete), and the record; then for a delete DelWait (3 clocks), DelClear.
 //
-// Simulation speed: the wide comparisons and the hashes sit inside the clocked blocks,
-// under the enables of their stage, so a Verilated model evaluates them only on the clocks
-// that use them (an always_comb is evaluated on every clock); wide values are not passed
-// to functions (a simulator zeroes function locals on every evaluation of the caller).
+// Simulation speed: the wide comparisons sit inside the clocked blocks, under the enables
+// of their stage, so a Verilated model evaluates them only on the clocks that use them (an
+// always_comb is evaluated on every clock); wide values are not passed to functions (a
+// simulator zeroes function locals on every evaluation of the caller).
 module sa_table #(
   parameter int unsigned NumSa = 1024  // 1 .. 65535
 ) (
@@ -80,16 +115,24 @@ module sa_table #(
   localparam int unsigned BucketW    = PtrW > 3 ? PtrW - 2 : 1;  // at most 16
   localparam int unsigned NumBuckets = 1 << BucketW;
   localparam int unsigned KeyW       = sadb_pkg::SaKeyW;
-  // A slot is {record pointer, key}, padded to whole 32-bit words so that a simulator
-  // compares the key word by word (320 bits for NumSa <= 2^30).
-  localparam int unsigned SlotW      = (KeyW + PtrW + 31) / 32 * 32;
-  localparam int unsigned RowW       = Ways * SlotW;             // slot w in [w*SlotW +: SlotW]
+  // A slot is {valid, record pointer, key}; slot w of a row in [w*SlotW +: SlotW].
+  localparam int unsigned SlotW      = 1 + PtrW + KeyW;
+  localparam int unsigned RowW       = Ways * SlotW;
+  localparam int unsigned KeyWords   = (KeyW + 31) / 32;  // a key is compared word by word
+  localparam int unsigned LastAt     = 32 * (KeyWords - 1);  // its last, short word
+  localparam int unsigned LastW      = KeyW - LastAt;
+  localparam int unsigned PtrAt      = KeyW;          // within a slot
+  localparam int unsigned ValidAt    = KeyW + PtrW;
   localparam int unsigned KeyMatW    = sadb_pkg::SaKeyMatW;
   localparam int unsigned EsnW       = sadb_pkg::SaEsnW;
   localparam int unsigned CtxW       = sadb_pkg::SaCtxW;
+  // The scrub after reset covers every record and every index row.
+  localparam int unsigned ScrubN     = NumSa > NumBuckets ? NumSa : NumBuckets;
+  localparam int unsigned ScrubW     = ScrubN > 1 ? $clog2(ScrubN) : 1;
 
-  localparam logic [PtrW-1:0] LastRecord = PtrW'(NumSa - 1);
-  localparam logic [CntW-1:0] AllRecords = CntW'(NumSa);
+  localparam logic [PtrW-1:0]   LastRecord = PtrW'(NumSa - 1);
+  localparam logic [ScrubW-1:0] LastScrub  = ScrubW'(ScrubN - 1);
+  localparam logic [CntW-1:0]   AllRecords = CntW'(NumSa);
 
   // The lowest free slot of a bucket: {full, way}.
   function automatic logic [WayW:0] free_slot(input logic [Ways-1:0] valid);
@@ -126,196 +169,299 @@ module sa_table #(
   endfunction
 
   // ---------------------------------------------------------------------------------------
-  // Storage. Memories have no reset; the slot valid bits do.
+  // Write ports, shared by the copies (driven by the command side below).
   // ---------------------------------------------------------------------------------------
-  logic [RowW-1:0]            idx_a_mem [NumBuckets];
-  logic [RowW-1:0]            idx_b_mem [NumBuckets];
-  logic [NumBuckets*Ways-1:0] vld_a_q, vld_b_q;       // bit {bucket, way}
-  logic [KeyMatW-1:0]         keymat_mem [NumSa];     // read by tests through a public view
-  logic [EsnW-1:0]            esn_mem [NumSa];
-  logic [PtrW-1:0]            free_mem [NumSa];
+  logic                 row_we_a, row_we_b;
+  logic [BucketW-1:0]   row_waddr_a, row_waddr_b;
+  logic [RowW-1:0]      row_wdata_a, row_wdata_b;
+  logic                 keymat_we, esn_we, rec_clear;
+  logic [PtrW-1:0]      rec_waddr;
+  logic                 lookup_on_q;  // the scrub is done: lookups may hit
 
   // ---------------------------------------------------------------------------------------
   // Lookup ports: 0 = TX, 1 = RX.
-  //   clock 0: hash the key, read both candidate buckets and their valid bits;
-  //   clock 1: compare the 2 x Ways slots with the key, read the hit slot's record;
-  //   clock 2: the result.
   // ---------------------------------------------------------------------------------------
   for (genvar p = 0; p < 2; p++) begin : gen_lookup
-    logic               lkp_valid;
-    sadb_pkg::sa_key_t  lkp_key;
+    logic                        lkp_valid;
+    logic [KeyW-1:0]             lkp_key;
 
-    logic               s1_valid_q;
-    sadb_pkg::sa_key_t  s1_key_q;
-    logic [31:0]        s1_spi;  // (a member select here trips Yosys 0.23 in a generate block)
-    logic [RowW-1:0]    s1_row_a_q, s1_row_b_q;
-    logic [Ways-1:0]    s1_vld_a_q, s1_vld_b_q;
+    logic                        s1_valid_q, s2_valid_q, s3_valid_q;
+    logic                        s4_valid_q, s5_valid_q, s6_valid_q;
+    logic [KeyW-1:0]             s1_key_q, s2_key_q, s3_key_q;
+    logic [31:0]                 s2_fold_a_q, s2_fold_b_q;
+    logic [RowW-1:0]             s3_row_a, s3_row_b;
+    // Slot i: i = w in the first half, Ways + w in the second.
+    logic [2*Ways*KeyWords-1:0]  s4_eq_q;      // key word k of slot i equal: bit i*KeyWords + k
+    logic [2*Ways-1:0]           s4_vld_q;
+    logic [2*Ways*PtrW-1:0]      s4_ptr_q;     // record pointer of slot i: [i*PtrW +: PtrW]
+    logic [2*Ways-1:0]           s5_match_q;   // at most one set
+    logic [2*Ways*PtrW-1:0]      s5_ptr_q;     // the pointers, zero but the matching slot's
+    logic                        s5_hit;
+    logic [PtrW-1:0]             s5_ptr;
+    logic                        s6_hit_q;
+    logic [KeyMatW-1:0]          s6_keymat_q;
+    logic [EsnW-1:0]             s6_esn_q;
 
-    logic               s2_valid_q, s2_hit_q;
-    logic [KeyMatW-1:0] s2_keymat_q;
-    logic [EsnW-1:0]    s2_esn_q;
-    logic               res_hit;
-    logic [CtxW-1:0]    res_ctx;
+    // This port's copy of the record store, written with the others.
+    logic [KeyMatW-1:0] keymat_mem [NumSa];
+    logic [EsnW-1:0]    esn_mem [NumSa];
 
     if (p == 0) begin : gen_tx
       assign lkp_valid      = tx_lkp_valid_i;
       assign lkp_key        = tx_lkp_key_i;
-      assign tx_res_valid_o = s2_valid_q;
-      assign tx_res_hit_o   = res_hit;
-      assign tx_res_ctx_o   = res_ctx;
+      assign tx_res_valid_o = s6_valid_q;
+      assign tx_res_hit_o   = s6_hit_q;
+      assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
     end else begin : gen_rx
       assign lkp_valid      = rx_lkp_valid_i;
       assign lkp_key        = rx_lkp_key_i;
-      assign rx_res_valid_o = s2_valid_q;
-      assign rx_res_hit_o   = res_hit;
-      assign rx_res_ctx_o   = res_ctx;
-    end
-
-    // The valid bits and the rows are read on the same clock edge: one consistent snapshot.
-    always_ff @(posedge clk_i) begin : p_read_buckets
-      logic [BucketW-1:0] idx_a, idx_b;
-      if (lkp_valid) begin
-        idx_a = bucket_a(sadb_pkg::sa_fold_a(lkp_key));
-        idx_b = bucket_b(sadb_pkg::sa_fold_b(lkp_key));
-        s1_key_q   <= lkp_key;
-        s1_row_a_q <= idx_a_mem[idx_a];
-        s1_row_b_q <= idx_b_mem[idx_b];
-        s1_vld_a_q <= vld_a_q[{idx_a, {WayW{1'b0}}} +: Ways];
-        s1_vld_b_q <= vld_b_q[{idx_b, {WayW{1'b0}}} +: Ways];
-      end
-    end
-
-    assign s1_spi = s1_key_q[31:0];
-
-    // At most one slot matches: the table never inserts a key that is already present.
-    always_ff @(posedge clk_i) begin : p_read_record
-      logic            hit;
-      logic [PtrW-1:0] ptr;
-      if (s1_valid_q) begin
-        hit = 1'b0;
-        ptr = '0;
-        // Nested tests (valid, then the SPI word, then the whole key) let a simulator skip
-        // most of the comparison work; the logic is the same.
-        for (int unsigned w = 0; w < Ways; w++) begin
-          if (s1_vld_a_q[w] && s1_row_a_q[w*SlotW +: 32] == s1_spi) begin
-            if (s1_row_a_q[w*SlotW +: KeyW] == s1_key_q) begin
-              hit = 1'b1;
-              ptr = s1_row_a_q[w*SlotW + KeyW +: PtrW];
-            end
-          end
-          if (s1_vld_b_q[w] && s1_row_b_q[w*SlotW +: 32] == s1_spi) begin
-            if (s1_row_b_q[w*SlotW +: KeyW] == s1_key_q) begin
-              hit = 1'b1;
-              ptr = s1_row_b_q[w*SlotW + KeyW +: PtrW];
-            end
-          end
-        end
-        s2_hit_q    <= hit;
-        s2_keymat_q <= keymat_mem[ptr];
-        s2_esn_q    <= esn_mem[ptr];
-      end else begin
-        // No lookup: the read register holds no record (a block RAM's output register reset),
-        // so no key stays here after its lookups (docs/architecture.md, "Key hygiene").
-        s2_keymat_q <= '0;
-      end
+      assign rx_res_valid_o = s6_valid_q;
+      assign rx_res_hit_o   = s6_hit_q;
+      assign rx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
     end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         s1_valid_q <= 1'b0;
         s2_valid_q <= 1'b0;
+        s3_valid_q <= 1'b0;
+        s4_valid_q <= 1'b0;
+        s5_valid_q <= 1'b0;
+        s6_valid_q <= 1'b0;
       end else begin
         s1_valid_q <= lkp_valid;
         s2_valid_q <= s1_valid_q;
+        s3_valid_q <= s2_valid_q;
+        s4_valid_q <= s3_valid_q;
+        s5_valid_q <= s4_valid_q;
+        s6_valid_q <= s5_valid_q;
       end
     end
 
-    // A miss returns an all-zero context.
-    assign res_hit = s2_valid_q && s2_hit_q;
-    assign res_ctx = res_hit ? {s2_keymat_q, s2_esn_q} : '0;
+    // Clocks 1 and 2: the key; its two folds.
+    always_ff @(posedge clk_i) begin
+      if (lkp_valid) s1_key_q <= lkp_key;
+      if (s1_valid_q) begin
+        s2_key_q    <= s1_key_q;
+        s2_fold_a_q <= sadb_pkg::sa_fold_a(s1_key_q);
+        s2_fold_b_q <= sadb_pkg::sa_fold_b(s1_key_q);
+      end
+      if (s2_valid_q) s3_key_q <= s2_key_q;
+    end
+
+    // Clock 3: both candidate buckets, each row one consistent snapshot of its slots.
+    sdp_ram #(.Width(RowW), .Depth(NumBuckets)) u_idx_a (
+      .clk_i,
+      .we_i (row_we_a), .waddr_i (row_waddr_a), .wdata_i (row_wdata_a),
+      .re_i (s2_valid_q), .raddr_i (bucket_a(s2_fold_a_q)), .rdata_o (s3_row_a)
+    );
+    sdp_ram #(.Width(RowW), .Depth(NumBuckets)) u_idx_b (
+      .clk_i,
+      .we_i (row_we_b), .waddr_i (row_waddr_b), .wdata_i (row_wdata_b),
+      .re_i (s2_valid_q), .raddr_i (bucket_b(s2_fold_b_q)), .rdata_o (s3_row_b)
+    );
+
+    // Clock 4: each slot's key words compared with the key's.
+    always_ff @(posedge clk_i) begin : p_compare
+      if (s3_valid_q) begin
+        for (int unsigned w = 0; w < Ways; w++) begin
+          for (int unsigned k = 0; k + 1 < KeyWords; k++) begin
+            s4_eq_q[w*KeyWords + k] <=
+                s3_row_a[w*SlotW + 32*k +: 32] == s3_key_q[32*k +: 32];
+            s4_eq_q[(Ways + w)*KeyWords + k] <=
+                s3_row_b[w*SlotW + 32*k +: 32] == s3_key_q[32*k +: 32];
+          end
+          s4_eq_q[w*KeyWords + KeyWords - 1] <=
+              s3_row_a[w*SlotW + LastAt +: LastW] == s3_key_q[LastAt +: LastW];
+          s4_eq_q[(Ways + w)*KeyWords + KeyWords - 1] <=
+              s3_row_b[w*SlotW + LastAt +: LastW] == s3_key_q[LastAt +: LastW];
+          s4_vld_q[w]                      <= s3_row_a[w*SlotW + ValidAt];
+          s4_vld_q[Ways + w]               <= s3_row_b[w*SlotW + ValidAt];
+          s4_ptr_q[w*PtrW +: PtrW]         <= s3_row_a[w*SlotW + PtrAt +: PtrW];
+          s4_ptr_q[(Ways + w)*PtrW +: PtrW] <= s3_row_b[w*SlotW + PtrAt +: PtrW];
+        end
+      end
+    end
+
+    // Clock 5: the matching slot (at most one: the table never inserts a key that is
+    // already present) and its pointer.
+    always_ff @(posedge clk_i) begin : p_match
+      logic m;
+      if (s4_valid_q) begin
+        for (int unsigned i = 0; i < 2 * Ways; i++) begin
+          m = lookup_on_q && s4_vld_q[i] && &s4_eq_q[i*KeyWords +: KeyWords];
+          s5_match_q[i]              <= m;
+          s5_ptr_q[i*PtrW +: PtrW]   <= s4_ptr_q[i*PtrW +: PtrW] & {PtrW{m}};
+        end
+      end
+    end
+
+    // Clock 6: the record (the pointer an OR of the masked pointers).
+    always_comb begin
+      s5_hit = |s5_match_q;
+      s5_ptr = '0;
+      for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*PtrW +: PtrW];
+    end
+
+    always_ff @(posedge clk_i) begin : p_read_record
+      if (s5_valid_q && s5_hit) begin
+        s6_keymat_q <= keymat_mem[s5_ptr];
+        s6_esn_q    <= esn_mem[s5_ptr];
+      end else begin
+        // No hit: the read registers hold no record (a block RAM's output register reset),
+        // so a miss returns zeros and no key stays here after its lookups
+        // (docs/architecture.md, "Key hygiene").
+        s6_keymat_q <= '0;
+        s6_esn_q    <= '0;
+      end
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) s6_hit_q <= 1'b0;
+      else         s6_hit_q <= s5_valid_q && s5_hit;
+    end
+
+    // The record copies' write port; data computed only on the clocks that write.
+    always_ff @(posedge clk_i) begin
+      if (keymat_we) keymat_mem[rec_waddr] <= rec_clear ? '0 : op_ctx_i[CtxW-1 -: KeyMatW];
+      if (esn_we)    esn_mem[rec_waddr]    <= rec_clear ? '0 : op_ctx_i[EsnW-1:0];
+    end
   end
 
   // ---------------------------------------------------------------------------------------
   // Command side
-  //   Idle:   on a request, read the key's two buckets (as a lookup does);
-  //   Decide: find the key in them, and the insert position (d-left: the less loaded
-  //           bucket, the first half on a tie);
-  //   Apply:  write, or for a delete invalidate the slot, then DelWait, DelClear.
   // ---------------------------------------------------------------------------------------
   sadb_pkg::tbl_state_e state_q, state_d;
-  logic [PtrW-1:0]      scrub_q;
+  logic [ScrubW-1:0]    scrub_q;
+  logic                 scrub_rec;    // the scrub's clock writes a record
+  logic [1:0]           del_wait_q;   // clocks spent in DelWait
   logic [PtrW-1:0]      free_rd_q, free_wr_q, free_head_q;
   logic [CntW-1:0]      free_cnt_q;
   logic                 free_pop, free_push;
+  logic [PtrW-1:0]      free_mem [NumSa];
 
-  logic [BucketW-1:0]   op_idx_a_q, op_idx_b_q;
-  logic [RowW-1:0]      op_row_a_q, op_row_b_q;
-  logic [Ways-1:0]      op_vld_a_q, op_vld_b_q;
+  logic [KeyW-1:0]      op_key_q;
+  sadb_pkg::sa_op_e     op_kind_q;
+  logic                 op_insert;
+  logic [31:0]          op_fold_a_q, op_fold_b_q;
+  logic [BucketW-1:0]   op_idx_a, op_idx_b, op_idx_a_q, op_idx_b_q;
+  logic [RowW-1:0]      op_row_a, op_row_b;  // held from Read until the next Read
+
+  // Match: slot i = w of the first half, Ways + w of the second.
+  logic [2*Ways*KeyWords-1:0] mt_eq_q;
+  logic [2*Ways-1:0]    mt_vld_q;
+  logic [WayW:0]        mt_free_a_q, mt_free_b_q;  // {full, first free slot}
+  logic                 mt_ins_a_q;                // insert into the first half
+  // Find.
+  logic [2*Ways-1:0]    fd_match_q;                // the slot holding the key
+  logic [WayW:0]        fd_free_a_q, fd_free_b_q;
+  logic                 fd_ins_a_q;
 
   // The decision, registered in Decide.
   logic                 dec_hit_q;     // the key is in the table ...
-  logic                 dec_half_a_q;  // ... in the first half (else the second)
-  logic [WayW-1:0]      dec_way_q;     // ... in this slot
   logic [PtrW-1:0]      dec_ptr_q;     // ... with this record
-  logic                 dec_ins_a_q;   // insert into the first half
-  logic [WayW-1:0]      dec_ins_way_q; // into this slot
+  logic [Ways-1:0]      dec_mask_a_q;  // the slot a delete zeroes or an insert fills
+  logic [Ways-1:0]      dec_mask_b_q;
+  logic                 dec_any_a_q, dec_any_b_q;  // a slot of that half is written
   logic                 dec_full_q;    // both buckets are full
+  logic                 dec_noroom_q;  // no free record
 
-  // Write ports.
-  logic                 row_we_a, row_we_b;
-  logic                 vld_we_a, vld_we_b, vld_wdata;
-  logic [WayW-1:0]      vld_way;
-  logic                 keymat_we, esn_we, rec_clear;
-  logic [PtrW-1:0]      rec_waddr;
+  logic                 op_write;      // Apply writes the rows of op_idx_*_q
   logic                 free_we;
   logic [PtrW-1:0]      free_waddr, free_wdata;
 
-  always_ff @(posedge clk_i) begin : p_op_read
-    logic [BucketW-1:0] idx_a, idx_b;
+  assign op_insert = op_kind_q == sadb_pkg::SaOpInsert;
+
+  always_ff @(posedge clk_i) begin : p_op_key
     if (state_q == sadb_pkg::TblIdle && op_req_i) begin
-      idx_a = bucket_a(sadb_pkg::sa_fold_a(op_key_i));
-      idx_b = bucket_b(sadb_pkg::sa_fold_b(op_key_i));
-      op_idx_a_q <= idx_a;
-      op_idx_b_q <= idx_b;
-      op_row_a_q <= idx_a_mem[idx_a];
-      op_row_b_q <= idx_b_mem[idx_b];
-      op_vld_a_q <= vld_a_q[{idx_a, {WayW{1'b0}}} +: Ways];
-      op_vld_b_q <= vld_b_q[{idx_b, {WayW{1'b0}}} +: Ways];
+      op_key_q  <= op_key_i;
+      op_kind_q <= op_kind_i;
     end
-    free_head_q <= free_mem[free_rd_q];
+    if (state_q == sadb_pkg::TblFold) begin
+      op_fold_a_q <= sadb_pkg::sa_fold_a(op_key_q);
+      op_fold_b_q <= sadb_pkg::sa_fold_b(op_key_q);
+    end
+    if (state_q == sadb_pkg::TblRead) begin
+      op_idx_a_q <= op_idx_a;
+      op_idx_b_q <= op_idx_b;
+    end
+  end
+
+  assign op_idx_a = bucket_a(op_fold_a_q);
+  assign op_idx_b = bucket_b(op_fold_b_q);
+
+  // The command side's copy of the index.
+  sdp_ram #(.Width(RowW), .Depth(NumBuckets)) u_op_idx_a (
+    .clk_i,
+    .we_i (row_we_a), .waddr_i (row_waddr_a), .wdata_i (row_wdata_a),
+    .re_i (state_q == sadb_pkg::TblRead), .raddr_i (op_idx_a), .rdata_o (op_row_a)
+  );
+  sdp_ram #(.Width(RowW), .Depth(NumBuckets)) u_op_idx_b (
+    .clk_i,
+    .we_i (row_we_b), .waddr_i (row_waddr_b), .wdata_i (row_wdata_b),
+    .re_i (state_q == sadb_pkg::TblRead), .raddr_i (op_idx_b), .rdata_o (op_row_b)
+  );
+
+  always_ff @(posedge clk_i) begin : p_op_match
+    logic [Ways-1:0] vld_a, vld_b;
+    if (state_q == sadb_pkg::TblMatch) begin
+      for (int unsigned w = 0; w < Ways; w++) begin
+        for (int unsigned k = 0; k + 1 < KeyWords; k++) begin
+          mt_eq_q[w*KeyWords + k] <= op_row_a[w*SlotW + 32*k +: 32] == op_key_q[32*k +: 32];
+          mt_eq_q[(Ways + w)*KeyWords + k] <=
+              op_row_b[w*SlotW + 32*k +: 32] == op_key_q[32*k +: 32];
+        end
+        mt_eq_q[w*KeyWords + KeyWords - 1] <=
+            op_row_a[w*SlotW + LastAt +: LastW] == op_key_q[LastAt +: LastW];
+        mt_eq_q[(Ways + w)*KeyWords + KeyWords - 1] <=
+            op_row_b[w*SlotW + LastAt +: LastW] == op_key_q[LastAt +: LastW];
+        vld_a[w] = op_row_a[w*SlotW + ValidAt];
+        vld_b[w] = op_row_b[w*SlotW + ValidAt];
+      end
+      mt_vld_q    <= {vld_b, vld_a};
+      mt_free_a_q <= free_slot(vld_a);
+      mt_free_b_q <= free_slot(vld_b);
+      mt_ins_a_q  <= used_slots(vld_a) <= used_slots(vld_b);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin : p_op_find
+    if (state_q == sadb_pkg::TblFind) begin
+      for (int unsigned i = 0; i < 2 * Ways; i++) begin
+        fd_match_q[i] <= mt_vld_q[i] && &mt_eq_q[i*KeyWords +: KeyWords];
+      end
+      fd_free_a_q <= mt_free_a_q;
+      fd_free_b_q <= mt_free_b_q;
+      fd_ins_a_q  <= mt_ins_a_q;
+    end
   end
 
   always_ff @(posedge clk_i) begin : p_op_decide
-    logic [WayW:0] free_a, free_b;
-    logic          ins_a;
+    logic [PtrW-1:0] ptr;
+    logic [Ways-1:0] mask_a, mask_b;
     if (state_q == sadb_pkg::TblDecide) begin
-      dec_hit_q    <= 1'b0;
-      dec_half_a_q <= 1'b0;
-      dec_way_q    <= '0;
-      dec_ptr_q    <= '0;
+      ptr = '0;
       for (int unsigned w = 0; w < Ways; w++) begin
-        if (op_vld_a_q[w] && op_row_a_q[w*SlotW +: 32] == op_key_i.spi) begin
-          if (op_row_a_q[w*SlotW +: KeyW] == op_key_i) begin
-            dec_hit_q    <= 1'b1;
-            dec_half_a_q <= 1'b1;
-            dec_way_q    <= w[WayW-1:0];
-            dec_ptr_q    <= op_row_a_q[w*SlotW + KeyW +: PtrW];
-          end
-        end
-        if (op_vld_b_q[w] && op_row_b_q[w*SlotW +: 32] == op_key_i.spi) begin
-          if (op_row_b_q[w*SlotW +: KeyW] == op_key_i) begin
-            dec_hit_q    <= 1'b1;
-            dec_way_q    <= w[WayW-1:0];
-            dec_ptr_q    <= op_row_b_q[w*SlotW + KeyW +: PtrW];
-          end
-        end
+        ptr = ptr | (op_row_a[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[w]}})
+                  | (op_row_b[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[Ways + w]}});
       end
-      free_a = free_slot(op_vld_a_q);
-      free_b = free_slot(op_vld_b_q);
-      ins_a  = used_slots(op_vld_a_q) <= used_slots(op_vld_b_q);
-      dec_ins_a_q   <= ins_a;
-      dec_ins_way_q <= ins_a ? free_a[WayW-1:0] : free_b[WayW-1:0];
-      dec_full_q    <= free_a[WayW] && free_b[WayW];
+      if (op_insert) begin
+        for (int unsigned w = 0; w < Ways; w++) begin
+          mask_a[w] = fd_ins_a_q && fd_free_a_q[WayW-1:0] == w[WayW-1:0];
+          mask_b[w] = !fd_ins_a_q && fd_free_b_q[WayW-1:0] == w[WayW-1:0];
+        end
+      end else begin
+        mask_a = fd_match_q[Ways-1:0];
+        mask_b = fd_match_q[2*Ways-1:Ways];
+      end
+      dec_hit_q    <= |fd_match_q;
+      dec_ptr_q    <= ptr;
+      dec_mask_a_q <= mask_a;
+      dec_mask_b_q <= mask_b;
+      dec_any_a_q  <= |mask_a;
+      dec_any_b_q  <= |mask_b;
+      dec_full_q   <= fd_free_a_q[WayW] && fd_free_b_q[WayW];
+      dec_noroom_q <= free_cnt_q == '0;
     end
   end
 
@@ -323,12 +469,7 @@ module sa_table #(
     state_d     = state_q;
     op_ack_o    = 1'b0;
     op_status_o = sadb_pkg::SaOk;
-    row_we_a    = 1'b0;
-    row_we_b    = 1'b0;
-    vld_we_a    = 1'b0;
-    vld_we_b    = 1'b0;
-    vld_wdata   = 1'b0;
-    vld_way     = dec_ins_way_q;
+    op_write    = 1'b0;
     keymat_we   = 1'b0;
     esn_we      = 1'b0;
     rec_clear   = 1'b0;
@@ -341,18 +482,34 @@ module sa_table #(
 
     unique case (state_q)
       sadb_pkg::TblScrub: begin
-        keymat_we  = 1'b1;
-        esn_we     = 1'b1;
+        keymat_we  = scrub_rec;
+        esn_we     = scrub_rec;
         rec_clear  = 1'b1;
-        rec_waddr  = scrub_q;
-        free_we    = 1'b1;
-        free_waddr = scrub_q;
-        free_wdata = scrub_q;
-        if (scrub_q == LastRecord) state_d = sadb_pkg::TblIdle;
+        rec_waddr  = PtrW'(scrub_q);
+        free_we    = scrub_rec;
+        free_waddr = PtrW'(scrub_q);
+        free_wdata = PtrW'(scrub_q);
+        if (scrub_q == LastScrub) state_d = sadb_pkg::TblIdle;
       end
 
       sadb_pkg::TblIdle: begin
-        if (op_req_i) state_d = sadb_pkg::TblDecide;
+        if (op_req_i) state_d = sadb_pkg::TblFold;
+      end
+
+      sadb_pkg::TblFold: begin
+        state_d = sadb_pkg::TblRead;
+      end
+
+      sadb_pkg::TblRead: begin
+        state_d = sadb_pkg::TblMatch;
+      end
+
+      sadb_pkg::TblMatch: begin
+        state_d = sadb_pkg::TblFind;
+      end
+
+      sadb_pkg::TblFind: begin
+        state_d = sadb_pkg::TblDecide;
       end
 
       sadb_pkg::TblDecide: begin
@@ -361,33 +518,27 @@ module sa_table #(
 
       sadb_pkg::TblApply: begin
         state_d = sadb_pkg::TblIdle;
-        unique case (op_kind_i)
+        unique case (op_kind_q)
           sadb_pkg::SaOpInsert: begin
             op_ack_o = 1'b1;
             if (dec_hit_q) begin
               op_status_o = sadb_pkg::SaDuplicate;
-            end else if (free_cnt_q == '0) begin
+            end else if (dec_noroom_q) begin
               op_status_o = sadb_pkg::SaNoRoom;
             end else if (dec_full_q) begin
               op_status_o = sadb_pkg::SaBucketFull;
             end else begin
-              // Record and index slot on the same edge, into a record nothing points to.
+              // Record and index row on the same edge, into a record nothing points to.
               keymat_we = 1'b1;
               esn_we    = 1'b1;
-              row_we_a  = dec_ins_a_q;
-              row_we_b  = !dec_ins_a_q;
-              vld_we_a  = dec_ins_a_q;
-              vld_we_b  = !dec_ins_a_q;
-              vld_wdata = 1'b1;
+              op_write  = 1'b1;
               free_pop  = 1'b1;
             end
           end
           sadb_pkg::SaOpDelete: begin
             if (dec_hit_q) begin
               // Invalidate now; zero the record once lookups in flight have read it.
-              vld_we_a = dec_half_a_q;
-              vld_we_b = !dec_half_a_q;
-              vld_way  = dec_way_q;
+              op_write = 1'b1;
               state_d  = sadb_pkg::TblDelWait;
             end else begin
               op_ack_o    = 1'b1;
@@ -410,8 +561,10 @@ module sa_table #(
         endcase
       end
 
+      // A lookup that read the row before Apply's write (at the latest on that edge) reads
+      // the record three edges later; DelClear writes four edges later.
       sadb_pkg::TblDelWait: begin
-        state_d = sadb_pkg::TblDelClear;
+        if (del_wait_q == 2'd2) state_d = sadb_pkg::TblDelClear;
       end
 
       sadb_pkg::TblDelClear: begin
@@ -431,38 +584,49 @@ module sa_table #(
     endcase
   end
 
-  // Memory writes; their data is computed only on the clocks that write.
-  always_ff @(posedge clk_i) begin
-    // Only the new slot of the row is written (a write port with slot enables).
-    if (row_we_a) idx_a_mem[op_idx_a_q][dec_ins_way_q*SlotW +: SlotW] <= SlotW'({free_head_q, op_key_i});
-    if (row_we_b) idx_b_mem[op_idx_b_q][dec_ins_way_q*SlotW +: SlotW] <= SlotW'({free_head_q, op_key_i});
-    if (keymat_we) keymat_mem[rec_waddr] <= rec_clear ? '0 : op_ctx_i[CtxW-1 -: KeyMatW];
-    if (esn_we)    esn_mem[rec_waddr]    <= rec_clear ? '0 : op_ctx_i[EsnW-1:0];
-    if (free_we)   free_mem[free_waddr]  <= free_wdata;
-  end
+  assign scrub_rec = 32'(scrub_q) < NumSa;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      vld_a_q <= '0;
-      vld_b_q <= '0;
-    end else begin
-      if (vld_we_a) vld_a_q[{op_idx_a_q, vld_way}] <= vld_wdata;
-      if (vld_we_b) vld_b_q[{op_idx_b_q, vld_way}] <= vld_wdata;
+  // The index rows' write ports: the scrub zeroes a row a clock; Apply writes the row read
+  // in Read back with the masked slot replaced (insert: valid, the new record, the key) or
+  // zeroed (delete). Whole rows: a block RAM with no slot enables.
+  always_comb begin
+    row_we_a    = state_q == sadb_pkg::TblScrub || (op_write && dec_any_a_q);
+    row_we_b    = state_q == sadb_pkg::TblScrub || (op_write && dec_any_b_q);
+    row_waddr_a = state_q == sadb_pkg::TblScrub ? BucketW'(scrub_q) : op_idx_a_q;
+    row_waddr_b = state_q == sadb_pkg::TblScrub ? BucketW'(scrub_q) : op_idx_b_q;
+    for (int unsigned w = 0; w < Ways; w++) begin
+      row_wdata_a[w*SlotW +: SlotW] = dec_mask_a_q[w]
+          ? (op_insert ? {1'b1, free_head_q, op_key_q} : '0) : op_row_a[w*SlotW +: SlotW];
+      row_wdata_b[w*SlotW +: SlotW] = dec_mask_b_q[w]
+          ? (op_insert ? {1'b1, free_head_q, op_key_q} : '0) : op_row_b[w*SlotW +: SlotW];
+    end
+    if (state_q == sadb_pkg::TblScrub) begin
+      row_wdata_a = '0;
+      row_wdata_b = '0;
     end
   end
 
+  always_ff @(posedge clk_i) begin
+    if (free_we) free_mem[free_waddr] <= free_wdata;
+    free_head_q <= free_mem[free_rd_q];
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q    <= sadb_pkg::TblScrub;
-      scrub_q    <= '0;
-      free_rd_q  <= '0;
-      free_wr_q  <= '0;
-      free_cnt_q <= '0;
+      state_q     <= sadb_pkg::TblScrub;
+      scrub_q     <= '0;
+      del_wait_q  <= '0;
+      lookup_on_q <= 1'b0;
+      free_rd_q   <= '0;
+      free_wr_q   <= '0;
+      free_cnt_q  <= '0;
     end else begin
-      state_q <= state_d;
+      state_q     <= state_d;
+      del_wait_q  <= state_q == sadb_pkg::TblDelWait ? del_wait_q + 1'b1 : '0;
+      lookup_on_q <= state_q != sadb_pkg::TblScrub;  // a clock after the last row's scrub
       if (state_q == sadb_pkg::TblScrub) begin
-        scrub_q <= next_record(scrub_q);
-        if (scrub_q == LastRecord) free_cnt_q <= AllRecords;
+        scrub_q <= scrub_q + 1'b1;
+        if (scrub_q == LastScrub) free_cnt_q <= AllRecords;
       end
       if (free_pop) begin
         free_rd_q  <= next_record(free_rd_q);

@@ -96,8 +96,10 @@ package sadb_pkg;
   localparam int unsigned SaEsnW    = 1 + 1 + 32;
   localparam int unsigned SaKeyMatW = SaCtxW - SaEsnW;
 
-  // Clocks from a lookup request to its result, on both lookup ports.
-  localparam int unsigned LookupLatency = 2;
+  // Clocks from a lookup request to its result, on both lookup ports (sa_table: the key
+  // registered, hashed in two steps, the buckets read, the slots compared in two steps, the
+  // record read; the stage map in docs/architecture.md).
+  localparam int unsigned LookupLatency = 6;
 
   // Index geometry: two halves (d-left hashing with d = 2), buckets of IndexWays slots,
   // 4 x NumSa slots in all. See sa_table for the capacity argument.
@@ -186,13 +188,17 @@ package sadb_pkg;
   } sa_status_e;
 
   // States of the table's command side.
-  typedef enum logic [2:0] {
-    TblScrub    = 3'd0,  // after reset: zero every context, fill the free list
-    TblIdle     = 3'd1,
-    TblDecide   = 3'd2,  // the candidate buckets have been read: find the key, a free slot
-    TblApply    = 3'd3,  // write the index and the record
-    TblDelWait  = 3'd4,  // a deleted slot is invalid; lookups in flight drain
-    TblDelClear = 3'd5   // zero the deleted context, free its record
+  typedef enum logic [3:0] {
+    TblScrub    = 4'd0,  // after reset: zero every context and index row, fill the free list
+    TblIdle     = 4'd1,
+    TblFold     = 4'd2,  // the key's two 32-bit folds
+    TblRead     = 4'd3,  // their bucket indexes; read the two candidate buckets
+    TblMatch    = 4'd4,  // the slots' key words compared; each bucket's SAs counted
+    TblFind     = 4'd5,  // the slot holding the key
+    TblDecide   = 4'd6,  // its record; where an insert goes
+    TblApply    = 4'd7,  // write the index rows and the record
+    TblDelWait  = 4'd8,  // a deleted slot is invalid; lookups in flight drain (3 clocks)
+    TblDelClear = 4'd9   // zero the deleted context, free its record
   } tbl_state_e;
 
   // States of the command executor.

@@ -176,7 +176,7 @@ module ipsec_engine #(
     .cnt_in_i (enc_in), .cnt_out_i (enc_out), .cnt_bypass_i (enc_bypass),
     .cnt_drop_i (enc_drop), .cnt_auth_i (1'b0), .cnt_refused_i (1'b0));
   // RX: up to a frame per beat of the ingress FIFO may be inside.
-  frame_count_check #(.MaxInFlight(int'(RxFifoBeats) + 128), .Name("RX")) u_check_rx_frames (
+  frame_count_check #(.MaxInFlight(RxFifoBeats + 128), .Name("RX")) u_check_rx_frames (
     .clk_i, .rst_ni,
     .in_last_i  (wire_rx_tvalid_i && wire_rx_tready_o && wire_rx_tlast_i),
     .out_last_i (host_rx_tvalid_o && host_rx_tready_i && host_rx_tlast_o),

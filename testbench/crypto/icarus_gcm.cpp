@@ -101,7 +101,9 @@ std::vector<fs::path> rewrite_sources(const fs::path& src_root, const fs::path& 
     }
     std::string text;
     for (auto l : lines) {
-      for (const auto& p : packages) l = std::regex_replace(l, std::regex("\\b" + p + "::"), "");
+      // A package function call (`pkg::f(`) keeps its prefix: Icarus finds the function
+      // there, and not through the compilation-unit import.
+      for (const auto& p : packages) l = std::regex_replace(l, std::regex("\\b" + p + "::(?!\\w+\\s*\\()"), "");
       for (const auto& [var, type] : var_type) {
         l = std::regex_replace(l, std::regex("\\$bits\\(\\s*" + var + "\\s*\\)"), "$$bits(" + type + ")");
       }

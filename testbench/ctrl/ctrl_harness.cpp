@@ -403,11 +403,19 @@ Response CtrlHarness::mod_sa(const SaSpec& sa) {
 // Simulation-only views
 // ------------------------------------------------------------------------------------------
 
-std::array<uint8_t, 32> CtrlHarness::stored_key(uint32_t index) {
+std::array<uint8_t, 32> CtrlHarness::stored_key(int copy, uint32_t index) {
   if (index >= kNumSa) throw std::out_of_range("SA store index");
+  if (copy < 0 || copy >= kRecordCopies) throw std::out_of_range("SA store copy");
   std::array<uint8_t, 32> key{};
-  get_be(dut_->rootp->ipsec_ctrl__DOT__u_sa_table__DOT__keymat_mem[index], kRecKeyTop,
-         key.data(), 32);
+  auto* root = dut_->rootp;
+  // One copy of the record store per lookup port (rtl/sadb/sa_table.sv).
+  if (copy == 0) {
+    get_be(root->ipsec_ctrl__DOT__u_sa_table__DOT__gen_lookup__BRA__0__KET____DOT__keymat_mem[index],
+           kRecKeyTop, key.data(), 32);
+  } else {
+    get_be(root->ipsec_ctrl__DOT__u_sa_table__DOT__gen_lookup__BRA__1__KET____DOT__keymat_mem[index],
+           kRecKeyTop, key.data(), 32);
+  }
   return key;
 }
 

@@ -23,7 +23,8 @@ namespace ipsec::tb {
 // The model's parameters and fixed timing (rtl/top/ipsec_ctrl.sv, rtl/sadb/sadb_pkg.sv).
 constexpr uint32_t kNumSa = 1024;
 constexpr uint32_t kMaxFrame = 9216;
-constexpr int kLookupLatency = 2;
+constexpr int kLookupLatency = IPSEC_LOOKUP_LATENCY;  // sadb_pkg::LookupLatency
+constexpr int kRecordCopies = 2;  // the SA store, once per lookup port
 
 // Register offsets and fields used by the tests (docs/registers.md).
 namespace reg {
@@ -117,8 +118,9 @@ class CtrlHarness {
   bool lookup(int port, const SaKey& key, SaCtx& ctx);
 
   // ---- simulation-only views ------------------------------------------------------------
-  // The key bytes stored in record `index` of the SA store.
-  std::array<uint8_t, 32> stored_key(uint32_t index);
+  // The key bytes stored in record `index` of copy `copy` (0: the TX port's, 1: the RX
+  // port's) of the SA store.
+  std::array<uint8_t, 32> stored_key(int copy, uint32_t index);
   // Overwrites a 64-bit hardware counter (only the datapath counters 0..8: they are
   // located by pulsing their increment input).
   void preload_counter(Counter c, uint64_t value);

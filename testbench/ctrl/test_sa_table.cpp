@@ -282,19 +282,21 @@ TEST_CASE("key material in the SA store is zeroed when its SA is deleted and by 
     sas.push_back(random_sa(rng));
     REQUIRE(h.add_sa(sas.back(), i % 2 == 0).syndrome == contract::kOk);
   }
-  // The non-zero keys in the store, with how often each appears.
+  // The non-zero keys in the store, with how often each appears (once in each copy).
   auto stored = [&] {
     std::map<std::array<uint8_t, 32>, int> keys;
-    for (uint32_t i = 0; i < kNumSa; ++i) {
-      const auto key = h.stored_key(i);
-      if (key != std::array<uint8_t, 32>{}) ++keys[key];
+    for (int copy = 0; copy < kRecordCopies; ++copy) {
+      for (uint32_t i = 0; i < kNumSa; ++i) {
+        const auto key = h.stored_key(copy, i);
+        if (key != std::array<uint8_t, 32>{}) ++keys[key];
+      }
     }
     return keys;
   };
 
   auto keys = stored();
   CHECK(keys.size() == sas.size());
-  for (const SaSpec& sa : sas) CHECK(keys[padded_key(sa)] == 1);
+  for (const SaSpec& sa : sas) CHECK(keys[padded_key(sa)] == kRecordCopies);
 
   for (size_t i = 0; i < sas.size(); i += 2) {
     REQUIRE(h.del_sa(sas[i], true).syndrome == contract::kOk);

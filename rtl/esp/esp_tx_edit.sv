@@ -2,16 +2,30 @@
 // metadata is already gone.
 //   TxDrop:    the frame is consumed; nothing leaves.
 //   TxBypass:  the frame leaves unchanged.
-//   TxEncrypt: output bytes below hdr_len come from the decision's header (IP length and
-//              checksum, ESP sequence number, IV); then the payload; then the trailer the
-//              engine builds (pad bytes 1, 2, .., pad length, next header, RFC 4303
-//              section 2.4) and 16 bytes for the ICV, which esp_gcm fills. Bytes after the
-//              datagram (Ethernet padding) are discarded.
+//   TxEncrypt: the frame's own header, with the fields that change written over it (IP
+//              length, IPv4 checksum, ESP sequence number, IV); then the payload; then the
+//              trailer the engine builds (pad bytes 1, 2, .., pad length, next header,
+//              RFC 4303 section 2.4) and 16 bytes for the ICV, which esp_gcm fills. Bytes
+//              after the datagram (Ethernet padding) are discarded.
 // A frame's final output beat waits for the frame's last input beat, so that a MAC error
 // (tuser), an oversize frame or a datagram cut short by the frame's end, known only then,
 // can still abort it: such a frame leaves with `abort` set on its last beat (the wire MAC
 // discards it) and counts as enc_drop. Frames that ended inside the parser's window never
 // get that far: the parser drops them outright.
+//
+// Two stages (docs/architecture.md, the TX stage map):
+//   E0 (combinational, on the decision at the queue's head): which beat moves (one input
+//      beat per output beat, the Ethernet padding drained before the final one), and per
+//      byte lane what the output is made of: the input byte, the trailer byte, a header
+//      field's byte. Position flags (before, at and after the trailer's beats, the final
+//      beat) are registers, set a beat ahead.
+//   E1 (a register, the output): the beat and its parts; the lanes chosen (one LUT), the
+//      frame's input length and the abort flag. `m_valid_o` is this register's valid: it
+//      never depends on `m_ready_i`, which only lets E1 move.
+// The counters pulse from registers two clocks after the frame's final beat leaves E1.
+// `m_ctx_o` is read from the decision at the queue's head: while E1 holds an encrypted
+// frame's first beat, that decision is its own (it is popped with the final beat), so no
+// copy of the key is kept here.
 module esp_tx_edit #(
   parameter int MaxFrame = 9216
 ) (
@@ -27,7 +41,7 @@ module esp_tx_edit #(
 
   input  logic                     dec_valid_i,
   output logic                     dec_pop_o,
-  input  esp_pkg::tx_decision_t dec_i,
+  input  esp_pkg::tx_decision_t    dec_i,
 
   output logic                     m_valid_o,
   input  logic                     m_ready_i,
@@ -44,22 +58,10 @@ module esp_tx_edit #(
 );
 
   localparam int PosW = esp_pkg::PosW;
+  localparam int BeatW = PosW - 4;
 
   esp_pkg::tx_decision_t d;
   assign d = dec_i;
-
-  logic [PosW-1:0] pos_q;        // output position of this beat's byte 0
-  logic [PosW-1:0] in_bytes_q;   // input bytes (metadata removed) consumed so far
-  logic            in_done_q;    // the frame's last input beat has been consumed
-  logic            user_q;
-
-  logic [PosW-1:0] in_bytes, frame_len;
-  logic            encrypt, bypass, drop;
-  logic            take_in, give_out, final_beat, abort;
-  logic [127:0]    out_data;
-  logic [15:0]     out_keep;
-  logic [PosW-1:0] bpos, tpos;
-  logic            mac_err, truncated;
 
   function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
     logic [4:0] n;
@@ -68,117 +70,277 @@ module esp_tx_edit #(
     keep_bytes = n;
   endfunction
 
+  // ---- E0: the frame's position ------------------------------------------------------------
+  logic [BeatW-1:0] beat_q;     // output beat of the frame being made
+  logic [BeatW-1:0] beat_n_q;   // beat_q + 1
+  logic             in_done_q;  // the frame's last input beat has been consumed
+  logic             first_q;    // no input beat of the frame consumed yet
+  logic             user_q;     // its tuser
+  // Flags of the beat at beat_q (encrypted frames): before the trailer's first beat, that
+  // beat, the one after it, the final beat. Beat 0 is always before the trailer: the
+  // datagram holds at least an IPv4 header and the ESP header and IV (50 bytes).
+  logic             pre_trl_q, at_trl_q, after_trl_q, final_q;
+
+  logic             encrypt, bypass, drop, e1_free, take_in, give_out, final_beat, frame_done;
+  logic             e1_valid_q, e1_out_q;
+
   assign encrypt = dec_valid_i && d.kind == esp_pkg::TxEncrypt;
   assign bypass  = dec_valid_i && d.kind == esp_pkg::TxBypass;
   assign drop    = dec_valid_i && d.kind == esp_pkg::TxDrop;
 
-  // Bytes of the input frame once this beat is in (the stripped metadata counted back in).
-  assign in_bytes  = in_bytes_q + (take_in ? PosW'(keep_bytes(s_keep_i)) : '0);
-  assign frame_len = in_bytes + (d.classified ? PosW'(esp_pkg::MetaBytes) : '0);
+  // E1 takes a new beat when it holds none to give, or gives its beat now.
+  assign e1_free = !e1_out_q || m_ready_i;
 
   always_comb begin
     take_in    = 1'b0;
     give_out   = 1'b0;
     final_beat = 1'b0;
-    out_data   = s_data_i;
-    out_keep   = s_keep_i;
-    bpos       = '0;
-    tpos       = '0;
     if (drop) begin
-      take_in = s_valid_i;
+      take_in = s_valid_i && e1_free;
     end else if (bypass) begin
-      take_in    = s_valid_i && m_ready_i;
+      take_in    = s_valid_i && e1_free;
       give_out   = take_in;
       final_beat = s_last_i;
     end else if (encrypt) begin
-      final_beat = pos_q + PosW'(16) >= d.out_len;
+      final_beat = final_q;
       if (!in_done_q) begin
         // One input beat per output beat; before the final output beat, drain whatever
         // input is left (Ethernet padding) first.
-        take_in  = s_valid_i && (m_ready_i || (final_beat && !s_last_i));
-        give_out = take_in && (!final_beat || s_last_i);
+        take_in  = s_valid_i && e1_free;
+        give_out = take_in && (!final_q || s_last_i);
       end else begin
-        give_out = m_ready_i;
-      end
-      for (int i = 0; i < 16; i++) begin
-        bpos = pos_q + PosW'(i);
-        tpos = bpos - d.dgram_end;
-        if (bpos < d.hdr_len) begin
-          out_data[8*i +: 8] = d.hdr[8*bpos +: 8];
-        end else if (bpos < d.dgram_end) begin
-          out_data[8*i +: 8] = (in_done_q || !s_valid_i) ? 8'h00 : s_data_i[8*i +: 8];
-        end else if (tpos < PosW'(d.pad)) begin
-          out_data[8*i +: 8] = 8'(tpos) + 8'd1;
-        end else if (tpos == PosW'(d.pad)) begin
-          out_data[8*i +: 8] = {6'b0, d.pad};
-        end else if (tpos == PosW'(d.pad) + PosW'(1)) begin
-          out_data[8*i +: 8] = d.next_proto;
-        end else begin
-          out_data[8*i +: 8] = 8'h00;  // ICV, written by esp_gcm
-        end
-        out_keep[i] = bpos < d.out_len;
+        give_out = e1_free;
       end
     end
-  end
-
-  // Late errors, known with the frame's last input beat: a MAC error or an oversize frame
-  // (before classification), or a datagram longer than its frame.
-  assign mac_err   = (s_last_i && take_in ? s_user_i : user_q) || frame_len > PosW'(MaxFrame);
-  assign truncated = encrypt && frame_len < d.in_needed;
-  assign abort     = mac_err || truncated;
-
-  assign s_ready_o = take_in;
-  assign m_valid_o = give_out;
-  assign m_data_o  = out_data;
-  assign m_keep_o  = out_keep;
-  assign m_last_o  = final_beat;
-  assign m_abort_o = abort;
-
-  always_comb begin
-    m_ctx_o.mode       = encrypt ? esp_pkg::GcmEncrypt : esp_pkg::GcmNone;
-    m_ctx_o.key        = d.key;
-    m_ctx_o.key256     = d.key256;
-    m_ctx_o.nonce      = d.nonce;
-    m_ctx_o.aad        = d.aad;
-    m_ctx_o.aad12      = d.aad12;
-    m_ctx_o.text_start = d.text_start;
-    m_ctx_o.text_len   = d.text_len;
   end
 
   // The frame is done when its last output beat (or, dropped, its last input beat) goes.
-  logic frame_done;
   assign frame_done = drop ? (take_in && s_last_i) : (give_out && final_beat);
   assign dec_pop_o  = frame_done;
+  assign s_ready_o  = take_in;
+
+  logic hit_trl, hit_final;   // the next beat is the trailer's first, the final one
+  assign hit_trl   = beat_n_q == d.dgram_end[PosW-1:4];
+  assign hit_final = beat_n_q == d.last_beat;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      pos_q      <= '0;
-      in_bytes_q <= '0;
-      in_done_q  <= 1'b0;
-      user_q     <= 1'b0;
+      beat_q      <= '0;
+      beat_n_q    <= BeatW'(1);
+      in_done_q   <= 1'b0;
+      first_q     <= 1'b1;
+      user_q      <= 1'b0;
+      pre_trl_q   <= 1'b1;
+      at_trl_q    <= 1'b0;
+      after_trl_q <= 1'b0;
+      final_q     <= 1'b0;
     end else if (frame_done) begin
-      pos_q      <= '0;
-      in_bytes_q <= '0;
-      in_done_q  <= 1'b0;
-      user_q     <= 1'b0;
+      beat_q      <= '0;
+      beat_n_q    <= BeatW'(1);
+      in_done_q   <= 1'b0;
+      first_q     <= 1'b1;
+      user_q      <= 1'b0;
+      pre_trl_q   <= 1'b1;
+      at_trl_q    <= 1'b0;
+      after_trl_q <= 1'b0;
+      final_q     <= 1'b0;
     end else begin
-      if (give_out) pos_q <= pos_q + PosW'(16);
-      if (take_in) begin
-        in_bytes_q <= in_bytes;
-        if (s_last_i) begin
-          in_done_q <= 1'b1;
-          user_q    <= s_user_i;
-        end
+      if (give_out) begin
+        beat_q      <= beat_n_q;
+        beat_n_q    <= beat_n_q + BeatW'(1);
+        pre_trl_q   <= pre_trl_q && !hit_trl;
+        at_trl_q    <= hit_trl;
+        after_trl_q <= at_trl_q;
+        final_q     <= hit_final;
+      end
+      if (take_in) first_q <= 1'b0;
+      if (take_in && s_last_i) begin
+        in_done_q <= 1'b1;
+        user_q    <= s_user_i;
       end
     end
   end
 
-  // Counters (contract section 4): one fate per frame, enc_in for classified frames.
+  // ---- E0: the lanes -----------------------------------------------------------------------
+  // Trailer bytes over the trailer's first beat and the one after it (lane j of the pair,
+  // t = j - dgram_end mod 16): t < pad: t + 1; t = pad: the pad length; t = pad + 1: the
+  // next header; further on (and before the trailer) 0: the ICV, written by esp_gcm.
+  logic [255:0] trl_pair;
+  logic [127:0] trl_bytes, hdr_bytes, in_bytes_d;
+  logic [15:0]  hdr_en, data_en, out_keep, last_keep;
+  logic [3:0]   d0;
+
   always_comb begin
-    cnt_enc_in_o     = frame_done && d.classified && !mac_err;
-    cnt_enc_out_o    = frame_done && encrypt && !abort;
-    cnt_enc_bypass_o = frame_done && bypass && !abort;
-    cnt_enc_drop_o   = frame_done && (drop || abort);
+    d0 = d.dgram_end[3:0];
+    for (int j = 0; j < 32; j++) begin
+      logic [5:0] t;
+      t = 6'(j) - 6'(d0);
+      if (6'(j) < 6'(d0))                 trl_pair[8*j +: 8] = 8'h00;
+      else if (t < 6'(d.pad))             trl_pair[8*j +: 8] = 8'(t) + 8'd1;
+      else if (t == 6'(d.pad))            trl_pair[8*j +: 8] = {6'b0, d.pad};
+      else if (t == 6'(d.pad) + 6'd1)     trl_pair[8*j +: 8] = d.next_proto;
+      else                                trl_pair[8*j +: 8] = 8'h00;
+    end
+    trl_bytes = at_trl_q ? trl_pair[127:0] : after_trl_q ? trl_pair[255:128] : 128'b0;
+
+    // The header fields that change, at their places in beats 1 to 4 (byte n of the frame
+    // in lane n mod 16 of beat n / 16): IPv4: total length 16, checksum 24, SN 38, IV 42;
+    // IPv6: payload length 18, SN 58, IV 62. The IV is the SN, big-endian (nonce[63:0]).
+    hdr_en    = '0;
+    hdr_bytes = '0;
+    for (int i = 0; i < 16; i++) begin
+      for (int b = 1; b <= 4; b++) begin
+        int n;
+        n = 16 * b + i;
+        if (beat_q == BeatW'(b)) begin
+          if (d.ipv4) begin
+            if (n == 16 || n == 17) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.ip_len[8*(17-n) +: 8];
+            end else if (n == 24 || n == 25) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.ip_csum[8*(25-n) +: 8];
+            end else if (n >= 38 && n < 42) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.nonce[8*(41-n) +: 8];
+            end else if (n >= 42 && n < 50) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.nonce[8*(49-n) +: 8];
+            end
+          end else begin
+            if (n == 18 || n == 19) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.ip_len[8*(19-n) +: 8];
+            end else if (n >= 58 && n < 62) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.nonce[8*(61-n) +: 8];
+            end else if (n >= 62 && n < 70) begin
+              hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.nonce[8*(69-n) +: 8];
+            end
+          end
+        end
+      end
+    end
+
+    // Lanes from the input: every lane of a bypassed frame; of an encrypted frame the
+    // datagram's (before the trailer's first beat, and in it the lanes below its start).
+    for (int i = 0; i < 16; i++) begin
+      data_en[i] = !encrypt || pre_trl_q || (at_trl_q && 4'(i) < d0);
+      last_keep[i] = d.out_len[3:0] == 4'd0 || 4'(i) < d.out_len[3:0];
+    end
+    if (!encrypt) begin
+      hdr_en = '0;
+    end
+    // A datagram longer than its frame: the bytes the frame did not bring are 0.
+    in_bytes_d = (encrypt && (in_done_q || !s_valid_i)) ? 128'b0 : s_data_i;
+    out_keep   = !encrypt ? s_keep_i : final_q ? last_keep : 16'hffff;
+  end
+
+  // ---- E1 ------------------------------------------------------------------------------------
+  logic [127:0]    e1_in_q, e1_trl_q, e1_hdr_q;
+  logic [15:0]     e1_hdr_en_q, e1_data_en_q, e1_keep_q;
+  logic            e1_last_q, e1_done_q, e1_encrypt_q, e1_bypass_q, e1_drop_q;
+  logic            e1_classified_q, e1_user_q;
+  logic [4:0]      e1_count_q;  // input bytes this beat brought (the metadata with the first)
+  logic [PosW-1:0] e1_need_q;   // input bytes the datagram needs: 8 + 14 + T
+  logic [PosW-1:0] acc_q;       // input bytes of the frame before E1's beat
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      e1_valid_q <= 1'b0;
+      e1_out_q   <= 1'b0;
+      e1_done_q  <= 1'b0;
+    end else if (e1_free) begin
+      e1_valid_q <= take_in || give_out;
+      e1_out_q   <= give_out;
+      e1_done_q  <= frame_done;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (e1_free) begin
+      e1_in_q         <= in_bytes_d;
+      e1_trl_q        <= trl_bytes;
+      e1_hdr_q        <= hdr_bytes;
+      e1_hdr_en_q     <= hdr_en;
+      e1_data_en_q    <= data_en;
+      e1_keep_q       <= out_keep;
+      e1_last_q       <= final_beat;
+      e1_encrypt_q    <= encrypt;
+      e1_bypass_q     <= bypass;
+      e1_drop_q       <= drop;
+      e1_classified_q <= d.classified;
+      e1_user_q       <= (take_in && s_last_i) ? s_user_i : user_q;
+      // The stripped metadata counted back in with a classified frame's first beat.
+      e1_count_q      <= (take_in ? keep_bytes(s_keep_i) : 5'd0) +
+                         ((take_in && first_q && d.classified) ? 5'(esp_pkg::MetaBytes) : 5'd0);
+      e1_need_q       <= d.dgram_end + PosW'(esp_pkg::MetaBytes);
+    end
+  end
+
+  // The frame's input bytes up to and with E1's beat; late errors, known with the frame's
+  // last input beat: a MAC error or an oversize frame (before classification), or a
+  // datagram longer than its frame.
+  logic [PosW-1:0] in_total;
+  logic            over, truncated, mac_err, abort, e1_move;
+
+  assign in_total  = acc_q + PosW'(e1_count_q);
+  assign over      = in_total > PosW'(MaxFrame);
+  assign truncated = e1_encrypt_q && in_total < e1_need_q;
+  assign mac_err   = e1_user_q || over;
+  assign abort     = mac_err || truncated;
+  assign e1_move   = e1_valid_q && e1_free;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)                  acc_q <= '0;
+    else if (e1_move && e1_done_q) acc_q <= '0;
+    else if (e1_move)             acc_q <= in_total;
+  end
+
+  for (genvar i = 0; i < 16; i++) begin : gen_lane
+    assign m_data_o[8*i +: 8] = e1_hdr_en_q[i]  ? e1_hdr_q[8*i +: 8]
+                              : e1_data_en_q[i] ? e1_in_q[8*i +: 8] : e1_trl_q[8*i +: 8];
+  end
+  assign m_valid_o = e1_out_q;
+  assign m_keep_o  = e1_keep_q;
+  assign m_last_o  = e1_last_q;
+  assign m_abort_o = abort;
+
+  always_comb begin
+    m_ctx_o            = '0;
+    m_ctx_o.mode       = e1_encrypt_q ? esp_pkg::GcmEncrypt : esp_pkg::GcmNone;
+    if (e1_encrypt_q) begin
+      m_ctx_o.key        = d.key;
+      m_ctx_o.key256     = d.key256;
+      m_ctx_o.nonce      = d.nonce;
+      m_ctx_o.aad        = d.aad;
+      m_ctx_o.aad12      = d.aad12;
+      m_ctx_o.text_start = d.text_start;
+      m_ctx_o.text_len   = d.text_len;
+    end
+  end
+
+  // ---- counters (contract section 4): one fate per frame, enc_in for classified frames ------
+  // The frame's flags registered as its final beat leaves E1, the pulses a clock later.
+  logic c_done_q, c_mac_q, c_abort_q, c_encrypt_q, c_bypass_q, c_drop_q, c_classified_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      c_done_q         <= 1'b0;
+      cnt_enc_in_o     <= 1'b0;
+      cnt_enc_out_o    <= 1'b0;
+      cnt_enc_bypass_o <= 1'b0;
+      cnt_enc_drop_o   <= 1'b0;
+    end else begin
+      c_done_q         <= e1_move && e1_done_q;
+      cnt_enc_in_o     <= c_done_q && c_classified_q && !c_mac_q;
+      cnt_enc_out_o    <= c_done_q && c_encrypt_q && !c_abort_q;
+      cnt_enc_bypass_o <= c_done_q && c_bypass_q && !c_abort_q;
+      cnt_enc_drop_o   <= c_done_q && (c_drop_q || c_abort_q);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    c_mac_q        <= mac_err;
+    c_abort_q      <= abort;
+    c_encrypt_q    <= e1_encrypt_q;
+    c_bypass_q     <= e1_bypass_q;
+    c_drop_q       <= e1_drop_q;
+    c_classified_q <= e1_classified_q;
   end
 
 endmodule

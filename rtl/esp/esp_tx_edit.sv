@@ -91,31 +91,25 @@ module esp_tx_edit #(
   // E1 takes a new beat when it holds none to give, or gives its beat now.
   assign e1_free = !e1_out_q || m_ready_i;
 
-  always_comb begin
-    take_in    = 1'b0;
-    give_out   = 1'b0;
-    final_beat = 1'b0;
-    if (drop) begin
-      take_in = s_valid_i && e1_free;
-    end else if (bypass) begin
-      take_in    = s_valid_i && e1_free;
-      give_out   = take_in;
-      final_beat = s_last_i;
-    end else if (encrypt) begin
-      final_beat = final_q;
-      if (!in_done_q) begin
-        // One input beat per output beat; before the final output beat, drain whatever
-        // input is left (Ethernet padding) first.
-        take_in  = s_valid_i && e1_free;
-        give_out = take_in && (!final_q || s_last_i);
-      end else begin
-        give_out = e1_free;
-      end
-    end
-  end
+  // Written as sums of terms with the queue's valid and E1's room last: the decision's
+  // kind is a LUTRAM read, and the pop goes on into the queue's pointers.
+  logic k_enc, k_byp, k_drop;
+  assign k_enc  = d.kind == esp_pkg::TxEncrypt;
+  assign k_byp  = d.kind == esp_pkg::TxBypass;
+  assign k_drop = d.kind == esp_pkg::TxDrop;
+
+  // Encrypted: one input beat per output beat; before the final output beat, drain
+  // whatever input is left (Ethernet padding) first.
+  assign take_in    = dec_valid_i && e1_free && s_valid_i && (k_drop || k_byp || (k_enc && !in_done_q));
+  assign give_out   = dec_valid_i && e1_free &&
+                      ((k_byp && s_valid_i) ||
+                       (k_enc && (in_done_q || (s_valid_i && (!final_q || s_last_i)))));
+  assign final_beat = k_enc ? final_q : s_last_i;
+  assign frame_done = dec_valid_i && e1_free &&
+                      (((k_drop || k_byp) && s_valid_i && s_last_i) ||
+                       (k_enc && final_q && (in_done_q || (s_valid_i && s_last_i))));
 
   // The frame is done when its last output beat (or, dropped, its last input beat) goes.
-  assign frame_done = drop ? (take_in && s_last_i) : (give_out && final_beat);
   assign dec_pop_o  = frame_done;
   assign s_ready_o  = take_in;
 
@@ -170,16 +164,25 @@ module esp_tx_edit #(
   logic [15:0]  hdr_en, data_en, out_keep, last_keep;
   logic [3:0]   d0;
 
+  logic [7:0] trl_val [5];  // the trailer's byte t, t = 0 .. 4
+
+  always_comb begin
+    for (int t = 0; t < 5; t++) begin
+      if (3'(t) < {1'b0, d.pad})             trl_val[t] = 8'(t + 1);
+      else if (3'(t) == {1'b0, d.pad})       trl_val[t] = {6'b0, d.pad};
+      else if (3'(t) == {1'b0, d.pad} + 3'd1) trl_val[t] = d.next_proto;
+      else                                   trl_val[t] = 8'h00;
+    end
+  end
+
   always_comb begin
     d0 = d.dgram_end[3:0];
+    // Lane j of the pair holds byte t = j - d0 of the trailer: a choice among five.
     for (int j = 0; j < 32; j++) begin
-      logic [5:0] t;
-      t = 6'(j) - 6'(d0);
-      if (6'(j) < 6'(d0))                 trl_pair[8*j +: 8] = 8'h00;
-      else if (t < 6'(d.pad))             trl_pair[8*j +: 8] = 8'(t) + 8'd1;
-      else if (t == 6'(d.pad))            trl_pair[8*j +: 8] = {6'b0, d.pad};
-      else if (t == 6'(d.pad) + 6'd1)     trl_pair[8*j +: 8] = d.next_proto;
-      else                                trl_pair[8*j +: 8] = 8'h00;
+      trl_pair[8*j +: 8] = 8'h00;
+      for (int t = 0; t < 5; t++) begin
+        if (j - t >= 0 && j - t < 16 && d0 == 4'(j - t)) trl_pair[8*j +: 8] |= trl_val[t];
+      end
     end
     trl_bytes = at_trl_q ? trl_pair[127:0] : after_trl_q ? trl_pair[255:128] : 128'b0;
 

@@ -402,39 +402,27 @@ module esp_tx_parse #(
   end
 
   // Wait for the SA when the lookup takes longer than stages B and C.
-  esp_pkg::tx_decision_t w_pre_q [Wait+1];
-  logic [31:0]           w_spi_q [Wait+1];
-  logic [63:0]           w_sn_q  [Wait+1];
-  logic [Wait:0]         w_valid_q;
+  localparam int PreW = $bits(esp_pkg::tx_decision_t) + 32 + 64 + 1;
+  logic [Wait:0][PreW-1:0] w_q;  // w_q[0]: stage D itself
 
-  assign w_pre_q[0]   = pre_d;
-  assign w_spi_q[0]   = pre_spi_d;
-  assign w_sn_q[0]    = pre_sn_d;
-  assign w_valid_q[0] = p4_valid_q;
-
+  assign w_q[0] = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
   for (genvar i = 1; i <= Wait; i++) begin : gen_wait
     always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) w_valid_q[i] <= 1'b0;
-      else         w_valid_q[i] <= w_valid_q[i-1];
-    end
-    always_ff @(posedge clk_i) begin
-      w_pre_q[i] <= w_pre_q[i-1];
-      w_spi_q[i] <= w_spi_q[i-1];
-      w_sn_q[i]  <= w_sn_q[i-1];
+      if (!rst_ni) w_q[i] <= '0;
+      else         w_q[i] <= w_q[i-1];
     end
   end
 
   // ---- with the SA: the decision ---------------------------------------------------------------
-  esp_pkg::tx_decision_t dec_d;
+  esp_pkg::tx_decision_t dec_d, d_pre;
   logic                  dec_push;
   logic [31:0]           d_spi;
   logic [63:0]           d_sn;
 
-  assign d_spi = w_spi_q[Wait];
-  assign d_sn  = w_sn_q[Wait];
+  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait];
 
   always_comb begin
-    dec_d = w_pre_q[Wait];
+    dec_d = d_pre;
     if (dec_d.kind == esp_pkg::TxEncrypt) begin
       if (!(res_valid_i && res_hit_i)) begin
         dec_d.kind = esp_pkg::TxDrop;  // no TX SA
@@ -448,7 +436,6 @@ module esp_tx_parse #(
       end
     end
   end
-  assign dec_push = w_valid_q[Wait];
 
   logic       fifo_empty;
   logic [4:0] fifo_count;

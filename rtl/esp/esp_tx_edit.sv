@@ -71,22 +71,18 @@ module esp_tx_edit #(
   endfunction
 
   // ---- E0: the frame's position ------------------------------------------------------------
-  logic [BeatW-1:0] beat_q;     // output beat of the frame being made
-  logic [BeatW-1:0] beat_n_q;   // beat_q + 1
+  logic [BeatW-1:0] beat_n_q;   // the output beat after the one being made
   logic             in_done_q;  // the frame's last input beat has been consumed
   logic             first_q;    // no input beat of the frame consumed yet
   logic             user_q;     // its tuser
-  // Flags of the beat at beat_q (encrypted frames): before the trailer's first beat, that
+  // Flags of the beat being made (encrypted frames): before the trailer's first beat, that
   // beat, the one after it, the final beat. Beat 0 is always before the trailer: the
   // datagram holds at least an IPv4 header and the ESP header and IV (50 bytes).
   logic             pre_trl_q, at_trl_q, after_trl_q, final_q;
+  logic [4:0]       hb_q;       // one-hot: it is beat 0 .. 4 (the header's beats)
 
-  logic             encrypt, bypass, drop, e1_free, take_in, give_out, final_beat, frame_done;
+  logic             e1_free, take_in, give_out, final_beat, frame_done;
   logic             e1_valid_q, e1_out_q;
-
-  assign encrypt = dec_valid_i && d.kind == esp_pkg::TxEncrypt;
-  assign bypass  = dec_valid_i && d.kind == esp_pkg::TxBypass;
-  assign drop    = dec_valid_i && d.kind == esp_pkg::TxDrop;
 
   // E1 takes a new beat when it holds none to give, or gives its beat now.
   assign e1_free = !e1_out_q || m_ready_i;
@@ -119,7 +115,6 @@ module esp_tx_edit #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      beat_q      <= '0;
       beat_n_q    <= BeatW'(1);
       in_done_q   <= 1'b0;
       first_q     <= 1'b1;
@@ -128,8 +123,8 @@ module esp_tx_edit #(
       at_trl_q    <= 1'b0;
       after_trl_q <= 1'b0;
       final_q     <= 1'b0;
+      hb_q        <= 5'b00001;
     end else if (frame_done) begin
-      beat_q      <= '0;
       beat_n_q    <= BeatW'(1);
       in_done_q   <= 1'b0;
       first_q     <= 1'b1;
@@ -138,9 +133,10 @@ module esp_tx_edit #(
       at_trl_q    <= 1'b0;
       after_trl_q <= 1'b0;
       final_q     <= 1'b0;
+      hb_q        <= 5'b00001;
     end else begin
       if (give_out) begin
-        beat_q      <= beat_n_q;
+        hb_q        <= {hb_q[3:0], 1'b0};
         beat_n_q    <= beat_n_q + BeatW'(1);
         pre_trl_q   <= pre_trl_q && !hit_trl;
         at_trl_q    <= hit_trl;
@@ -195,7 +191,7 @@ module esp_tx_edit #(
       for (int b = 1; b <= 4; b++) begin
         int n;
         n = 16 * b + i;
-        if (beat_q == BeatW'(b)) begin
+        if (hb_q[b]) begin
           if (d.ipv4) begin
             if (n == 16 || n == 17) begin
               hdr_en[i] = 1'b1; hdr_bytes[8*i +: 8] = d.ip_len[8*(17-n) +: 8];
@@ -222,15 +218,15 @@ module esp_tx_edit #(
     // Lanes from the input: every lane of a bypassed frame; of an encrypted frame the
     // datagram's (before the trailer's first beat, and in it the lanes below its start).
     for (int i = 0; i < 16; i++) begin
-      data_en[i] = !encrypt || pre_trl_q || (at_trl_q && 4'(i) < d0);
+      data_en[i] = !k_enc || pre_trl_q || (at_trl_q && 4'(i) < d0);
       last_keep[i] = d.out_len[3:0] == 4'd0 || 4'(i) < d.out_len[3:0];
     end
-    if (!encrypt) begin
+    if (!k_enc) begin
       hdr_en = '0;
     end
     // A datagram longer than its frame: the bytes the frame did not bring are 0.
-    in_bytes_d = (encrypt && (in_done_q || !s_valid_i)) ? 128'b0 : s_data_i;
-    out_keep   = !encrypt ? s_keep_i : final_q ? last_keep : 16'hffff;
+    in_bytes_d = (k_enc && (in_done_q || !s_valid_i)) ? 128'b0 : s_data_i;
+    out_keep   = !k_enc ? s_keep_i : final_q ? last_keep : 16'hffff;
   end
 
   // ---- E1 ------------------------------------------------------------------------------------
@@ -238,7 +234,10 @@ module esp_tx_edit #(
   logic [15:0]     e1_hdr_en_q, e1_data_en_q, e1_keep_q;
   logic            e1_last_q, e1_done_q, e1_encrypt_q, e1_bypass_q, e1_drop_q;
   logic            e1_classified_q, e1_user_q;
-  logic [4:0]      e1_count_q;  // input bytes this beat brought (the metadata with the first)
+  logic [4:0]      e1_count_q;  // bytes of the input beat at E0 (taken or not)
+  logic            e1_took_q;   // E1's beat took that input beat
+  logic            e1_first_q;  // ... the frame's first
+
   logic [PosW-1:0] e1_need_q;   // input bytes the datagram needs: 8 + 14 + T
   logic [PosW-1:0] acc_q;       // input bytes of the frame before E1's beat
 
@@ -263,14 +262,14 @@ module esp_tx_edit #(
       e1_data_en_q    <= data_en;
       e1_keep_q       <= out_keep;
       e1_last_q       <= final_beat;
-      e1_encrypt_q    <= encrypt;
-      e1_bypass_q     <= bypass;
-      e1_drop_q       <= drop;
+      e1_encrypt_q    <= k_enc;
+      e1_bypass_q     <= k_byp;
+      e1_drop_q       <= k_drop;
       e1_classified_q <= d.classified;
       e1_user_q       <= (take_in && s_last_i) ? s_user_i : user_q;
-      // The stripped metadata counted back in with a classified frame's first beat.
-      e1_count_q      <= (take_in ? keep_bytes(s_keep_i) : 5'd0) +
-                         ((take_in && first_q && d.classified) ? 5'(esp_pkg::MetaBytes) : 5'd0);
+      e1_count_q      <= keep_bytes(s_keep_i);
+      e1_took_q       <= take_in;
+      e1_first_q      <= first_q;
       e1_need_q       <= d.dgram_end + PosW'(esp_pkg::MetaBytes);
     end
   end
@@ -281,7 +280,9 @@ module esp_tx_edit #(
   logic [PosW-1:0] in_total;
   logic            over, truncated, mac_err, abort, e1_move;
 
-  assign in_total  = acc_q + PosW'(e1_count_q);
+  // The stripped metadata counted back in from a classified frame's first beat.
+  assign in_total  = (e1_first_q ? (e1_classified_q ? PosW'(esp_pkg::MetaBytes) : '0) : acc_q) +
+                     (e1_took_q ? PosW'(e1_count_q) : '0);
   assign over      = in_total > PosW'(MaxFrame);
   assign truncated = e1_encrypt_q && in_total < e1_need_q;
   assign mac_err   = e1_user_q || over;

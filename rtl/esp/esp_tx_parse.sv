@@ -88,6 +88,14 @@ module esp_tx_parse #(
   logic            p1_valid_q, p1_whole_q, p1_user_q;
   logic [WinW-1:0] p1_head_q;
   logic [PosW-1:0] p1_len_q;    // frame length when whole
+  // Classes registered with the head (from the window's beat 1), for stage A's selects.
+  logic            p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q;
+  logic [4:0]      in_count;
+  logic            unused_count;
+
+  // The beat's byte count: 16 carries into the beat index, so the length needs no adder.
+  assign in_count     = keep_bytes(in_keep_i);
+  assign unused_count = in_count[4];  // 16 bytes: in_keep_i all ones
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) p1_valid_q <= 1'b0;
@@ -99,7 +107,14 @@ module esp_tx_parse #(
       p1_head_q  <= head;
       p1_whole_q <= in_last_i;
       p1_user_q  <= in_user_i && in_last_i;
-      p1_len_q   <= PosW'({cap_q, 4'b0}) + PosW'(keep_bytes(in_keep_i));
+      p1_len_q   <= {(PosW-4)'(cap_q) + (PosW-4)'(in_keep_i == 16'hffff), in_count[3:0]};
+      p1_is4_q   <= {head[8*20 +: 8], head[8*21 +: 8]} == esp_pkg::EthertypeIpv4 &&
+                    head[8*22 +: 8] == 8'h45 && head[8*31 +: 8] == esp_pkg::IpProtoEsp;
+      p1_is6_q   <= {head[8*20 +: 8], head[8*21 +: 8]} == esp_pkg::EthertypeIpv6 &&
+                    head[8*22+4 +: 4] == 4'd6 && head[8*28 +: 8] == esp_pkg::IpProtoEsp;
+      p1_tcp_q   <= head[8*19 +: 8] == esp_pkg::IpProtoTcp;
+      p1_in4_q   <= head[8*19 +: 8] == esp_pkg::IpProtoIpv4;
+      p1_in6_q   <= head[8*19 +: 8] == esp_pkg::IpProtoIpv6;
     end
   end
 
@@ -128,13 +143,20 @@ module esp_tx_parse #(
     for (int i = 0; i < 16; i++) y[8*i +: 8] = x[127 - 8*i -: 8];
     bswap128 = y;
   endfunction
-  // The TCP sequence number's low 16 bits for a TCP header at byte base + 4n.
+  // The TCP sequence number's low 16 bits for a TCP header at byte base + 4n: a 16:1 mux.
   function automatic logic [15:0] seq_at(input logic [WinW-1:0] w, input int base,
                                          input logic [3:0] n);
-    logic [15:0] s;
-    s = '0;
-    for (int k = 0; k < 16; k++) if (n == 4'(k)) s = be16_at(w, base + 4 * k + 6);
-    seq_at = s;
+    logic [15:0] c [16];
+    for (int k = 0; k < 16; k++) c[k] = be16_at(w, base + 4 * k + 6);
+    seq_at = c[n];
+  endfunction
+  // An inner IPv4 header (IHL >= 5) or IPv6 header carrying TCP, at byte at.
+  function automatic logic inner4_ok(input logic [WinW-1:0] w, input int at);
+    inner4_ok = w[8*at+4 +: 4] == 4'd4 && w[8*at +: 4] >= 4'd5 &&
+                w[8*(at+9) +: 8] == esp_pkg::IpProtoTcp;
+  endfunction
+  function automatic logic inner6_ok(input logic [WinW-1:0] w, input int at);
+    inner6_ok = w[8*at+4 +: 4] == 4'd6 && w[8*(at+6) +: 8] == esp_pkg::IpProtoTcp;
   endfunction
 
   // ---- stage A ---------------------------------------------------------------------------------
@@ -143,7 +165,8 @@ module esp_tx_parse #(
 
   logic            a_has_meta, a_is4, a_is6, a_lso, a_synd_ok, a_drop_early, a_lso_pre;
   logic            a_tcp, a_in4, a_in6;
-  logic [7:0]      a_next_proto, a_inner0;
+  logic [7:0]      a_next_proto;
+  logic [3:0]      a_ihl;
   logic [16:0]     a_raw_t;
   logic [3:0]      a_n;
   logic [15:0]     a_seq, a_mss_inv, a_meta_seq;
@@ -159,10 +182,8 @@ module esp_tx_parse #(
     a_mss_inv    = be16_at(f, 15);
     a_meta_seq   = be16_at(f, 17);
     a_next_proto = byte_at(f, 19);
-    a_is4 = be16_at(f, 20) == esp_pkg::EthertypeIpv4 && byte_at(f, 22) == 8'h45 &&
-            byte_at(f, 31) == esp_pkg::IpProtoEsp;
-    a_is6 = be16_at(f, 20) == esp_pkg::EthertypeIpv6 && f[8*22+4 +: 4] == 4'd6 &&
-            byte_at(f, 28) == esp_pkg::IpProtoEsp;
+    a_is4 = p1_is4_q;
+    a_is6 = p1_is6_q;
     a_raw_t = a_is4 ? {1'b0, be16_at(f, 24)} : 17'd40 + {1'b0, be16_at(f, 26)};
     a_drop_early = p1_whole_q && (p1_user_q || p1_len_q < PosW'(esp_pkg::MinFrame));
 
@@ -182,21 +203,20 @@ module esp_tx_parse #(
 
     // LSO: the TCP header follows the ESP header and IV (transport), or an inner IPv4
     // header of IHL words, or an inner IPv6 header (tunnel): at byte (IPv4 ? 58 : 78) + 4n.
-    a_tcp    = a_next_proto == esp_pkg::IpProtoTcp;
-    a_in4    = a_next_proto == esp_pkg::IpProtoIpv4;
-    a_in6    = a_next_proto == esp_pkg::IpProtoIpv6;
-    a_inner0 = a_is4 ? byte_at(f, 58) : byte_at(f, 78);
+    a_tcp    = p1_tcp_q;
+    a_in4    = p1_in4_q;
+    a_in6    = p1_in6_q;
+    a_ihl    = a_is4 ? f[8*58 +: 4] : f[8*78 +: 4];
+    // Each outer header's inner checks apart, then the outer header chooses.
     a_lso_pre = a_tcp ||
-                (a_in4 && a_inner0[7:4] == 4'd4 && a_inner0[3:0] >= 4'd5 &&
-                 (a_is4 ? byte_at(f, 58 + 9) : byte_at(f, 78 + 9)) == esp_pkg::IpProtoTcp) ||
-                (a_in6 && a_inner0[7:4] == 4'd6 &&
-                 (a_is4 ? byte_at(f, 58 + 6) : byte_at(f, 78 + 6)) == esp_pkg::IpProtoTcp);
-    a_n   = a_in4 ? a_inner0[3:0] : a_in6 ? 4'd10 : 4'd0;
+                (a_in4 && (a_is4 ? inner4_ok(f, 58) : inner4_ok(f, 78))) ||
+                (a_in6 && (a_is4 ? inner6_ok(f, 58) : inner6_ok(f, 78)));
+    a_n   = a_in4 ? a_ihl : a_in6 ? 4'd10 : 4'd0;
     // Each outer header picks among its own places (16 each), then the outer header chooses.
-    if (a_is4) a_seq = a_in4 ? seq_at(f, 58, f[8*58 +: 4])
-                             : (a_in6 ? be16_at(f, 58 + 40 + 6) : be16_at(f, 58 + 6));
-    else       a_seq = a_in4 ? seq_at(f, 78, f[8*78 +: 4])
-                             : (a_in6 ? be16_at(f, 78 + 40 + 6) : be16_at(f, 78 + 6));
+    a_seq = a_is4 ? (a_in4 ? seq_at(f, 58, f[8*58 +: 4])
+                           : (a_in6 ? be16_at(f, 58 + 40 + 6) : be16_at(f, 58 + 6)))
+                  : (a_in4 ? seq_at(f, 78, f[8*78 +: 4])
+                           : (a_in6 ? be16_at(f, 78 + 40 + 6) : be16_at(f, 78 + 6)));
 
     // IPv4 header checksum (RFC 791): the words that do not change, in two groups (input
     // bytes 22.., the output header's 14.. with the metadata's 8 bytes before them).
@@ -402,14 +422,14 @@ module esp_tx_parse #(
   end
 
   // Wait for the SA when the lookup takes longer than stages B and C.
-  localparam int PreW = $bits(esp_pkg::tx_decision_t) + 32 + 64 + 1;
-  logic [Wait:0][PreW-1:0] w_q;  // w_q[0]: stage D itself
+  localparam int PreW = $bits(pre_d) + 32 + 64 + 1;
+  logic [(Wait+1)*PreW-1:0] w_q;  // slice 0: stage D itself
 
-  assign w_q[0] = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
+  assign w_q[PreW-1:0] = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
   for (genvar i = 1; i <= Wait; i++) begin : gen_wait
     always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) w_q[i] <= '0;
-      else         w_q[i] <= w_q[i-1];
+      if (!rst_ni) w_q[i*PreW +: PreW] <= '0;
+      else         w_q[i*PreW +: PreW] <= w_q[(i-1)*PreW +: PreW];
     end
   end
 
@@ -419,7 +439,7 @@ module esp_tx_parse #(
   logic [31:0]           d_spi;
   logic [63:0]           d_sn;
 
-  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait];
+  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait*PreW +: PreW];
 
   always_comb begin
     dec_d = d_pre;

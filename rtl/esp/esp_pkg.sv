@@ -116,9 +116,10 @@ package esp_pkg;
   localparam int WinBeats = 10;
   localparam int WinBytes = 16 * WinBeats;
 
+  // Bit 1: encrypted, bit 0: passes unchanged (esp_tx_edit decides on single bits).
   typedef enum logic [1:0] {
-    TxBypass  = 2'd0,  // no metadata: unchanged
-    TxDrop    = 2'd1,  // dropped before anything leaves
+    TxDrop    = 2'd0,  // dropped before anything leaves
+    TxBypass  = 2'd1,  // no metadata: unchanged
     TxEncrypt = 2'd2
   } tx_kind_e;
 
@@ -139,8 +140,9 @@ package esp_pkg;
     pos_t                    dgram_end;   // first trailer byte = 14 + IP datagram length
     pos_t                    out_len;     // datagram end + trailer + ICV
     logic [PosW-5:0]         last_beat;   // (out_len - 1) / 16: the frame's final output beat
-    logic [1:0]              pad;         // pad bytes (RFC 4303 section 2.4, 4-byte alignment)
-    logic [7:0]              next_proto;
+    logic [39:0]             trailer;     // trailer bytes 0..4 from the datagram's end (byte t
+                                          // in [8t+7:8t]): pad 1, 2, .., pad length, next
+                                          // header, then 0 (RFC 4303 section 2.4)
     logic                    ipv4;        // the header fields below sit at IPv4's places
     logic [15:0]             ip_len;      // IPv4 total length / IPv6 payload length, grown
     logic [15:0]             ip_csum;     // IPv4 header checksum over the grown header

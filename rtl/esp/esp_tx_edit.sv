@@ -88,21 +88,22 @@ module esp_tx_edit #(
   assign e1_free = !e1_out_q || m_ready_i;
 
   // Written as sums of terms with the queue's valid and E1's room last: the decision's
-  // kind is a LUTRAM read, and the pop goes on into the queue's pointers.
+  // kind is a LUTRAM read, and the pop goes on into the queue's pointers. The kind's bits
+  // (esp_pkg::tx_kind_e): 1 encrypted, 0 bypassed; neither: dropped.
   logic k_enc, k_byp, k_drop;
-  assign k_enc  = d.kind == esp_pkg::TxEncrypt;
-  assign k_byp  = d.kind == esp_pkg::TxBypass;
-  assign k_drop = d.kind == esp_pkg::TxDrop;
+  assign k_enc  = d.kind[1];
+  assign k_byp  = d.kind[0];
+  assign k_drop = !d.kind[1] && !d.kind[0];
 
   // Encrypted: one input beat per output beat; before the final output beat, drain
   // whatever input is left (Ethernet padding) first.
-  assign take_in    = dec_valid_i && e1_free && s_valid_i && (k_drop || k_byp || (k_enc && !in_done_q));
+  assign take_in    = dec_valid_i && e1_free && s_valid_i && (!k_enc || !in_done_q);
   assign give_out   = dec_valid_i && e1_free &&
                       ((k_byp && s_valid_i) ||
                        (k_enc && (in_done_q || (s_valid_i && (!final_q || s_last_i)))));
   assign final_beat = k_enc ? final_q : s_last_i;
   assign frame_done = dec_valid_i && e1_free &&
-                      (((k_drop || k_byp) && s_valid_i && s_last_i) ||
+                      ((!k_enc && s_valid_i && s_last_i) ||
                        (k_enc && final_q && (in_done_q || (s_valid_i && s_last_i))));
 
   // The frame is done when its last output beat (or, dropped, its last input beat) goes.
@@ -152,24 +153,13 @@ module esp_tx_edit #(
   end
 
   // ---- E0: the lanes -----------------------------------------------------------------------
-  // Trailer bytes over the trailer's first beat and the one after it (lane j of the pair,
-  // t = j - dgram_end mod 16): t < pad: t + 1; t = pad: the pad length; t = pad + 1: the
-  // next header; further on (and before the trailer) 0: the ICV, written by esp_gcm.
+  // Trailer bytes over the trailer's first beat and the one after it: lane j of the pair
+  // holds the decision's trailer byte t = j - dgram_end mod 16 (0 before the trailer, and
+  // after its five bytes: the ICV, written by esp_gcm).
   logic [255:0] trl_pair;
   logic [127:0] trl_bytes, hdr_bytes, in_bytes_d;
   logic [15:0]  hdr_en, data_en, out_keep, last_keep;
   logic [3:0]   d0;
-
-  logic [7:0] trl_val [5];  // the trailer's byte t, t = 0 .. 4
-
-  always_comb begin
-    for (int t = 0; t < 5; t++) begin
-      if (3'(t) < {1'b0, d.pad})             trl_val[t] = 8'(t + 1);
-      else if (3'(t) == {1'b0, d.pad})       trl_val[t] = {6'b0, d.pad};
-      else if (3'(t) == {1'b0, d.pad} + 3'd1) trl_val[t] = d.next_proto;
-      else                                   trl_val[t] = 8'h00;
-    end
-  end
 
   always_comb begin
     d0 = d.dgram_end[3:0];
@@ -177,7 +167,7 @@ module esp_tx_edit #(
     for (int j = 0; j < 32; j++) begin
       trl_pair[8*j +: 8] = 8'h00;
       for (int t = 0; t < 5; t++) begin
-        if (j - t >= 0 && j - t < 16 && d0 == 4'(j - t)) trl_pair[8*j +: 8] |= trl_val[t];
+        if (j - t >= 0 && j - t < 16 && d0 == 4'(j - t)) trl_pair[8*j +: 8] |= d.trailer[8*t +: 8];
       end
     end
     trl_bytes = at_trl_q ? trl_pair[127:0] : after_trl_q ? trl_pair[255:128] : 128'b0;

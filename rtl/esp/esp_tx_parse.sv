@@ -77,25 +77,43 @@ module esp_tx_parse #(
     end
   end
 
+  // Bytes of a beat: three groups of up to six lanes counted, then summed.
   function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
-    logic [4:0] n;
-    n = '0;
-    for (int i = 0; i < 16; i++) n = n + {4'b0, keep[i]};
-    keep_bytes = n;
+    logic [2:0] g0, g1, g2;
+    g0 = '0; g1 = '0; g2 = '0;
+    for (int i = 0; i < 6; i++)  g0 = g0 + {2'b0, keep[i]};
+    for (int i = 6; i < 12; i++) g1 = g1 + {2'b0, keep[i]};
+    for (int i = 12; i < 16; i++) g2 = g2 + {2'b0, keep[i]};
+    keep_bytes = 5'(g0) + 5'(g1) + 5'(g2);
+  endfunction
+
+  // From the head's beat 1 (frame bytes 16..31): outer IPv4 or IPv6 carrying ESP, and the
+  // metadata's next header (TCP, IPv4, IPv6): {is4, is6, tcp, in4, in6}.
+  function automatic logic [4:0] beat1_classes(input logic [7:0] nh, input logic [15:0] etype,
+                                               input logic [7:0] b22, input logic [7:0] b28,
+                                               input logic [7:0] b31);
+    beat1_classes = {etype == esp_pkg::EthertypeIpv4 && b22 == 8'h45 && b31 == esp_pkg::IpProtoEsp,
+                     etype == esp_pkg::EthertypeIpv6 && b22[7:4] == 4'd6 &&
+                     b28 == esp_pkg::IpProtoEsp,
+                     nh == esp_pkg::IpProtoTcp, nh == esp_pkg::IpProtoIpv4,
+                     nh == esp_pkg::IpProtoIpv6};
   endfunction
 
   // ---- stage 1: the registered head ----------------------------------------------------------
   logic            p1_valid_q, p1_whole_q, p1_user_q;
   logic [WinW-1:0] p1_head_q;
-  logic [PosW-1:0] p1_len_q;    // frame length when whole
-  // Classes registered with the head (from the window's beat 1), for stage A's selects.
+  logic [CapW-1:0] p1_cap_q;    // the head's last beat's index
+  logic [4:0]      p1_count_q;  // and its bytes: the frame's length when whole
+  // Classes registered with the head (from the window's beat 1), for stage A's selects:
+  // computed on the beat arriving and on the window's copy, then chosen.
   logic            p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q;
-  logic [4:0]      in_count;
-  logic            unused_count;
+  logic [4:0]      cls_in, cls_win, cls_head;
 
-  // The beat's byte count: 16 carries into the beat index, so the length needs no adder.
-  assign in_count     = keep_bytes(in_keep_i);
-  assign unused_count = in_count[4];  // 16 bytes: in_keep_i all ones
+  assign cls_in   = beat1_classes(in_data_i[8*3 +: 8], {in_data_i[8*4 +: 8], in_data_i[8*5 +: 8]},
+                                  in_data_i[8*6 +: 8], in_data_i[8*12 +: 8], in_data_i[8*15 +: 8]);
+  assign cls_win  = beat1_classes(win_q[1][8*3 +: 8], {win_q[1][8*4 +: 8], win_q[1][8*5 +: 8]},
+                                  win_q[1][8*6 +: 8], win_q[1][8*12 +: 8], win_q[1][8*15 +: 8]);
+  assign cls_head = cap_q == CapW'(1) ? cls_in : cap_q > CapW'(1) ? cls_win : 5'b0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) p1_valid_q <= 1'b0;
@@ -107,14 +125,9 @@ module esp_tx_parse #(
       p1_head_q  <= head;
       p1_whole_q <= in_last_i;
       p1_user_q  <= in_user_i && in_last_i;
-      p1_len_q   <= {(PosW-4)'(cap_q) + (PosW-4)'(in_keep_i == 16'hffff), in_count[3:0]};
-      p1_is4_q   <= {head[8*20 +: 8], head[8*21 +: 8]} == esp_pkg::EthertypeIpv4 &&
-                    head[8*22 +: 8] == 8'h45 && head[8*31 +: 8] == esp_pkg::IpProtoEsp;
-      p1_is6_q   <= {head[8*20 +: 8], head[8*21 +: 8]} == esp_pkg::EthertypeIpv6 &&
-                    head[8*22+4 +: 4] == 4'd6 && head[8*28 +: 8] == esp_pkg::IpProtoEsp;
-      p1_tcp_q   <= head[8*19 +: 8] == esp_pkg::IpProtoTcp;
-      p1_in4_q   <= head[8*19 +: 8] == esp_pkg::IpProtoIpv4;
-      p1_in6_q   <= head[8*19 +: 8] == esp_pkg::IpProtoIpv6;
+      p1_cap_q   <= cap_q;
+      p1_count_q <= keep_bytes(in_keep_i);
+      {p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q} <= cls_head;
     end
   end
 
@@ -163,8 +176,10 @@ module esp_tx_parse #(
   logic [WinW-1:0] f;
   assign f = p1_head_q;
 
-  logic            a_has_meta, a_is4, a_is6, a_lso, a_synd_ok, a_drop_early, a_lso_pre;
+  logic            a_has_meta, a_is4, a_is6, a_lso, a_synd_ok, a_drop_early;
   logic            a_tcp, a_in4, a_in6;
+  logic [3:0]      a_inner_ok;   // inner IPv4 / IPv6 with TCP, after an outer IPv4 / IPv6
+  logic [PosW-1:0] a_len;
   logic [7:0]      a_next_proto;
   logic [3:0]      a_ihl;
   logic [16:0]     a_raw_t;
@@ -185,7 +200,8 @@ module esp_tx_parse #(
     a_is4 = p1_is4_q;
     a_is6 = p1_is6_q;
     a_raw_t = a_is4 ? {1'b0, be16_at(f, 24)} : 17'd40 + {1'b0, be16_at(f, 26)};
-    a_drop_early = p1_whole_q && (p1_user_q || p1_len_q < PosW'(esp_pkg::MinFrame));
+    a_len        = PosW'({p1_cap_q, 4'b0}) + PosW'(p1_count_q);
+    a_drop_early = p1_whole_q && (p1_user_q || a_len < PosW'(esp_pkg::MinFrame));
 
     a_spi = a_is4 ? f[8*42 +: 32] : f[8*62 +: 32];
     a_iv  = a_is4 ? f[8*50 +: 64] : f[8*70 +: 64];
@@ -207,10 +223,8 @@ module esp_tx_parse #(
     a_in4    = p1_in4_q;
     a_in6    = p1_in6_q;
     a_ihl    = a_is4 ? f[8*58 +: 4] : f[8*78 +: 4];
-    // Each outer header's inner checks apart, then the outer header chooses.
-    a_lso_pre = a_tcp ||
-                (a_in4 && (a_is4 ? inner4_ok(f, 58) : inner4_ok(f, 78))) ||
-                (a_in6 && (a_is4 ? inner6_ok(f, 58) : inner6_ok(f, 78)));
+    // Each outer header's inner checks apart; stage B chooses.
+    a_inner_ok = {inner4_ok(f, 58), inner4_ok(f, 78), inner6_ok(f, 58), inner6_ok(f, 78)};
     a_n   = a_in4 ? a_ihl : a_in6 ? 4'd10 : 4'd0;
     // Each outer header picks among its own places (16 each), then the outer header chooses.
     a_seq = a_is4 ? (a_in4 ? seq_at(f, 58, f[8*58 +: 4])
@@ -225,7 +239,8 @@ module esp_tx_parse #(
   end
 
   logic            p2_valid_q, p2_has_meta_q, p2_is4_q, p2_is6_q, p2_lso_q, p2_synd_ok_q;
-  logic            p2_drop_early_q, p2_lso_pre_q, p2_whole_q;
+  logic            p2_drop_early_q, p2_whole_q, p2_tcp_q, p2_in4_q, p2_in6_q;
+  logic [3:0]      p2_inner_ok_q;
   logic [7:0]      p2_next_proto_q;
   logic [16:0]     p2_raw_t_q;
   logic [3:0]      p2_n_q;
@@ -257,12 +272,15 @@ module esp_tx_parse #(
     p2_lso_q        <= a_lso;
     p2_synd_ok_q    <= a_synd_ok;
     p2_drop_early_q <= a_drop_early;
-    p2_lso_pre_q    <= a_lso_pre;
+    p2_tcp_q        <= a_tcp;
+    p2_in4_q        <= a_in4;
+    p2_in6_q        <= a_in6;
+    p2_inner_ok_q   <= a_inner_ok;
     p2_whole_q      <= p1_whole_q;
     p2_next_proto_q <= a_next_proto;
     p2_raw_t_q      <= a_raw_t;
     p2_n_q          <= a_n;
-    p2_len_q        <= p1_len_q;
+    p2_len_q        <= a_len;
     p2_seq_q        <= a_seq;
     p2_m_q          <= a_mss_inv;
     p2_q_q          <= a_meta_seq;
@@ -279,7 +297,7 @@ module esp_tx_parse #(
   // ---- stage B ---------------------------------------------------------------------------------
   logic [PosW-1:0] b_t_len, b_iphl, b_payload, b_c_len, b_grow, b_tcp_at;
   logic [1:0]      b_pad;
-  logic            b_dgram_ok, b_tcp_ok;
+  logic            b_dgram_ok, b_tcp_ok, b_lso_pre;
   logic [15:0]     b_ip_len;
 
   always_comb begin
@@ -300,11 +318,16 @@ module esp_tx_parse #(
     // LSO: the whole TCP header inside the datagram.
     b_tcp_at = (p2_is4_q ? PosW'(58) : PosW'(78)) + PosW'({p2_n_q, 2'b00});
     b_tcp_ok = b_tcp_at + PosW'(20) <= PosW'(22) + b_t_len;
+    b_lso_pre = p2_tcp_q ||
+                (p2_in4_q && (p2_is4_q ? p2_inner_ok_q[3] : p2_inner_ok_q[2])) ||
+                (p2_in6_q && (p2_is4_q ? p2_inner_ok_q[1] : p2_inner_ok_q[0]));
   end
 
-  logic            p3_valid_q, p3_offload_pre_q, p3_classified_q, p3_bypass_q, p3_is4_q, p3_lso_q, p3_b_q;
+  logic            p3_valid_q, p3_early_ok_q, p3_dgram_ok_q, p3_lso_ok_q, p3_tcp_ok_q;
+  logic            p3_classified_q, p3_bypass_q, p3_is4_q, p3_lso_q, p3_b_q;
   logic [7:0]      p3_next_proto_q;
   logic [1:0]      p3_pad_q;
+  logic [39:0]     c_trailer;
   logic [PosW-1:0] p3_text_start_q, p3_c_len_q, p3_dgram_end_q, p3_out_len_q;
   logic [PosW-5:0] p3_last_beat_q;
   logic [15:0]     p3_ip_len_q, p3_m_q;
@@ -321,8 +344,10 @@ module esp_tx_parse #(
   always_ff @(posedge clk_i) begin
     p3_classified_q  <= p2_has_meta_q && !p2_drop_early_q;
     p3_bypass_q      <= !p2_has_meta_q && !p2_drop_early_q;
-    p3_offload_pre_q <= p2_has_meta_q && !p2_drop_early_q && p2_synd_ok_q && b_dgram_ok &&
-                        (!p2_lso_q || (p2_lso_pre_q && b_tcp_ok));
+    p3_early_ok_q    <= p2_has_meta_q && !p2_drop_early_q && p2_synd_ok_q;
+    p3_dgram_ok_q    <= b_dgram_ok;
+    p3_lso_ok_q      <= !p2_lso_q || b_lso_pre;
+    p3_tcp_ok_q      <= !p2_lso_q || b_tcp_ok;
     p3_is4_q         <= p2_is4_q;
     p3_lso_q         <= p2_lso_q;
     p3_next_proto_q  <= p2_next_proto_q;
@@ -355,11 +380,18 @@ module esp_tx_parse #(
     c_fold1 = c_sum[15:0] + 16'(c_sum[19:16]) + 16'd1;
     c_csum  = ~(c_fold0[16] ? c_fold1[15:0] : c_fold0[15:0]);
     c_x_hi  = 18'((34'(p3_sm_q) + p3_c_q) >> 16);          // arithmetic: bit 33 is the sign
+    // Trailer bytes t = 0..4 (RFC 4303 section 2.4): pad bytes 1, 2, .., pad length, next
+    // header, then 0 (the ICV's first bytes, written by esp_gcm).
+    for (int t = 0; t < 5; t++) begin
+      if (3'(t) < {1'b0, p3_pad_q})              c_trailer[8*t +: 8] = 8'(t + 1);
+      else if (3'(t) == {1'b0, p3_pad_q})        c_trailer[8*t +: 8] = {6'b0, p3_pad_q};
+      else if (3'(t) == {1'b0, p3_pad_q} + 3'd1) c_trailer[8*t +: 8] = p3_next_proto_q;
+      else                                       c_trailer[8*t +: 8] = 8'h00;
+    end
   end
 
   logic            p4_valid_q, p4_offload_pre_q, p4_classified_q, p4_bypass_q, p4_is4_q;
-  logic [7:0]      p4_next_proto_q;
-  logic [1:0]      p4_pad_q;
+  logic [39:0]     p4_trailer_q;
   logic [PosW-1:0] p4_text_start_q, p4_c_len_q, p4_dgram_end_q, p4_out_len_q;
   logic [PosW-5:0] p4_last_beat_q;
   logic [15:0]     p4_ip_len_q, p4_csum_q;
@@ -372,12 +404,11 @@ module esp_tx_parse #(
   end
 
   always_ff @(posedge clk_i) begin
-    p4_offload_pre_q <= p3_offload_pre_q;
+    p4_offload_pre_q <= p3_early_ok_q && p3_dgram_ok_q && p3_lso_ok_q && p3_tcp_ok_q;
     p4_classified_q  <= p3_classified_q;
     p4_bypass_q      <= p3_bypass_q;
     p4_is4_q         <= p3_is4_q;
-    p4_next_proto_q  <= p3_next_proto_q;
-    p4_pad_q         <= p3_pad_q;
+    p4_trailer_q     <= c_trailer;
     p4_text_start_q  <= p3_text_start_q;
     p4_c_len_q       <= p3_c_len_q;
     p4_dgram_end_q   <= p3_dgram_end_q;
@@ -413,8 +444,7 @@ module esp_tx_parse #(
     pre_d.dgram_end  = p4_dgram_end_q;
     pre_d.out_len    = p4_out_len_q;
     pre_d.last_beat  = p4_last_beat_q;
-    pre_d.pad        = p4_pad_q;
-    pre_d.next_proto = p4_next_proto_q;
+    pre_d.trailer    = p4_trailer_q;
     pre_d.ipv4       = p4_is4_q;
     pre_d.ip_len     = p4_ip_len_q;
     pre_d.ip_csum    = p4_csum_q;

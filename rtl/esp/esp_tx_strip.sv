@@ -67,8 +67,10 @@ module esp_tx_strip (
         out_beat.keep = {s_keep_i[7:0], carry_q.keep[15:8]};
       end
     end
+    // A tail with no byte left (from the carried beat alone) does not leave.
     emit = carry_valid_q && skid_ready && (fire || carry_q.last) &&
-           (!strip_q || !carry_q.last || out_beat.keep != '0);
+           (!strip_q || !carry_q.last ||
+            (carry_first_q ? (carry_q.keep & 16'h0fff) : {8'b0, carry_q.keep[15:8]}) != '0);
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

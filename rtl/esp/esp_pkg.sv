@@ -140,9 +140,11 @@ package esp_pkg;
     pos_t                    dgram_end;   // first trailer byte = 14 + IP datagram length
     pos_t                    out_len;     // datagram end + trailer + ICV
     logic [PosW-5:0]         last_beat;   // (out_len - 1) / 16: the frame's final output beat
-    logic [39:0]             trailer;     // trailer bytes 0..4 from the datagram's end (byte t
-                                          // in [8t+7:8t]): pad 1, 2, .., pad length, next
-                                          // header, then 0 (RFC 4303 section 2.4)
+    // The trailer (RFC 4303 section 2.4: pad 1, 2, .., pad length, next header) in its
+    // place: the lanes of the beat holding dgram_end (0 below it, and after the trailer's
+    // bytes: the ICV's, written by esp_gcm), and the first four lanes of the beat after.
+    logic [127:0]            trailer_at;
+    logic [31:0]             trailer_next;
     logic                    ipv4;        // the header fields below sit at IPv4's places
     logic [15:0]             ip_len;      // IPv4 total length / IPv6 payload length, grown
     logic [15:0]             ip_csum;     // IPv4 header checksum over the grown header

@@ -63,11 +63,11 @@ module esp_tx_edit #(
   esp_pkg::tx_decision_t d;
   assign d = dec_i;
 
-  function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
-    logic [4:0] n;
+  function automatic logic [3:0] keep_bytes8(input logic [7:0] keep);
+    logic [3:0] n;
     n = '0;
-    for (int i = 0; i < 16; i++) n = n + {4'b0, keep[i]};
-    keep_bytes = n;
+    for (int i = 0; i < 8; i++) n = n + {3'b0, keep[i]};
+    keep_bytes8 = n;
   endfunction
 
   // ---- E0: the frame's position ------------------------------------------------------------
@@ -153,24 +153,15 @@ module esp_tx_edit #(
   end
 
   // ---- E0: the lanes -----------------------------------------------------------------------
-  // Trailer bytes over the trailer's first beat and the one after it: lane j of the pair
-  // holds the decision's trailer byte t = j - dgram_end mod 16 (0 before the trailer, and
-  // after its five bytes: the ICV, written by esp_gcm).
-  logic [255:0] trl_pair;
   logic [127:0] trl_bytes, hdr_bytes, in_bytes_d;
   logic [15:0]  hdr_en, data_en, out_keep, last_keep;
   logic [3:0]   d0;
 
   always_comb begin
     d0 = d.dgram_end[3:0];
-    // Lane j of the pair holds byte t = j - d0 of the trailer: a choice among five.
-    for (int j = 0; j < 32; j++) begin
-      trl_pair[8*j +: 8] = 8'h00;
-      for (int t = 0; t < 5; t++) begin
-        if (j - t >= 0 && j - t < 16 && d0 == 4'(j - t)) trl_pair[8*j +: 8] |= d.trailer[8*t +: 8];
-      end
-    end
-    trl_bytes = at_trl_q ? trl_pair[127:0] : after_trl_q ? trl_pair[255:128] : 128'b0;
+    // The trailer, placed by the parser: in the beat holding the datagram's end and in the
+    // first four lanes of the next; further on 0 (the ICV, written by esp_gcm).
+    trl_bytes = at_trl_q ? d.trailer_at : after_trl_q ? {96'b0, d.trailer_next} : 128'b0;
 
     // The header fields that change, at their places in beats 1 to 4 (byte n of the frame
     // in lane n mod 16 of beat n / 16): IPv4: total length 16, checksum 24, SN 38, IV 42;
@@ -224,7 +215,8 @@ module esp_tx_edit #(
   logic [15:0]     e1_hdr_en_q, e1_data_en_q, e1_keep_q;
   logic            e1_last_q, e1_done_q, e1_encrypt_q, e1_bypass_q, e1_drop_q;
   logic            e1_classified_q, e1_user_q;
-  logic [4:0]      e1_count_q;  // bytes of the input beat at E0 (taken or not)
+  logic [3:0]      e1_count_lo_q, e1_count_hi_q;  // bytes of the input beat at E0 (taken or
+                                                  // not), lanes 0-7 and 8-15
   logic            e1_took_q;   // E1's beat took that input beat
   logic            e1_first_q;  // ... the frame's first
 
@@ -257,7 +249,8 @@ module esp_tx_edit #(
       e1_drop_q       <= k_drop;
       e1_classified_q <= d.classified;
       e1_user_q       <= (take_in && s_last_i) ? s_user_i : user_q;
-      e1_count_q      <= keep_bytes(s_keep_i);
+      e1_count_lo_q   <= keep_bytes8(s_keep_i[7:0]);
+      e1_count_hi_q   <= keep_bytes8(s_keep_i[15:8]);
       e1_took_q       <= take_in;
       e1_first_q      <= first_q;
       e1_need_q       <= d.dgram_end + PosW'(esp_pkg::MetaBytes);
@@ -272,7 +265,7 @@ module esp_tx_edit #(
 
   // The stripped metadata counted back in from a classified frame's first beat.
   assign in_total  = (e1_first_q ? (e1_classified_q ? PosW'(esp_pkg::MetaBytes) : '0) : acc_q) +
-                     (e1_took_q ? PosW'(e1_count_q) : '0);
+                     (e1_took_q ? PosW'(e1_count_lo_q) + PosW'(e1_count_hi_q) : '0);
   assign over      = in_total > PosW'(MaxFrame);
   assign truncated = e1_encrypt_q && in_total < e1_need_q;
   assign mac_err   = e1_user_q || over;

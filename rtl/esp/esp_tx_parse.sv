@@ -77,14 +77,11 @@ module esp_tx_parse #(
     end
   end
 
-  // Bytes of a beat: three groups of up to six lanes counted, then summed.
-  function automatic logic [4:0] keep_bytes(input logic [15:0] keep);
-    logic [2:0] g0, g1, g2;
-    g0 = '0; g1 = '0; g2 = '0;
-    for (int i = 0; i < 6; i++)  g0 = g0 + {2'b0, keep[i]};
-    for (int i = 6; i < 12; i++) g1 = g1 + {2'b0, keep[i]};
-    for (int i = 12; i < 16; i++) g2 = g2 + {2'b0, keep[i]};
-    keep_bytes = 5'(g0) + 5'(g1) + 5'(g2);
+  function automatic logic [3:0] keep_bytes8(input logic [7:0] keep);
+    logic [3:0] n;
+    n = '0;
+    for (int i = 0; i < 8; i++) n = n + {3'b0, keep[i]};
+    keep_bytes8 = n;
   endfunction
 
   // From the head's beat 1 (frame bytes 16..31): outer IPv4 or IPv6 carrying ESP, and the
@@ -103,7 +100,8 @@ module esp_tx_parse #(
   logic            p1_valid_q, p1_whole_q, p1_user_q;
   logic [WinW-1:0] p1_head_q;
   logic [CapW-1:0] p1_cap_q;    // the head's last beat's index
-  logic [4:0]      p1_count_q;  // and its bytes: the frame's length when whole
+  logic [3:0]      p1_count_lo_q, p1_count_hi_q;  // and its bytes (lanes 0-7, 8-15): the
+                                                  // frame's length when whole
   // Classes registered with the head (from the window's beat 1), for stage A's selects:
   // computed on the beat arriving and on the window's copy, then chosen.
   logic            p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q;
@@ -126,7 +124,8 @@ module esp_tx_parse #(
       p1_whole_q <= in_last_i;
       p1_user_q  <= in_user_i && in_last_i;
       p1_cap_q   <= cap_q;
-      p1_count_q <= keep_bytes(in_keep_i);
+      p1_count_lo_q <= keep_bytes8(in_keep_i[7:0]);
+      p1_count_hi_q <= keep_bytes8(in_keep_i[15:8]);
       {p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q} <= cls_head;
     end
   end
@@ -200,8 +199,12 @@ module esp_tx_parse #(
     a_is4 = p1_is4_q;
     a_is6 = p1_is6_q;
     a_raw_t = a_is4 ? {1'b0, be16_at(f, 24)} : 17'd40 + {1'b0, be16_at(f, 26)};
-    a_len        = PosW'({p1_cap_q, 4'b0}) + PosW'(p1_count_q);
-    a_drop_early = p1_whole_q && (p1_user_q || a_len < PosW'(esp_pkg::MinFrame));
+    a_len        = PosW'({p1_cap_q, 4'b0}) + PosW'(p1_count_lo_q) + PosW'(p1_count_hi_q);
+    // A runt, shorter than MinFrame (60: 3 beats and 12 bytes): the head's last beat is one
+    // of the first three, or the fourth with fewer than 12 bytes.
+    a_drop_early = p1_whole_q && (p1_user_q || p1_cap_q < CapW'(esp_pkg::MinFrame / 16) ||
+                                  (p1_cap_q == CapW'(esp_pkg::MinFrame / 16) &&
+                                   5'(p1_count_lo_q) + 5'(p1_count_hi_q) < 5'(esp_pkg::MinFrame % 16)));
 
     a_spi = a_is4 ? f[8*42 +: 32] : f[8*62 +: 32];
     a_iv  = a_is4 ? f[8*50 +: 64] : f[8*70 +: 64];
@@ -444,7 +447,16 @@ module esp_tx_parse #(
     pre_d.dgram_end  = p4_dgram_end_q;
     pre_d.out_len    = p4_out_len_q;
     pre_d.last_beat  = p4_last_beat_q;
-    pre_d.trailer    = p4_trailer_q;
+    // The trailer's five bytes from lane dgram_end mod 16 on, across into the next beat.
+    {pre_d.trailer_next, pre_d.trailer_at} = '0;
+    for (int j = 0; j < 20; j++) begin
+      for (int t = 0; t < 5; t++) begin
+        if (j - t >= 0 && j - t < 16 && p4_dgram_end_q[3:0] == 4'(j - t)) begin
+          if (j < 16) pre_d.trailer_at[8*j +: 8]          |= p4_trailer_q[8*t +: 8];
+          else        pre_d.trailer_next[8*(j-16) +: 8]   |= p4_trailer_q[8*t +: 8];
+        end
+      end
+    end
     pre_d.ipv4       = p4_is4_q;
     pre_d.ip_len     = p4_ip_len_q;
     pre_d.ip_csum    = p4_csum_q;

@@ -138,6 +138,7 @@ package esp_pkg;
     pos_t                    text_start;  // first payload byte
     pos_t                    text_len;    // payload + pad + 2: what GCM encrypts
     pos_t                    dgram_end;   // first trailer byte = 14 + IP datagram length
+    logic [15:0]             dgram_lanes; // lanes below dgram_end mod 16
     pos_t                    out_len;     // datagram end + trailer + ICV
     logic [PosW-5:0]         last_beat;   // (out_len - 1) / 16: the frame's final output beat
     // The trailer (RFC 4303 section 2.4: pad 1, 2, .., pad length, next header) in its

@@ -71,7 +71,7 @@ module esp_tx_edit #(
   endfunction
 
   // ---- E0: the frame's position ------------------------------------------------------------
-  logic [BeatW-1:0] beat_n_q;   // the output beat after the one being made
+  logic [BeatW-1:0] beat_nn_q;  // the output beat after the next one
   logic             in_done_q;  // the frame's last input beat has been consumed
   logic             first_q;    // no input beat of the frame consumed yet
   logic             user_q;     // its tuser
@@ -110,13 +110,15 @@ module esp_tx_edit #(
   assign dec_pop_o  = frame_done;
   assign s_ready_o  = take_in;
 
-  logic hit_trl, hit_final;   // the next beat is the trailer's first, the final one
-  assign hit_trl   = beat_n_q == d.dgram_end[PosW-1:4];
-  assign hit_final = beat_n_q == d.last_beat;
+  // The next beat is the trailer's first, the final one: registered a beat ahead, from the
+  // frame's own decision (beat 1 is neither: the trailer starts in beat 3 or later).
+  logic hit_trl_q, hit_final_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      beat_n_q    <= BeatW'(1);
+      beat_nn_q   <= BeatW'(2);
+      hit_trl_q   <= 1'b0;
+      hit_final_q <= 1'b0;
       in_done_q   <= 1'b0;
       first_q     <= 1'b1;
       user_q      <= 1'b0;
@@ -126,7 +128,9 @@ module esp_tx_edit #(
       final_q     <= 1'b0;
       hb_q        <= 5'b00001;
     end else if (frame_done) begin
-      beat_n_q    <= BeatW'(1);
+      beat_nn_q   <= BeatW'(2);
+      hit_trl_q   <= 1'b0;
+      hit_final_q <= 1'b0;
       in_done_q   <= 1'b0;
       first_q     <= 1'b1;
       user_q      <= 1'b0;
@@ -138,11 +142,13 @@ module esp_tx_edit #(
     end else begin
       if (give_out) begin
         hb_q        <= {hb_q[3:0], 1'b0};
-        beat_n_q    <= beat_n_q + BeatW'(1);
-        pre_trl_q   <= pre_trl_q && !hit_trl;
-        at_trl_q    <= hit_trl;
+        beat_nn_q   <= beat_nn_q + BeatW'(1);
+        hit_trl_q   <= beat_nn_q == d.dgram_end[PosW-1:4];
+        hit_final_q <= beat_nn_q == d.last_beat;
+        pre_trl_q   <= pre_trl_q && !hit_trl_q;
+        at_trl_q    <= hit_trl_q;
         after_trl_q <= at_trl_q;
-        final_q     <= hit_final;
+        final_q     <= hit_final_q;
       end
       if (take_in) first_q <= 1'b0;
       if (take_in && s_last_i) begin
@@ -155,10 +161,8 @@ module esp_tx_edit #(
   // ---- E0: the lanes -----------------------------------------------------------------------
   logic [127:0] trl_bytes, hdr_bytes, in_bytes_d;
   logic [15:0]  hdr_en, data_en, out_keep, last_keep;
-  logic [3:0]   d0;
 
   always_comb begin
-    d0 = d.dgram_end[3:0];
     // The trailer, placed by the parser: in the beat holding the datagram's end and in the
     // first four lanes of the next; further on 0 (the ICV, written by esp_gcm).
     trl_bytes = at_trl_q ? d.trailer_at : after_trl_q ? {96'b0, d.trailer_next} : 128'b0;
@@ -199,7 +203,7 @@ module esp_tx_edit #(
     // Lanes from the input: every lane of a bypassed frame; of an encrypted frame the
     // datagram's (before the trailer's first beat, and in it the lanes below its start).
     for (int i = 0; i < 16; i++) begin
-      data_en[i] = !k_enc || pre_trl_q || (at_trl_q && 4'(i) < d0);
+      data_en[i] = !k_enc || pre_trl_q || (at_trl_q && d.dgram_lanes[i]);
       last_keep[i] = d.out_len[3:0] == 4'd0 || 4'(i) < d.out_len[3:0];
     end
     if (!k_enc) begin

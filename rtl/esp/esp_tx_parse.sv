@@ -447,6 +447,7 @@ module esp_tx_parse #(
     pre_d.dgram_end  = p4_dgram_end_q;
     pre_d.out_len    = p4_out_len_q;
     pre_d.last_beat  = p4_last_beat_q;
+    for (int i = 0; i < 16; i++) pre_d.dgram_lanes[i] = 4'(i) < p4_dgram_end_q[3:0];
     // The trailer's five bytes from lane dgram_end mod 16 on, across into the next beat.
     {pre_d.trailer_next, pre_d.trailer_at} = '0;
     for (int j = 0; j < 20; j++) begin

@@ -116,34 +116,39 @@ package esp_pkg;
   localparam int WinBeats = 10;
   localparam int WinBytes = 16 * WinBeats;
 
-  // Output header bytes built by the parser: Ethernet, IP, ESP header and IV, <= 70.
-  localparam int HdrBytes = 80;
-
+  // Bit 1: encrypted, bit 0: passes unchanged (esp_tx_edit decides on single bits).
   typedef enum logic [1:0] {
-    TxBypass  = 2'd0,  // no metadata: unchanged
-    TxDrop    = 2'd1,  // dropped before anything leaves
+    TxDrop    = 2'd0,  // dropped before anything leaves
+    TxBypass  = 2'd1,  // no metadata: unchanged
     TxEncrypt = 2'd2
   } tx_kind_e;
 
-  // What the parser decided for one frame.
+  // What the parser decided for one frame. The edit takes the output header from the frame
+  // itself (the metadata stripped) and writes over it only the fields that change: the IP
+  // length, the IPv4 checksum, the ESP sequence number and the IV (the SN, nonce[63:0]).
   typedef struct packed {
     tx_kind_e                kind;
     logic                    classified;  // carried metadata and reached classification: enc_in
     // Encrypt only (output positions, metadata removed):
     logic [255:0]            key;
     logic                    key256;
-    logic [95:0]             nonce;       // salt || IV
+    logic [95:0]             nonce;       // salt || IV, the IV being the 64-bit SN
     logic [95:0]             aad;
     logic                    aad12;
-    pos_t                   text_start;  // first payload byte
-    pos_t                   text_len;    // payload + pad + 2: what GCM encrypts
-    pos_t                   dgram_end;   // first trailer byte = 14 + IP datagram length
-    pos_t                   out_len;     // datagram end + trailer + ICV
-    pos_t                   in_needed;   // input bytes the datagram needs (22 + T)
-    logic [1:0]              pad;         // pad bytes (RFC 4303 section 2.4, 4-byte alignment)
-    logic [7:0]              next_proto;
-    logic [8*HdrBytes-1:0]   hdr;         // output bytes 0 .. hdr_len-1, byte 0 in [7:0]
-    pos_t                   hdr_len;
+    pos_t                    text_start;  // first payload byte
+    pos_t                    text_len;    // payload + pad + 2: what GCM encrypts
+    pos_t                    dgram_end;   // first trailer byte = 14 + IP datagram length
+    logic [15:0]             dgram_lanes; // lanes below dgram_end mod 16
+    pos_t                    out_len;     // datagram end + trailer + ICV
+    logic [PosW-5:0]         last_beat;   // (out_len - 1) / 16: the frame's final output beat
+    // The trailer (RFC 4303 section 2.4: pad 1, 2, .., pad length, next header) in its
+    // place: the lanes of the beat holding dgram_end (0 below it, and after the trailer's
+    // bytes: the ICV's, written by esp_gcm), and the first four lanes of the beat after.
+    logic [127:0]            trailer_at;
+    logic [31:0]             trailer_next;
+    logic                    ipv4;        // the header fields below sit at IPv4's places
+    logic [15:0]             ip_len;      // IPv4 total length / IPv6 payload length, grown
+    logic [15:0]             ip_csum;     // IPv4 header checksum over the grown header
   } tx_decision_t;
 
 endpackage

@@ -97,6 +97,14 @@ module esp_tx #(
   logic [15:0]       ed_keep;
   esp_pkg::gcm_ctx_t ed_ctx;
   logic              gcm_ready, abort_afull, abort_empty, abort_head;
+  logic [5:0]        abort_count;
+
+  // The abort queue's room as a register, a frame of margin for the push it may take on
+  // the clock it is computed: the edit's ready is then two registers' AND.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) abort_afull <= 1'b0;
+    else         abort_afull <= abort_count >= 6'd30;
+  end
 
   assign ed_ready = gcm_ready && !abort_afull;
 
@@ -119,7 +127,7 @@ module esp_tx #(
     .clk_i, .rst_ni,
     .push_i (ed_valid && ed_ready && ed_last), .data_i (ed_abort),
     .pop_i  (gc_valid && gc_ready && gc_last), .data_o (abort_head),
-    .empty_o (abort_empty), .full_o (), .almost_full_o (abort_afull), .count_o ()
+    .empty_o (abort_empty), .full_o (), .almost_full_o (), .count_o (abort_count)
   );
 
   esp_pkg::gcm_status_t unused_status;

@@ -48,31 +48,29 @@ module esp_tx_strip (
   assign in_strip  = first_q ? ({s_data_i[8*12 +: 8], s_data_i[8*13 +: 8]} == esp_pkg::MetaEthertype)
                              : strip_q;
 
+  // The beat that would leave, whatever moves: the handshake only decides whether it does.
   always_comb begin
-    emit     = 1'b0;
     out_beat = carry_q;
-    if (carry_valid_q && skid_ready && (fire || carry_q.last)) begin
-      if (!strip_q) begin
-        emit     = 1'b1;
-      end else if (carry_q.last) begin
-        // The frame's tail: carried bytes 8..15 (or 0..11 of a one-beat frame).
-        out_beat.data = carry_first_q ? carry_q.data : {64'b0, carry_q.data[127:64]};
-        out_beat.keep = carry_first_q ? (carry_q.keep & 16'h0fff) : {8'b0, carry_q.keep[15:8]};
-        emit          = out_beat.keep != '0;
+    if (strip_q && carry_q.last) begin
+      // The frame's tail: carried bytes 8..15 (or 0..11 of a one-beat frame).
+      out_beat.data = carry_first_q ? carry_q.data : {64'b0, carry_q.data[127:64]};
+      out_beat.keep = carry_first_q ? (carry_q.keep & 16'h0fff) : {8'b0, carry_q.keep[15:8]};
+    end else if (strip_q) begin
+      // Carried beat k and input beat k + 1 (beat 0: bytes 0..11 and 20..23).
+      out_beat.user = s_user_i;
+      out_beat.last = s_last_i && s_keep_i[8] == 1'b0;
+      if (carry_first_q) begin
+        out_beat.data = {s_data_i[63:32], carry_q.data[95:0]};
+        out_beat.keep = {s_keep_i[7:4], carry_q.keep[11:0]};
       end else begin
-        // Carried beat k and input beat k + 1 (beat 0: bytes 0..11 and 20..23).
-        emit          = 1'b1;
-        out_beat.user = s_user_i;
-        out_beat.last = s_last_i && s_keep_i[8] == 1'b0;
-        if (carry_first_q) begin
-          out_beat.data = {s_data_i[63:32], carry_q.data[95:0]};
-          out_beat.keep = {s_keep_i[7:4], carry_q.keep[11:0]};
-        end else begin
-          out_beat.data = {s_data_i[63:0], carry_q.data[127:64]};
-          out_beat.keep = {s_keep_i[7:0], carry_q.keep[15:8]};
-        end
+        out_beat.data = {s_data_i[63:0], carry_q.data[127:64]};
+        out_beat.keep = {s_keep_i[7:0], carry_q.keep[15:8]};
       end
     end
+    // A tail with no byte left (from the carried beat alone) does not leave.
+    emit = carry_valid_q && skid_ready && (fire || carry_q.last) &&
+           (!strip_q || !carry_q.last ||
+            (carry_first_q ? (carry_q.keep & 16'h0fff) : {8'b0, carry_q.keep[15:8]}) != '0);
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -2,7 +2,7 @@
 // classifies it (contract sections 5 and 6), looks up its TX SA and decides what leaves.
 //
 // The head is the first WinBeats beats (or the whole frame if shorter); the decision
-// for a frame is queued LookupLatency + 3 clocks after its head is complete.
+// for a frame is queued LookupLatency + 2 clocks after its head is complete.
 //   no metadata                              -> TxBypass
 //   MAC error or runt, frame inside window   -> TxDrop (not classified)
 //   metadata, then anything the engine
@@ -252,23 +252,18 @@ module esp_tx_parse #(
   logic [31:0]     p2_spi_q, p2_qm_q;
   logic [63:0]     p2_iv_q;
   logic [17:0]     p2_sum_a_q, p2_sum_b_q;
-  logic            lkp_valid_q;
-  sadb_pkg::sa_key_t lkp_key_q;
-
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      p2_valid_q  <= 1'b0;
-      lkp_valid_q <= 1'b0;
-    end else begin
-      p2_valid_q  <= p1_valid_q;
-      // Looked up for every head that may be offloaded; the rest of the checks are folded
-      // in with the result.
-      lkp_valid_q <= p1_valid_q && a_has_meta && !a_drop_early && a_synd_ok && (a_is4 || a_is6);
-    end
+    if (!rst_ni) p2_valid_q <= 1'b0;
+    else         p2_valid_q <= p1_valid_q;
   end
 
+  // The lookup leaves in stage A, into sa_table's own key register (its first clock): looked
+  // up for every head that may be offloaded; the rest of the checks are folded in with the
+  // result.
+  assign lkp_valid_o = p1_valid_q && a_has_meta && !a_drop_early && a_synd_ok && (a_is4 || a_is6);
+  assign lkp_key_o   = a_key;
+
   always_ff @(posedge clk_i) begin
-    lkp_key_q       <= a_key;
     p2_has_meta_q   <= a_has_meta;
     p2_is4_q        <= a_is4;
     p2_is6_q        <= a_is6;
@@ -293,9 +288,6 @@ module esp_tx_parse #(
     p2_sum_a_q      <= a_sum_a;
     p2_sum_b_q      <= a_sum_b;
   end
-
-  assign lkp_valid_o = lkp_valid_q;
-  assign lkp_key_o   = lkp_key_q;
 
   // ---- stage B ---------------------------------------------------------------------------------
   logic [PosW-1:0] b_t_len, b_iphl, b_payload, b_c_len, b_grow, b_tcp_at;
@@ -426,9 +418,9 @@ module esp_tx_parse #(
   end
 
   // ---- stage D: the SN; the SA, LookupLatency clocks after its request ---------------------
-  // Clocks the SA takes beyond the two stages B and C (a LookupLatency below 2 leaves the
-  // arrays below without elements: an elaboration error).
-  localparam int Wait = Lat - 2;
+  // Clocks the SA takes beyond the stages A, B and C (the request leaves in stage A; a
+  // LookupLatency below 4 is an elaboration error).
+  localparam int Wait = Lat - 3;
 
   esp_pkg::tx_decision_t pre_d;
   logic [31:0] pre_spi_d;
@@ -464,15 +456,20 @@ module esp_tx_parse #(
     pre_d.nonce      = {32'b0, pre_sn_d};
   end
 
-  // Wait for the SA when the lookup takes longer than stages B and C.
+  // Wait for the SA when the lookup takes longer than stages A to C.
   localparam int PreW = $bits(pre_d) + 32 + 64 + 1;
-  logic [(Wait+1)*PreW-1:0] w_q;  // slice 0: stage D itself
+  logic [PreW-1:0] w_d;           // stage D itself
+  logic [PreW-1:0] w_q [1:Wait];  // and the clocks it waits
 
-  assign w_q[PreW-1:0] = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
+  if (Wait < 1) begin : gen_wait_check
+    $error("esp_tx_parse: sadb_pkg::LookupLatency must be at least 4");
+  end
+
+  assign w_d = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
   for (genvar i = 1; i <= Wait; i++) begin : gen_wait
     always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) w_q[i*PreW +: PreW] <= '0;
-      else         w_q[i*PreW +: PreW] <= w_q[(i-1)*PreW +: PreW];
+      if (!rst_ni) w_q[i] <= '0;
+      else         w_q[i] <= (i == 1) ? w_d : w_q[i == 1 ? 1 : i - 1];
     end
   end
 
@@ -482,7 +479,7 @@ module esp_tx_parse #(
   logic [31:0]           d_spi;
   logic [63:0]           d_sn;
 
-  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait*PreW +: PreW];
+  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait];
 
   always_comb begin
     dec_d = d_pre;

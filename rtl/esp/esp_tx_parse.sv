@@ -2,7 +2,7 @@
 // classifies it (contract sections 5 and 6), looks up its TX SA and decides what leaves.
 //
 // The head is the first WinBeats beats (or the whole frame if shorter); the decision
-// for a frame is queued LookupLatency + 2 clocks after its head is complete.
+// for a frame is queued LookupLatency + 1 clocks after its head is complete.
 //   no metadata                              -> TxBypass
 //   MAC error or runt, frame inside window   -> TxDrop (not classified)
 //   metadata, then anything the engine
@@ -139,7 +139,7 @@ module esp_tx_parse #(
   //                 seq x mss_inv, the checksum's fixed words as one sum;
   //   C (p3 -> p4): the checksum with the new length, folded; the LSO index; the SN's
   //                 first addend;
-  //   D (p4):       the SN, and with the SA (looked up from p2) the decision, queued.
+  //   D (p4):       the SN, and with the SA (looked up with the head) the decision, queued.
   // LSO: with s = the TCP sequence number's low 16 bits, q = meta.seq, m = mss_inv and
   // b = (s < q), ((s - q) mod 2^16) * m = s*m - q*m + 2^16*b*m, so the segment index
   // round(((s - q) mod 2^16) * m / 2^16) is floor((s*m - q*m + 2^15) / 2^16) + b*m: two
@@ -171,6 +171,28 @@ module esp_tx_parse #(
     inner6_ok = w[8*at+4 +: 4] == 4'd6 && w[8*(at+6) +: 8] == esp_pkg::IpProtoTcp;
   endfunction
 
+  // ---- the SA lookup, with the head's last beat -------------------------------------------
+  // Every head is looked up as it completes, into sa_table's own key register (its first
+  // clock): a lookup has no side effects, and stage D uses the result only for a frame it
+  // found to encrypt. The key comes from the head as it completes (the window and the
+  // arriving beat), its IPv4 or IPv6 fields by the beat-1 classes.
+  sadb_pkg::sa_key_t h_key;
+  logic [31:0]       h_spi;
+
+  always_comb begin
+    h_spi = cls_head[4] ? head[8*42 +: 32] : head[8*62 +: 32];
+    h_key.dir_tx = 1'b1;
+    h_key.ipv6   = cls_head[3];
+    h_key.sip    = cls_head[4] ? {96'b0, head[8*34 +: 8], head[8*35 +: 8], head[8*36 +: 8], head[8*37 +: 8]}
+                               : bswap128(head[8*30 +: 128]);
+    h_key.dip    = cls_head[4] ? {96'b0, head[8*38 +: 8], head[8*39 +: 8], head[8*40 +: 8], head[8*41 +: 8]}
+                               : bswap128(head[8*46 +: 128]);
+    h_key.spi    = {h_spi[7:0], h_spi[15:8], h_spi[23:16], h_spi[31:24]};
+  end
+
+  assign lkp_valid_o = head_done;
+  assign lkp_key_o   = h_key;
+
   // ---- stage A ---------------------------------------------------------------------------------
   logic [WinW-1:0] f;
   assign f = p1_head_q;
@@ -187,7 +209,6 @@ module esp_tx_parse #(
   logic [31:0]     a_spi;
   logic [63:0]     a_iv;
   logic [17:0]     a_sum_a, a_sum_b;
-  sadb_pkg::sa_key_t a_key;
 
   always_comb begin
     a_has_meta   = be16_at(f, 12) == esp_pkg::MetaEthertype;
@@ -212,13 +233,6 @@ module esp_tx_parse #(
     a_iv  = {a_iv[7:0], a_iv[15:8], a_iv[23:16], a_iv[31:24], a_iv[39:32], a_iv[47:40],
              a_iv[55:48], a_iv[63:56]};
 
-    a_key.dir_tx = 1'b1;
-    a_key.ipv6   = a_is6;
-    a_key.sip    = a_is4 ? {96'b0, f[8*34 +: 8], f[8*35 +: 8], f[8*36 +: 8], f[8*37 +: 8]}
-                         : bswap128(f[8*30 +: 128]);
-    a_key.dip    = a_is4 ? {96'b0, f[8*38 +: 8], f[8*39 +: 8], f[8*40 +: 8], f[8*41 +: 8]}
-                         : bswap128(f[8*46 +: 128]);
-    a_key.spi    = a_spi;
 
     // LSO: the TCP header follows the ESP header and IV (transport), or an inner IPv4
     // header of IHL words, or an inner IPv6 header (tunnel): at byte (IPv4 ? 58 : 78) + 4n.
@@ -257,11 +271,6 @@ module esp_tx_parse #(
     else         p2_valid_q <= p1_valid_q;
   end
 
-  // The lookup leaves in stage A, into sa_table's own key register (its first clock): looked
-  // up for every head that may be offloaded; the rest of the checks are folded in with the
-  // result.
-  assign lkp_valid_o = p1_valid_q && a_has_meta && !a_drop_early && a_synd_ok && (a_is4 || a_is6);
-  assign lkp_key_o   = a_key;
 
   always_ff @(posedge clk_i) begin
     p2_has_meta_q   <= a_has_meta;
@@ -418,9 +427,9 @@ module esp_tx_parse #(
   end
 
   // ---- stage D: the SN; the SA, LookupLatency clocks after its request ---------------------
-  // Clocks the SA takes beyond the stages A, B and C (the request leaves in stage A; a
-  // LookupLatency below 4 is an elaboration error).
-  localparam int Wait = Lat - 3;
+  // Clocks the SA takes beyond the stages A, B and C (the request leaves with the head, a
+  // clock before stage A; a LookupLatency below 5 is an elaboration error).
+  localparam int Wait = Lat - 4;
 
   esp_pkg::tx_decision_t pre_d;
   logic [31:0] pre_spi_d;
@@ -456,13 +465,13 @@ module esp_tx_parse #(
     pre_d.nonce      = {32'b0, pre_sn_d};
   end
 
-  // Wait for the SA when the lookup takes longer than stages A to C.
+  // Wait for the SA when the lookup takes longer than the head's clock and stages A to C.
   localparam int PreW = $bits(pre_d) + 32 + 64 + 1;
   logic [PreW-1:0] w_d;           // stage D itself
   logic [PreW-1:0] w_q [1:Wait];  // and the clocks it waits
 
   if (Wait < 1) begin : gen_wait_check
-    $error("esp_tx_parse: sadb_pkg::LookupLatency must be at least 4");
+    $error("esp_tx_parse: sadb_pkg::LookupLatency must be at least 5");
   end
 
   assign w_d = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};

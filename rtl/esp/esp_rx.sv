@@ -22,9 +22,10 @@
 //   metadata inserted with a fixed half-beat shift, without spending clocks on drops.
 //
 // Rate: one beat per clock in and out, back to back, a different SA on every frame.
-// Latency from a frame's last beat in to its first beat out, alone in the engine (limit
-// 30): 25 clocks for a decrypted IPv4 frame, 26 for IPv6 (its SPI comes a beat later), 6 to
-// 8 for frames esp_gcm never sees. A truncated frame (its IP length runs past its end) is
+// Latency from a frame's last beat in to its first beat out (limit 40): 38 clocks for a
+// decrypted frame into an idle unit, 39 through the whole engine with its ingress FIFO
+// (docs/architecture.md, the RX stage map); frames esp_gcm never sees leave sooner. A
+// truncated frame (its IP length runs past its end) is
 // cut in esp_gcm at its last beat: it costs its own beats, never filler.
 //
 // Wire beats carry 16 bytes each but the last (tkeep contiguous from bit 0); tuser counts

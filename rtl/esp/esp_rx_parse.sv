@@ -28,16 +28,9 @@ module esp_rx_parse #(
   output logic                   lkp_valid_o,
   output sadb_pkg::sa_key_t      lkp_key_o,
 
-  output logic                   rec_valid_o,  // with the beat that completes the window
+  output logic                   rec_valid_o,  // the clock after the beat that completes the window
   output esp_rx_pkg::rx_parse_t  rec_o
 );
-
-  // Byte order reversed: byte 0 of a beat in the most significant byte.
-  function automatic logic [127:0] bswap(input logic [127:0] x);
-    logic [127:0] y;
-    for (int i = 0; i < 16; i++) y[8*i +: 8] = x[127 - 8*i -: 8];
-    bswap = y;
-  endfunction
 
   // Ones' complement folding of a sum of 16-bit words (RFC 1071).
   function automatic logic [15:0] fold(input logic [18:0] s);
@@ -59,7 +52,7 @@ module esp_rx_parse #(
   logic [127:0] data_be;
   logic         lkp_now;           // the SA lookup goes out with this beat
 
-  assign data_be = bswap(data_i);
+  assign data_be = gcm_pkg::bswap(data_i);  // byte 0 of the beat in the top byte
 
   // The window as of this clock: the beat being accepted takes its place.
   logic [31:0]  w0;

@@ -150,11 +150,6 @@ module esp_tx_parse #(
   function automatic logic [15:0] be16_at(input logic [WinW-1:0] w, input int i);
     be16_at = {w[8*i +: 8], w[8*(i+1) +: 8]};
   endfunction
-  function automatic logic [127:0] bswap128(input logic [127:0] x);
-    logic [127:0] y;
-    for (int i = 0; i < 16; i++) y[8*i +: 8] = x[127 - 8*i -: 8];
-    bswap128 = y;
-  endfunction
   // The TCP sequence number's low 16 bits for a TCP header at byte base + 4n: a 16:1 mux.
   function automatic logic [15:0] seq_at(input logic [WinW-1:0] w, input int base,
                                          input logic [3:0] n);
@@ -184,9 +179,9 @@ module esp_tx_parse #(
     h_key.dir_tx = 1'b1;
     h_key.ipv6   = cls_head[3];
     h_key.sip    = cls_head[4] ? {96'b0, head[8*34 +: 8], head[8*35 +: 8], head[8*36 +: 8], head[8*37 +: 8]}
-                               : bswap128(head[8*30 +: 128]);
+                               : gcm_pkg::bswap(head[8*30 +: 128]);
     h_key.dip    = cls_head[4] ? {96'b0, head[8*38 +: 8], head[8*39 +: 8], head[8*40 +: 8], head[8*41 +: 8]}
-                               : bswap128(head[8*46 +: 128]);
+                               : gcm_pkg::bswap(head[8*46 +: 128]);
     h_key.spi    = {h_spi[7:0], h_spi[15:8], h_spi[23:16], h_spi[31:24]};
   end
 

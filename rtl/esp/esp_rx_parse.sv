@@ -106,16 +106,17 @@ module esp_rx_parse #(
   end
 
   // ---- Fields ----------------------------------------------------------------------------------
-  // The window as registered: what `hdr` showed on the beat before. The candidate checks'
-  // bytes (12..23) are all in by beat 1: they are worked out on that beat and registered
-  // (cand4_q, cand6_q), so the lookup decision on beat 2 or 3 reads registers.
+  // The window as registered (what `hdr` showed on the beat before), which the record and
+  // the checksum read. The candidate checks' bytes (12..23) are all in by beat 1: they are
+  // worked out on that beat and registered (cand4_q, cand6_q), so the lookup decision on
+  // beat 2 or 3 reads registers.
   /* verilator lint_off UNUSEDSIGNAL */
   logic [8*(HdrEnd-12)-1:0] hdr_q;  // the record does not read the addresses
   /* verilator lint_on UNUSEDSIGNAL */
   assign hdr_q = {b0_q, b1_q, b2_q, b3_q, b4_q};
 
-  logic [15:0]  ethertype, ethertype_q;
-  logic         cand4, cand6, ipv6, key_ipv6;
+  logic [15:0]  ethertype;
+  logic         cand4, cand6, ipv6;
   logic         cand4_q, cand6_q;
   logic [6:0]   len_now;        // bytes so far, when the frame ends within the window
   logic [31:0]  spi;
@@ -124,8 +125,6 @@ module esp_rx_parse #(
   always_comb begin
     ethertype   = hdr[8*(HdrEnd-12)-1 -: 16];
     ipv6        = ethertype == esp_pkg::EthertypeIpv6;  // for the record (any beat)
-    ethertype_q = hdr_q[8*(HdrEnd-12)-1 -: 16];
-    key_ipv6    = ethertype_q == esp_pkg::EthertypeIpv6;  // for the lookup (beat 2 or 3)
     // IPv4: version 4, IHL 5, protocol 50 (byte 23), flags MF and fragment offset (bytes
     // 20..21, but for DF and the reserved bit) zero.
     // Used on beat 1 only: bytes 12..15 from beat 0's register, 16..23 from the beat itself
@@ -147,7 +146,8 @@ module esp_rx_parse #(
 
     // The lookup key. RFC 8200: addresses at 22 and 38, ESP at 54. RFC 791: addresses at
     // 26 and 30, ESP at 34.
-    if (key_ipv6) begin
+    // A lookup goes out only for a candidate, so cand6_q tells the IP version.
+    if (cand6_q) begin
       sip = hdr[8*(HdrEnd-22)-1 -: 128];
       dip = hdr[8*(HdrEnd-38)-1 -: 128];
       spi = hdr[8*(HdrEnd-54)-1 -: 32];
@@ -177,7 +177,7 @@ module esp_rx_parse #(
   always_ff @(posedge clk_i) begin
     if (lkp_now) begin
       lkp_key_q.dir_tx <= 1'b0;
-      lkp_key_q.ipv6   <= key_ipv6;
+      lkp_key_q.ipv6   <= cand6_q;
       lkp_key_q.sip    <= sip;
       lkp_key_q.dip    <= dip;
       lkp_key_q.spi    <= spi;

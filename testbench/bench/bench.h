@@ -38,6 +38,10 @@ Section bench_rx();                    // unit: esp_rx alone, per frame size
 // The whole engine: engine (engine.tx.*, engine.rx.*: per frame size, SAs installed by the
 // driver in sa_table), duplex, sa_switch, sa_add, sim.
 std::vector<Section> bench_engine();
+// sim.cycles_per_second alone (--only sim_speed): the duplex load of `frames` 1,500-byte
+// frames each way, `runs` times, the best run's wall-clock speed; short enough to run under
+// callgrind or perf stat (instructions per simulated clock; docs/architecture.md, "Simulation speed").
+Section bench_sim_speed(int frames, int runs);
 // What ran the figures: the Verilator that built the models, the machine's CPU.
 Section bench_host();
 

@@ -353,6 +353,21 @@ void measure_engine_direction(Rig& rig, bool rx, size_t size, Section& s, uint64
 
 }  // namespace
 
+Section bench_sim_speed(int frames, int runs) {
+  Rig rig;
+  double speed = 0, cycles = 0;
+  for (int i = 0; i < runs; ++i) {
+    const Load l = run_duplex(rig, 1500, 1500, frames, "sim_speed");
+    speed = std::max(speed, l.cycles / l.wall);
+    cycles += l.cycles;
+  }
+  return {"sim",
+          {{"cycles_per_second", speed,
+            "wall time: whole engine, both directions loaded, no tracing (best of " + std::to_string(runs) + ")"},
+           {"cycles", cycles, "clocks simulated in the timed runs (" + std::to_string(frames) +
+                                  " frames each way per run)"}}};
+}
+
 std::vector<Section> bench_engine() {
   Rig rig;
   std::vector<Section> out;

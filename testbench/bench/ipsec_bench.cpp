@@ -1,7 +1,9 @@
 // make bench: runs every measurement, prints a table, writes JSON.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -94,6 +96,7 @@ bool write_json(const std::string& path, const std::vector<ipsec::bench::Section
 
 int main(int argc, char** argv) {
   std::string json, svg, only;
+  int sim_frames = 1500, sim_runs = 3;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json = argv[++i];
@@ -101,14 +104,23 @@ int main(int argc, char** argv) {
       svg = argv[++i];
     } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
       only = "," + std::string(argv[++i]) + ",";
+    } else if (!std::strcmp(argv[i], "--sim-frames") && i + 1 < argc) {
+      sim_frames = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--sim-runs") && i + 1 < argc) {
+      sim_runs = std::max(1, std::atoi(argv[++i]));
     } else {
       std::cerr << "usage: ipsec-bench [--json FILE] [--svg FILE] [--only GROUP[,GROUP...]]\n"
-                   "  GROUP: gcm, tx, rx, engine (engine, duplex, sa_switch, sa_add, sim), icarus, host\n";
+                   "                   [--sim-frames N] [--sim-runs N]\n"
+                   "  GROUP: gcm, tx, rx, engine (engine, duplex, sa_switch, sa_add, sim), icarus, host;\n"
+                   "  sim_speed: sim.cycles_per_second alone, N frames each way (1500), best of N runs (3)\n";
       return 2;
     }
   }
-  // Every group, or those --only names.
-  auto want = [&only](const char* group) { return only.empty() || only.find("," + std::string(group) + ",") != std::string::npos; };
+  // Every group but sim_speed (engine measures the same, with the rest), or those --only names.
+  auto want = [&only](const char* group) {
+    return only.empty() ? std::strcmp(group, "sim_speed") != 0
+                        : only.find("," + std::string(group) + ",") != std::string::npos;
+  };
   // The harnesses check every frame with doctest assertions: outside a test they report
   // through this context, and a failed one ends the run.
   doctest::Context checks;
@@ -125,6 +137,7 @@ int main(int argc, char** argv) {
     if (want("engine")) {
       for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
     }
+    if (want("sim_speed")) sections.push_back(ipsec::bench::bench_sim_speed(sim_frames, sim_runs));
     if (want("icarus")) sections.push_back(ipsec::bench::bench_icarus());
     if (want("host")) sections.push_back(ipsec::bench::bench_host());
   } catch (const std::exception& e) {

@@ -43,6 +43,12 @@ set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEP
 # default), X values resolved the fast way.
 set(IPSEC_VERILATOR_ARGS -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal)
 
+# More Verilator arguments for every model of a build directory, for profiling the models:
+# -DIPSEC_VERILATOR_EXTRA_ARGS=--prof-cfuncs names each generated function after the RTL
+# block it evaluates (file and line), so that callgrind or perf attributes the time of an
+# eval() to always blocks (docs/architecture.md, "Simulation speed").
+set(IPSEC_VERILATOR_EXTRA_ARGS "" CACHE STRING "More Verilator arguments for every model (profiling)")
+
 # The checking build of a model, which the test suites run: X values resolved to random
 # ones rather than the fast choice (the harnesses set random initial values,
 # randReset(2)), and the RTL's assertions compiled in and enabled: stream handshakes, FIFO
@@ -112,7 +118,7 @@ function(ipsec_verilate target)
     TOP_MODULE ${ARG_TOP}
     PREFIX ${ARG_PREFIX}
     SOURCES ${IPSEC_LINT_WAIVERS} ${sources}
-    VERILATOR_ARGS ${IPSEC_VERILATOR_ARGS} ${ARG_ARGS} ${coverage_args}
+    VERILATOR_ARGS ${IPSEC_VERILATOR_ARGS} ${ARG_ARGS} ${coverage_args} ${IPSEC_VERILATOR_EXTRA_ARGS}
     OPT_FAST ${IPSEC_VERILATED_OPT_FAST}
     OPT_SLOW ${IPSEC_VERILATED_OPT_SLOW}
     OPT_GLOBAL -O2)

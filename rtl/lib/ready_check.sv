@@ -18,9 +18,6 @@ module ready_check #(
       assert (ready_i) else $error("%s: ready low: the port back-pressured", Name);
     end
   end
-`else
-  logic unused;
-  assign unused = ^{clk_i, rst_ni, ready_i};
 `endif
 
 endmodule

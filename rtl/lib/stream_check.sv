@@ -32,9 +32,6 @@ module stream_check #(
       assert (beat_i == beat_q) else $error("%s: beat changed while stalled", Name);
     end
   end
-`else
-  logic unused;
-  assign unused = ^{clk_i, rst_ni, valid_i, ready_i, beat_i};
 `endif
 
 endmodule

@@ -29,9 +29,6 @@ module stream_gapless_check #(
       assert (valid_i) else $error("%s: valid low inside a frame (underrun)", Name);
     end
   end
-`else
-  logic unused;
-  assign unused = ^{clk_i, rst_ni, valid_i, ready_i, last_i};
 `endif
 
 endmodule

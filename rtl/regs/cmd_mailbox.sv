@@ -4,11 +4,14 @@
 // - CMD_WINDOW (external block of the register block): Words x 32-bit write-only storage;
 //   word i is the be32 value of command image bytes 4i .. 4i+3. Writes are acknowledged in
 //   the clock they arrive; reads never reach here (the register block answers SLVERR).
-// - CMD_DOORBELL: on its write strobe the window is copied into the command queue and
-//   cleared, so key material does not linger in it. The written length is on the field's
-//   value one clock later and is stored then. A doorbell while Depth commands are
-//   outstanding (accepted, response not yet popped) is dropped: the CMD_DROP counter
-//   counts it, it gets no response, and the window is cleared all the same.
+// - CMD_DOORBELL: the clock after its write strobe (registered here: the strobe is the
+//   register block's address decode, too deep to drive the queue's write port in the same
+//   clock), the window is copied into the command queue and cleared, so key material does
+//   not linger in it, and the written length, on the field's value from that clock, is
+//   stored with it. A window write in that clock lands in the cleared window (it belongs to
+//   the next command). A doorbell while Depth commands are outstanding (accepted, response
+//   not yet popped) is dropped: the CMD_DROP counter counts it, it gets no response, and the
+//   window is cleared all the same.
 // - Commands go to the executor in order (cmd_valid_o with the image and length, held until
 //   cmd_done_i). A queue entry is zeroed when its command is done (a clock later when a
 //   doorbell writes the queue on that clock: the queue has one write port).
@@ -57,7 +60,6 @@ module cmd_mailbox #(
 
   localparam logic [SlotW-1:0] LastSlot = SlotW'(Depth - 1);
   localparam logic [CntW-1:0]  DepthCnt = CntW'(Depth);
-  localparam logic [WordW-1:0] LastWord = WordW'(Words - 1);
 
   function automatic logic [SlotW-1:0] next_slot(input logic [SlotW-1:0] s);
     next_slot = (s == LastSlot) ? '0 : s + 1'b1;
@@ -88,26 +90,33 @@ module cmd_mailbox #(
   logic [ImgW-1:0]  window_q;
   logic             win_we;
   logic [WordW-1:0] win_word;
-  logic             doorbell;
+  logic             doorbell;  // the doorbell's write strobe, registered
   logic [CntW-1:0]  outstanding_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) doorbell <= 1'b0;
+    else         doorbell <= doorbell_i.LEN.swmod;
+  end
 
   assign win_we   = window_i.req && window_i.req_is_wr;
   assign win_word = window_i.addr[WordW+1:2];
-  assign doorbell = doorbell_i.LEN.swmod;
   assign accept   = doorbell && outstanding_q != DepthCnt;
 
   // A doorbell (or the first clock after reset) clears the window; a write lands in its
-  // word. They never share a clock: both are register writes (and none happens in the
-  // first clock after reset).
-  always_ff @(posedge clk_i) begin : p_window
-    logic [31:0] old;
-    if (doorbell || (scrub_q && scrub_slot_q == '0)) begin
-      window_q <= '0;
-    end else if (win_we) begin
-      old = window_q[(LastWord - win_word)*32 +: 32];
-      window_q[(LastWord - win_word)*32 +: 32] <= (old & ~window_i.wr_biten)
-                                                | (window_i.wr_data & window_i.wr_biten);
+  // word, of the window as it is or of the cleared one (a write in the doorbell's clock is
+  // the next command's first).
+  // Word by word, each decoding its own address (a variable part-select maps to a shifter).
+  for (genvar w = 0; w < Words; w++) begin : gen_window
+    logic [31:0] word_q, old;
+    assign old = doorbell ? '0 : word_q;
+    always_ff @(posedge clk_i) begin
+      if (win_we && win_word == WordW'(w)) begin
+        word_q <= (old & ~window_i.wr_biten) | (window_i.wr_data & window_i.wr_biten);
+      end else if (doorbell || (scrub_q && scrub_slot_q == '0)) begin
+        word_q <= '0;
+      end
     end
+    assign window_q[(Words-1-w)*32 +: 32] = word_q;
   end
 
   assign window_o.wr_ack  = win_we;
@@ -119,9 +128,9 @@ module cmd_mailbox #(
   // ---------------------------------------------------------------------------------------
   logic [ImgW-1:0]  cq_mem [Depth];
   logic [7:0]       cq_len_q [Depth];
-  logic [SlotW-1:0] cq_head_q, cq_tail_q, len_slot_q;
+  logic [SlotW-1:0] cq_head_q, cq_tail_q;
   logic [CntW-1:0]  cq_count_q;
-  logic             len_pending_q;
+  logic             queued_q;  // a command was queued in the clock before
   logic [ImgW-1:0]  cq_rdata_q;
   logic             rdata_fresh_q;
   logic             rd_en;
@@ -133,7 +142,7 @@ module cmd_mailbox #(
   // Read the head entry again after the head moved or an entry was written (it may be the
   // head): the clock after a done, and the clock after a doorbell; and during the scrub
   // after reset, so that the read register ends it holding a zeroed entry.
-  assign rd_en = !rdata_fresh_q || len_pending_q || scrub_q;
+  assign rd_en = !rdata_fresh_q || queued_q || scrub_q;
 
   // One write port (a memory of one write and one read port: docs/fpga.md). It writes the
   // doorbell's copy at the tail, or zeros into an entry to clear: the entry of a command
@@ -165,27 +174,23 @@ module cmd_mailbox #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (len_pending_q) cq_len_q[len_slot_q] <= doorbell_i.LEN.value;
+    if (accept) cq_len_q[cq_tail_q] <= doorbell_i.LEN.value;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cq_head_q     <= '0;
       cq_tail_q     <= '0;
-      len_slot_q    <= '0;
       cq_count_q    <= '0;
-      len_pending_q <= 1'b0;
+      queued_q <= 1'b0;
       rdata_fresh_q <= 1'b0;
     end else begin
-      // The image is copied in the doorbell's clock; the command counts from the next
-      // clock, when its length is stored.
-      len_pending_q <= accept;
-      if (accept) begin
-        cq_tail_q  <= next_slot(cq_tail_q);
-        len_slot_q <= cq_tail_q;
-      end
+      // The image and length are copied in the doorbell's clock; the command counts from
+      // the next clock, when the head entry has been read again.
+      queued_q <= accept;
+      if (accept) cq_tail_q <= next_slot(cq_tail_q);
       if (cmd_done_i) cq_head_q <= next_slot(cq_head_q);
-      cq_count_q <= cq_count_q + {{(CntW-1){1'b0}}, len_pending_q}
+      cq_count_q <= cq_count_q + {{(CntW-1){1'b0}}, queued_q}
                                - {{(CntW-1){1'b0}}, cmd_done_i};
       // The registered read shows the new head one clock after the head moves.
       rdata_fresh_q <= !cmd_done_i;
@@ -240,7 +245,7 @@ module cmd_mailbox #(
   // Queue invariants: every accepted command is queued (or being stored), executing, or has
   // its response waiting; nothing overflows; the executor answers each command once.
   logic [CntW:0] held;
-  assign held = {1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q};
+  assign held = {1'b0, cq_count_q} + (CntW+1)'(queued_q) + {1'b0, rsp_count_q};
 
   // Out of reset only (the reset branch is empty: rst_ni stays an asynchronous reset alone).
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -275,11 +280,11 @@ module cmd_mailbox #(
     assume (rsp_valid_i == cmd_done_i);
     // The register block: the window and the doorbell are register writes, one per clock,
     // and none lands in the first clock after reset (AXI4-Lite takes at least two).
-    assume (!(win_we && doorbell));
+    assume (!(win_we && doorbell_i.LEN.swmod));
   end
   always_ff @(posedge clk_i) begin
     if (f_past_q && !$past(rst_ni)) begin
-      assume (!win_we && !doorbell);
+      assume (!win_we && !doorbell_i.LEN.swmod);
     end
   end
 `endif
@@ -289,35 +294,28 @@ module cmd_mailbox #(
   logic [1:0]       f_cmd_state_q;  // 0: not chosen yet, 1: queued, 2: done
   logic [ImgW-1:0]  f_img_q;
   logic [7:0]       f_len_q;
-  logic             f_len_known_q;
   logic [SlotW-1:0] f_cmd_slot_q;
   logic [CntW-1:0]  f_cmd_ahead_q;
   logic [CntW-1:0]  f_cq_used;  // entries taken: queued, or copied with the length to come
 
-  assign f_cq_used = cq_count_q + CntW'(len_pending_q);
+  assign f_cq_used = cq_count_q + CntW'(queued_q);
 
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       f_cmd_state_q <= 2'd0;
-      f_len_known_q <= 1'b0;
     end else begin
       if (f_cmd_state_q == 2'd0) begin
         if (accept && f_pick_cmd) begin
           f_cmd_state_q <= 2'd1;
-          f_len_known_q <= 1'b0;
           f_img_q       <= window_q;
+          f_len_q       <= doorbell_i.LEN.value;
           f_cmd_slot_q  <= cq_tail_q;
           f_cmd_ahead_q <= f_cq_used - CntW'(cmd_done_i);
         end
       end else if (f_cmd_state_q == 2'd1 && cmd_done_i) begin
         if (f_cmd_ahead_q == '0) f_cmd_state_q <= 2'd2;
         else                     f_cmd_ahead_q <= f_cmd_ahead_q - 1'b1;
-      end
-      // Its length is on the doorbell field the clock after.
-      if (f_cmd_state_q == 2'd1 && !f_len_known_q) begin
-        f_len_known_q <= 1'b1;
-        f_len_q       <= doorbell_i.LEN.value;
       end
     end
   end
@@ -357,7 +355,7 @@ module cmd_mailbox #(
     if (rst_ni) begin
       // The assertions of the simulation build.
       assert (outstanding_q <= DepthCnt);
-      assert ({1'b0, cq_count_q} + (CntW+1)'(len_pending_q) + {1'b0, rsp_count_q}
+      assert ({1'b0, cq_count_q} + (CntW+1)'(queued_q) + {1'b0, rsp_count_q}
               == {1'b0, outstanding_q});
       assert (!(accept && scrub_q && scrub_slot_q < cq_tail_q));
       // A clear waits at most while doorbells take the queue's write port, and no command is
@@ -374,15 +372,11 @@ module cmd_mailbox #(
       // A doorbell to a full queue is dropped and counted, and only then.
       assert (cmd_drop_o == (doorbell && outstanding_q == DepthCnt));
       assert (f_cmd_state_q != 2'd3 && f_rsp_state_q != 2'd3);
-      if (f_cmd_state_q == 2'd0) assert (!f_len_known_q);
       if (f_cmd_state_q == 2'd1) begin
         assert (f_cmd_ahead_q < f_cq_used);
         assert (f_cmd_slot_q == f_cmd_slot);
         assert (cq_mem[f_cmd_slot_q] == f_img_q);
-        if (f_len_known_q && !(len_pending_q && len_slot_q == f_cmd_slot_q)) begin
-          assert (cq_len_q[f_cmd_slot_q] == f_len_q);
-        end
-        if (!f_len_known_q) assert (len_pending_q && len_slot_q == f_cmd_slot_q);
+        assert (cq_len_q[f_cmd_slot_q] == f_len_q);
         if (f_cmd_ahead_q == '0 && cmd_valid_o) begin
           assert (cmd_image_o == f_img_q);
           assert (cmd_len_o == f_len_q);
@@ -401,7 +395,7 @@ module cmd_mailbox #(
   // command is done.
   always_ff @(posedge clk_i) begin
     if (f_past_q && $past(rst_ni) && rst_ni) begin
-      if ($past(doorbell)) assert (window_q == '0);
+      if ($past(doorbell) && !$past(win_we)) assert (window_q == '0);
       // The entry of a command done (or of a clear that waited) is clear on the next clock
       // the doorbell leaves the write port, unless a doorbell has written it anew.
       if ($past(cmd_done_i) && !$past(accept)) assert (cq_mem[$past(cq_head_q)] == '0);

@@ -81,77 +81,93 @@ module sa_cmd_exec (
   assign cap_flags = cmd_image_i[ImgW-1-8*sadb_pkg::OffCapFlags -: 32];
 
   // ---------------------------------------------------------------------------------------
-  // Decode
+  // Decode, in two clocks (each at most a few LUTs deep, docs/architecture.md):
+  //  - ExIdle: each field compared on its own (the opcode's upper 29 bits against zero, as
+  //    every opcode has them; an 8-bit length or mode equality; a flag bit), registered on
+  //    every clock the executor is idle. The
+  //    mailbox holds the image and length stable from cmd_valid_i to cmd_done_o, so the
+  //    compares registered on the clock a command is taken are its own.
+  //  - ExCheck: those bits joined into the verdict (illegal, SET_CAP, the counter) and the
+  //    next state.
+  // The table operation reads the key and context straight from the image (held by the
+  // mailbox), with the registered flags choosing IPv4/IPv6 and the key size.
   // ---------------------------------------------------------------------------------------
-  logic        key256, ipv6, v2, esn_en, sa_image_ok;
-  logic        illegal, set_cap;
-  logic [31:0] granted, echo;
-  sadb_pkg::cmd_count_e count;
+  typedef struct packed {
+    logic       op_hi_zero;                         // opcode[31:3] == 0
+    logic [2:0] op_lo;                              // opcode[2:0]
+    logic len_v1, len_v2, len_set_cap, len_handle;  // the doorbell's length
+    logic mode_ok, key256;                          // enc_mode 1 or 3; 3
+    logic flags_ok, esn_flag, esn_overlap, ipv6, dir_tx;
+    logic [31:0] granted;                           // SET_CAP: requested & supported
+  } fields_t;
 
-  assign key256      = enc_mode == sadb_pkg::EncModeAesGcm256;
-  assign ipv6        = (flags & sadb_pkg::FlagIpv6) != '0;
-  assign esn_en      = v2 && (flags & sadb_pkg::FlagEsnEn) != '0;
-  assign sa_image_ok = (enc_mode == sadb_pkg::EncModeAesGcm128 || key256)
-                    && (flags & sadb_pkg::FlagsRequired) == sadb_pkg::FlagsRequired;
-  assign granted     = cap_flags & sadb_pkg::CapSupported;
-  assign echo        = cmd_len_i >= LenHandle ? handle : '0;
+  fields_t f_d, f_q;
 
   always_comb begin
-    op_kind_o = sadb_pkg::SaOpInsert;
-    count     = sadb_pkg::CntNone;
-    v2        = 1'b0;
-    set_cap   = 1'b0;
-    illegal   = 1'b0;
-    unique case (opcode)
-      sadb_pkg::OpAddSa: begin
-        count   = sadb_pkg::CntAdd;
-        illegal = cmd_len_i != LenV1 || !sa_image_ok || (flags & sadb_pkg::FlagEsnEn) != '0;
-      end
-      sadb_pkg::OpAddSaV2: begin
-        count   = sadb_pkg::CntAdd;
-        v2      = 1'b1;
-        illegal = cmd_len_i != LenV2 || !sa_image_ok;
-      end
-      sadb_pkg::OpDelSa: begin
-        op_kind_o = sadb_pkg::SaOpDelete;
-        count     = sadb_pkg::CntDel;
-        illegal   = cmd_len_i != LenV1;
-      end
-      sadb_pkg::OpDelSaV2: begin
-        op_kind_o = sadb_pkg::SaOpDelete;
-        count     = sadb_pkg::CntDel;
-        v2        = 1'b1;
-        illegal   = cmd_len_i != LenV2;
-      end
-      sadb_pkg::OpModSaV2: begin
-        op_kind_o = sadb_pkg::SaOpModify;
-        count     = sadb_pkg::CntAdd;
-        v2        = 1'b1;
-        illegal   = cmd_len_i != LenV2 || !sa_image_ok;
-      end
-      sadb_pkg::OpSetCap: begin
-        set_cap = 1'b1;
-        illegal = cmd_len_i != LenSetCap;
-      end
-      default: begin
-        illegal = 1'b1;
-      end
-    endcase
+    f_d.op_hi_zero  = opcode[31:3] == '0;
+    f_d.op_lo       = opcode[2:0];
+    f_d.len_v1      = cmd_len_i == LenV1;
+    f_d.len_v2      = cmd_len_i == LenV2;
+    f_d.len_set_cap = cmd_len_i == LenSetCap;
+    f_d.len_handle  = cmd_len_i >= LenHandle;
+    f_d.key256      = enc_mode == sadb_pkg::EncModeAesGcm256;
+    f_d.mode_ok     = enc_mode == sadb_pkg::EncModeAesGcm128 || f_d.key256;
+    f_d.flags_ok    = (flags & sadb_pkg::FlagsRequired) == sadb_pkg::FlagsRequired;
+    f_d.esn_flag    = (flags & sadb_pkg::FlagEsnEn) != '0;
+    f_d.esn_overlap = (flags & sadb_pkg::FlagEsnOverlap) != '0;
+    f_d.ipv6        = (flags & sadb_pkg::FlagIpv6) != '0;
+    f_d.dir_tx      = (flags & sadb_pkg::FlagDirSx) != '0;
+    f_d.granted     = cap_flags & sadb_pkg::CapSupported;
   end
+
+  logic        add_sa, add_sa_v2, del_sa, del_sa_v2, mod_sa_v2, set_cap;  // one-hot
+  logic        sa_image_ok, v2, esn_en, illegal;
+  logic [31:0] echo;
+  sadb_pkg::cmd_count_e count;
+
+  // Every opcode is below 8 (sadb_pkg): the upper bits zero and the low three name it.
+  if (sadb_pkg::OpAddSa > 7 || sadb_pkg::OpAddSaV2 > 7 || sadb_pkg::OpDelSa > 7
+      || sadb_pkg::OpDelSaV2 > 7 || sadb_pkg::OpModSaV2 > 7 || sadb_pkg::OpSetCap > 7) begin : gen_opcode_check
+    $error("sa_cmd_exec decodes opcodes below 8 only");
+  end
+  assign add_sa      = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpAddSa[2:0];
+  assign add_sa_v2   = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpAddSaV2[2:0];
+  assign del_sa      = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpDelSa[2:0];
+  assign del_sa_v2   = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpDelSaV2[2:0];
+  assign mod_sa_v2   = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpModSaV2[2:0];
+  assign set_cap     = f_q.op_hi_zero && f_q.op_lo == sadb_pkg::OpSetCap[2:0];
+  assign sa_image_ok = f_q.mode_ok && f_q.flags_ok;
+  assign v2          = add_sa_v2 || del_sa_v2 || mod_sa_v2;
+  assign esn_en      = v2 && f_q.esn_flag;
+  assign echo        = f_q.len_handle ? handle : '0;
+  assign illegal     = (add_sa    && (!f_q.len_v1 || !sa_image_ok || f_q.esn_flag))
+                    || (add_sa_v2 && (!f_q.len_v2 || !sa_image_ok))
+                    || (del_sa    && !f_q.len_v1)
+                    || (del_sa_v2 && !f_q.len_v2)
+                    || (mod_sa_v2 && (!f_q.len_v2 || !sa_image_ok))
+                    || (set_cap   && !f_q.len_set_cap)
+                    || !(add_sa || add_sa_v2 || del_sa || del_sa_v2
+                         || mod_sa_v2 || set_cap);
+  assign count       = (add_sa || add_sa_v2 || mod_sa_v2) ? sadb_pkg::CntAdd
+                     : (del_sa || del_sa_v2)                  ? sadb_pkg::CntDel
+                     :                                                  sadb_pkg::CntNone;
 
   // The table operation, straight from the image.
   always_comb begin
-    op_key_o.dir_tx      = (flags & sadb_pkg::FlagDirSx) != '0;
-    op_key_o.ipv6        = ipv6;
-    op_key_o.sip         = ipv6 ? sip : {96'b0, sip[31:0]};
-    op_key_o.dip         = ipv6 ? dip : {96'b0, dip[31:0]};
+    op_kind_o = (del_sa || del_sa_v2) ? sadb_pkg::SaOpDelete
+              : mod_sa_v2                 ? sadb_pkg::SaOpModify
+              :                                 sadb_pkg::SaOpInsert;
+    op_key_o.dir_tx      = f_q.dir_tx;
+    op_key_o.ipv6        = f_q.ipv6;
+    op_key_o.sip         = f_q.ipv6 ? sip : {96'b0, sip[31:0]};
+    op_key_o.dip         = f_q.ipv6 ? dip : {96'b0, dip[31:0]};
     op_key_o.spi         = spi;
-    op_ctx_o.key         = key256 ? key_enc : {key_enc[255:128], 128'b0};
-    op_ctx_o.key256      = key256;
+    op_ctx_o.key         = f_q.key256 ? key_enc : {key_enc[255:128], 128'b0};
+    op_ctx_o.key256      = f_q.key256;
     op_ctx_o.salt        = salt;
     op_ctx_o.handle      = handle;
     op_ctx_o.esn_en      = esn_en;
-    op_ctx_o.esn_overlap = esn_en && (flags & sadb_pkg::FlagEsnOverlap) != '0;
+    op_ctx_o.esn_overlap = esn_en && f_q.esn_overlap;
     op_ctx_o.esn_hi      = esn_en ? esn : '0;
   end
 
@@ -163,6 +179,10 @@ module sa_cmd_exec (
   logic [31:0]           synd_q, echo_q;
   logic                  no_trailer_q;
 
+  always_ff @(posedge clk_i) begin
+    if (state_q == sadb_pkg::ExIdle) f_q <= f_d;
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q      <= sadb_pkg::ExIdle;
@@ -170,12 +190,12 @@ module sa_cmd_exec (
     end else begin
       unique case (state_q)
         sadb_pkg::ExIdle: begin
-          if (cmd_valid_i && table_ready_i) begin
-            if (illegal)      state_q <= sadb_pkg::ExRespond;
-            else if (set_cap) state_q <= sadb_pkg::ExRespond;
-            else              state_q <= sadb_pkg::ExTable;
-            if (!illegal && set_cap) no_trailer_q <= granted[0];
-          end
+          if (cmd_valid_i && table_ready_i) state_q <= sadb_pkg::ExCheck;
+        end
+        sadb_pkg::ExCheck: begin
+          if (illegal || set_cap) state_q <= sadb_pkg::ExRespond;
+          else                        state_q <= sadb_pkg::ExTable;
+          if (!illegal && set_cap) no_trailer_q <= f_q.granted[0];
         end
         sadb_pkg::ExTable: begin
           if (op_ack_i) state_q <= sadb_pkg::ExRespond;
@@ -183,18 +203,15 @@ module sa_cmd_exec (
         sadb_pkg::ExRespond: begin
           state_q <= sadb_pkg::ExIdle;
         end
-        default: begin
-          state_q <= sadb_pkg::ExIdle;
-        end
       endcase
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (state_q == sadb_pkg::ExIdle) begin
+    if (state_q == sadb_pkg::ExCheck) begin
       count_q <= count;
       synd_q  <= illegal ? sadb_pkg::SyndIllegalRequest : sadb_pkg::SyndOk;
-      echo_q  <= set_cap ? (illegal ? '0 : granted) : echo;
+      echo_q  <= set_cap ? (illegal ? '0 : f_q.granted) : echo;
     end else if (state_q == sadb_pkg::ExTable && op_ack_i) begin
       synd_q  <= op_status_i == sadb_pkg::SaOk ? sadb_pkg::SyndOk : sadb_pkg::SyndSadbIssue;
     end

@@ -203,7 +203,8 @@ package sadb_pkg;
 
   // States of the command executor.
   typedef enum logic [1:0] {
-    ExIdle    = 2'd0,
+    ExIdle    = 2'd0,  // the image's fields are compared (registered) while a command waits
+    ExCheck   = 2'd3,  // the compares joined: illegal, SET_CAP, or a table operation
     ExTable   = 2'd1,  // a table operation is running
     ExRespond = 2'd2
   } exec_state_e;

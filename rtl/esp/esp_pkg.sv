@@ -29,6 +29,22 @@ package esp_pkg;
   localparam int PosW = 14;
   typedef logic [PosW-1:0] pos_t;
 
+  // Bytes in a beat whose tkeep is contiguous from bit 0 (AXI4-Stream's continuous aligned
+  // stream, as every port of the engine carries: the TX strip, too, reads a last beat's
+  // length from single keep bits): the thermometer code read as a number, two LUT levels,
+  // where counting the bits would take an adder tree.
+  function automatic logic [4:0] keep_count(input logic [15:0] keep);
+    logic [4:0] n;
+    n[4] = keep[15];
+    n[3] = keep[7] && !keep[15];
+    n[2] = (keep[3] && !keep[7]) || (keep[11] && !keep[15]);
+    n[1] = 1'b0;
+    n[0] = 1'b0;
+    for (int i = 1; i < 16; i += 4) n[1] = n[1] || (keep[i] && !keep[i + 2]);
+    for (int i = 0; i < 16; i += 2) n[0] = n[0] || (keep[i] && !keep[i + 1]);
+    keep_count = n;
+  endfunction
+
   // ---- esp_gcm: AES-GCM on a frame, in place --------------------------------------------
   typedef enum logic [1:0] {
     GcmNone    = 2'd0,  // the frame passes unchanged

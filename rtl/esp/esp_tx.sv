@@ -92,15 +92,16 @@ module esp_tx #(
   );
 
   // ---- edit, then encrypt ------------------------------------------------------------------------
-  logic              ed_valid, ed_ready, ed_last, ed_abort;
+  logic              ed_valid, ed_ready, ed_last, ed_abort_valid, ed_abort;
   logic [127:0]      ed_data;
   logic [15:0]       ed_keep;
   esp_pkg::gcm_ctx_t ed_ctx;
   logic              gcm_ready, abort_afull, abort_empty, abort_head;
   logic [5:0]        abort_count;
 
-  // The abort queue's room as a register, a frame of margin for the push it may take on
-  // the clock it is computed: the edit's ready is then two registers' AND.
+  // The abort queue's room as a register, two frames of margin: for the push it may take
+  // on the clock it is computed, and the abort mark, which follows a frame's last beat a
+  // clock later. The edit's ready is then two registers' AND.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) abort_afull <= 1'b0;
     else         abort_afull <= abort_count >= 6'd30;
@@ -114,18 +115,20 @@ module esp_tx #(
     .s_last_i (st_last), .s_user_i (st_user),
     .dec_valid_i (dec_valid), .dec_pop_o (dec_pop), .dec_i (dec),
     .m_valid_o (ed_valid), .m_ready_i (ed_ready), .m_data_o (ed_data), .m_keep_o (ed_keep),
-    .m_last_o (ed_last), .m_abort_o (ed_abort), .m_ctx_o (ed_ctx),
+    .m_last_o (ed_last), .m_ctx_o (ed_ctx),
+    .m_abort_valid_o (ed_abort_valid), .m_abort_o (ed_abort),
     .cnt_enc_in_o, .cnt_enc_out_o, .cnt_enc_bypass_o, .cnt_enc_drop_o
   );
 
-  // Whether each frame out of esp_gcm must be discarded by the MAC, in frame order.
+  // Whether each frame out of esp_gcm must be discarded by the MAC, in frame order (its
+  // mark comes a clock after its last beat went in, long before that beat leaves).
   logic         gc_valid, gc_ready, gc_last, gc_user;
   logic [127:0] gc_data;
   logic [15:0]  gc_keep;
 
   sync_fifo #(.Width(1), .Depth(32)) u_abortq (
     .clk_i, .rst_ni,
-    .push_i (ed_valid && ed_ready && ed_last), .data_i (ed_abort),
+    .push_i (ed_abort_valid), .data_i (ed_abort),
     .pop_i  (gc_valid && gc_ready && gc_last), .data_o (abort_head),
     .empty_o (abort_empty), .full_o (), .almost_full_o (), .count_o (abort_count)
   );
@@ -143,6 +146,16 @@ module esp_tx #(
   );
 
   assign gc_user = gc_last && !abort_empty && abort_head;
+
+`ifdef IPSEC_ASSERTIONS
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (!(gc_valid && gc_last) || !abort_empty)
+        else $error("%m: a frame leaves esp_gcm before its abort mark");
+    end
+  end
+`endif
 
   // ---- the wire buffer: store and forward ----------------------------------------------------
   // Sized for two of the largest frames that can leave (MaxFrame with its metadata gone and
@@ -165,9 +178,9 @@ module esp_tx #(
   stream_check #(.DataW(146), .Name("esp_tx strip -> edit")) u_check_strip (
     .clk_i, .rst_ni, .valid_i (st_valid), .ready_i (st_ready),
     .beat_i ({st_data, st_keep, st_last, st_user}));
-  stream_check #(.DataW(146), .Name("esp_tx edit -> gcm")) u_check_edit (
+  stream_check #(.DataW(145), .Name("esp_tx edit -> gcm")) u_check_edit (
     .clk_i, .rst_ni, .valid_i (ed_valid), .ready_i (ed_ready),
-    .beat_i ({ed_data, ed_keep, ed_last, ed_abort}));
+    .beat_i ({ed_data, ed_keep, ed_last}));
   // The wire never underruns: valid stays high from a frame's first beat to its last.
   stream_gapless_check #(.Name("wire TX out")) u_check_gapless (
     .clk_i, .rst_ni, .valid_i (m_axis_tvalid_o), .ready_i (m_axis_tready_i),

@@ -1,8 +1,10 @@
 // TX parser (host to wire): looks at the head of each frame as it enters the frame FIFO,
 // classifies it (contract sections 5 and 6), looks up its TX SA and decides what leaves.
 //
-// The head is the first WinBeats beats (or the whole frame if shorter); the decision
-// for a frame is queued LookupLatency + 1 clocks after its head is complete.
+// The head is the first WinBeats beats (or the whole frame if shorter). The SA lookup
+// leaves with the beat that completes its key (beat 2 or 4); the decision for a frame is
+// in the queue 5 clocks after its head's last beat, or LookupLatency + 2 after its
+// lookup's beat if that is later.
 //   no metadata                              -> TxBypass
 //   MAC error or runt, frame inside window   -> TxDrop (not classified)
 //   metadata, then anything the engine
@@ -77,13 +79,6 @@ module esp_tx_parse #(
     end
   end
 
-  function automatic logic [3:0] keep_bytes8(input logic [7:0] keep);
-    logic [3:0] n;
-    n = '0;
-    for (int i = 0; i < 8; i++) n = n + {3'b0, keep[i]};
-    keep_bytes8 = n;
-  endfunction
-
   // From the head's beat 1 (frame bytes 16..31): outer IPv4 or IPv6 carrying ESP, and the
   // metadata's next header (TCP, IPv4, IPv6): {is4, is6, tcp, in4, in6}.
   function automatic logic [4:0] beat1_classes(input logic [7:0] nh, input logic [15:0] etype,
@@ -100,18 +95,19 @@ module esp_tx_parse #(
   logic            p1_valid_q, p1_whole_q, p1_user_q;
   logic [WinW-1:0] p1_head_q;
   logic [CapW-1:0] p1_cap_q;    // the head's last beat's index
-  logic [3:0]      p1_count_lo_q, p1_count_hi_q;  // and its bytes (lanes 0-7, 8-15): the
-                                                  // frame's length when whole
-  // Classes registered with the head (from the window's beat 1), for stage A's selects:
-  // computed on the beat arriving and on the window's copy, then chosen.
+  logic [4:0]      p1_count_q;  // and its bytes: the frame's length when whole
+  // Classes registered with the head (from the frame's beat 1), for stage A's selects:
+  // computed on beat 1 as it arrives, registered (cls_q) for the beats after it.
   logic            p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q;
-  logic [4:0]      cls_in, cls_win, cls_head;
+  logic [4:0]      cls_in, cls_q, cls_head;
 
   assign cls_in   = beat1_classes(in_data_i[8*3 +: 8], {in_data_i[8*4 +: 8], in_data_i[8*5 +: 8]},
                                   in_data_i[8*6 +: 8], in_data_i[8*12 +: 8], in_data_i[8*15 +: 8]);
-  assign cls_win  = beat1_classes(win_q[1][8*3 +: 8], {win_q[1][8*4 +: 8], win_q[1][8*5 +: 8]},
-                                  win_q[1][8*6 +: 8], win_q[1][8*12 +: 8], win_q[1][8*15 +: 8]);
-  assign cls_head = cap_q == CapW'(1) ? cls_in : cap_q > CapW'(1) ? cls_win : 5'b0;
+  assign cls_head = cap_q == CapW'(1) ? cls_in : cap_q > CapW'(1) ? cls_q : 5'b0;
+
+  always_ff @(posedge clk_i) begin
+    if (in_fire_i && cap_q == CapW'(1)) cls_q <= cls_in;
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) p1_valid_q <= 1'b0;
@@ -124,22 +120,21 @@ module esp_tx_parse #(
       p1_whole_q <= in_last_i;
       p1_user_q  <= in_user_i && in_last_i;
       p1_cap_q   <= cap_q;
-      p1_count_lo_q <= keep_bytes8(in_keep_i[7:0]);
-      p1_count_hi_q <= keep_bytes8(in_keep_i[15:8]);
+      p1_count_q <= esp_pkg::keep_count(in_keep_i);
       {p1_is4_q, p1_is6_q, p1_tcp_q, p1_in4_q, p1_in6_q} <= cls_head;
     end
   end
 
-  // ---- parse: four register stages ---------------------------------------------------------
+  // ---- parse: three register stages and the wait for the SA -------------------------------
   // Each stage takes at most about five LUT levels (docs/architecture.md, the TX stage map):
-  //   A (p1 -> p2): fields and classes out of the head, the lookup key, the LSO sequence
+  //   A (p1 -> p2): fields and classes out of the head, the LSO sequence
   //                 number picked from its possible places, the checksum's fixed words summed
   //                 in two groups, the product meta.seq x mss_inv;
   //   B (p2 -> p3): lengths, pad and trailer positions, the datagram and TCP header checks,
-  //                 seq x mss_inv, the checksum's fixed words as one sum;
-  //   C (p3 -> p4): the checksum with the new length, folded; the LSO index; the SN's
-  //                 first addend;
-  //   D (p4):       the SN, and with the SA (looked up with the head) the decision, queued.
+  //                 seq x mss_inv, the checksum's fixed words as one sum, IV + b*m;
+  //   C (p3 -> D):  the checksum with the new length, folded; the SN (IV plus the LSO
+  //                 index); the trailer placed; the kind: the decision but the SA's part;
+  //   D (w_q):      with the SA (looked up with the key's beat) the decision, queued.
   // LSO: with s = the TCP sequence number's low 16 bits, q = meta.seq, m = mss_inv and
   // b = (s < q), ((s - q) mod 2^16) * m = s*m - q*m + 2^16*b*m, so the segment index
   // round(((s - q) mod 2^16) * m / 2^16) is floor((s*m - q*m + 2^15) / 2^16) + b*m: two
@@ -166,26 +161,41 @@ module esp_tx_parse #(
     inner6_ok = w[8*at+4 +: 4] == 4'd6 && w[8*(at+6) +: 8] == esp_pkg::IpProtoTcp;
   endfunction
 
-  // ---- the SA lookup, with the head's last beat -------------------------------------------
-  // Every head is looked up as it completes, into sa_table's own key register (its first
-  // clock): a lookup has no side effects, and stage D uses the result only for a frame it
-  // found to encrypt. The key comes from the head as it completes (the window and the
-  // arriving beat), its IPv4 or IPv6 fields by the beat-1 classes.
+  // ---- the SA lookup, as soon as the key is in ------------------------------------------
+  // Every frame is looked up once, into sa_table's own key register (its first clock), with
+  // the beat that completes its key: beat 4 under an outer IPv6 header with ESP (addresses
+  // at bytes 30..61, SPI at 62..65), beat 2 otherwise (IPv4: addresses and SPI at 34..45;
+  // any other frame's key is not used); a frame that ends before that beat is looked up
+  // with its last beat. A lookup has no side effects, and stage D uses the result only for
+  // a frame it found to encrypt (a frame that ends before its key's beat is a runt, or too
+  // short for the IPv6 datagram it announces: dropped). The beat-1 classes are a register
+  // by then (cls_q), so each key bit is the arriving beat's or the window's, by that
+  // register alone.
+  localparam int KeyBeat4 = 2;
+  localparam int KeyBeat6 = 4;
   sadb_pkg::sa_key_t h_key;
+  logic [8*36-1:0]   k6;      // frame bytes 30..65 at beat 4: beats 1..3 from the window
+  logic [8*12-1:0]   k4;      // frame bytes 34..45 at beat 2: the beat arriving
   logic [31:0]       h_spi;
+  logic [CapW-1:0]   key_beat;
 
   always_comb begin
-    h_spi = cls_head[4] ? head[8*42 +: 32] : head[8*62 +: 32];
+    k6 = {in_data_i[15:0], win_q[3], win_q[2], win_q[1][127:112]};
+    k4 = in_data_i[8*2 +: 96];
+    h_spi = cls_q[4] ? k4[8*8 +: 32] : k6[8*32 +: 32];
     h_key.dir_tx = 1'b1;
-    h_key.ipv6   = cls_head[3];
-    h_key.sip    = cls_head[4] ? {96'b0, head[8*34 +: 8], head[8*35 +: 8], head[8*36 +: 8], head[8*37 +: 8]}
-                               : gcm_pkg::bswap(head[8*30 +: 128]);
-    h_key.dip    = cls_head[4] ? {96'b0, head[8*38 +: 8], head[8*39 +: 8], head[8*40 +: 8], head[8*41 +: 8]}
-                               : gcm_pkg::bswap(head[8*46 +: 128]);
+    h_key.ipv6   = cls_q[3];
+    h_key.sip    = cls_q[4] ? {96'b0, k4[8*0 +: 8], k4[8*1 +: 8], k4[8*2 +: 8], k4[8*3 +: 8]}
+                            : gcm_pkg::bswap(k6[8*0 +: 128]);
+    h_key.dip    = cls_q[4] ? {96'b0, k4[8*4 +: 8], k4[8*5 +: 8], k4[8*6 +: 8], k4[8*7 +: 8]}
+                            : gcm_pkg::bswap(k6[8*16 +: 128]);
     h_key.spi    = {h_spi[7:0], h_spi[15:8], h_spi[23:16], h_spi[31:24]};
+    // cls_q is the previous frame's on beats 0 and 1: either key beat is later, so a frame
+    // ending there is looked up with its last beat whatever it says.
+    key_beat = cls_q[3] ? CapW'(KeyBeat6) : CapW'(KeyBeat4);
   end
 
-  assign lkp_valid_o = head_done;
+  assign lkp_valid_o = in_fire_i && (cap_q == key_beat || (in_last_i && cap_q < key_beat));
   assign lkp_key_o   = h_key;
 
   // ---- stage A ---------------------------------------------------------------------------------
@@ -215,12 +225,12 @@ module esp_tx_parse #(
     a_is4 = p1_is4_q;
     a_is6 = p1_is6_q;
     a_raw_t = a_is4 ? {1'b0, be16_at(f, 24)} : 17'd40 + {1'b0, be16_at(f, 26)};
-    a_len        = PosW'({p1_cap_q, 4'b0}) + PosW'(p1_count_lo_q) + PosW'(p1_count_hi_q);
+    a_len        = PosW'({p1_cap_q, 4'b0}) + PosW'(p1_count_q);
     // A runt, shorter than MinFrame (60: 3 beats and 12 bytes): the head's last beat is one
     // of the first three, or the fourth with fewer than 12 bytes.
     a_drop_early = p1_whole_q && (p1_user_q || p1_cap_q < CapW'(esp_pkg::MinFrame / 16) ||
                                   (p1_cap_q == CapW'(esp_pkg::MinFrame / 16) &&
-                                   5'(p1_count_lo_q) + 5'(p1_count_hi_q) < 5'(esp_pkg::MinFrame % 16)));
+                                   p1_count_q < 5'(esp_pkg::MinFrame % 16)));
 
     a_spi = a_is4 ? f[8*42 +: 32] : f[8*62 +: 32];
     a_iv  = a_is4 ? f[8*50 +: 64] : f[8*70 +: 64];
@@ -323,17 +333,16 @@ module esp_tx_parse #(
   end
 
   logic            p3_valid_q, p3_early_ok_q, p3_dgram_ok_q, p3_lso_ok_q, p3_tcp_ok_q;
-  logic            p3_classified_q, p3_bypass_q, p3_is4_q, p3_lso_q, p3_b_q;
+  logic            p3_classified_q, p3_bypass_q, p3_is4_q, p3_lso_q;
   logic [7:0]      p3_next_proto_q;
   logic [1:0]      p3_pad_q;
-  logic [39:0]     c_trailer;
   logic [PosW-1:0] p3_text_start_q, p3_c_len_q, p3_dgram_end_q, p3_out_len_q;
   logic [PosW-5:0] p3_last_beat_q;
-  logic [15:0]     p3_ip_len_q, p3_m_q;
+  logic [15:0]     p3_ip_len_q;
   logic [18:0]     p3_sum_q;
   logic [31:0]     p3_spi_q, p3_sm_q;
   logic [33:0]     p3_c_q;
-  logic [63:0]     p3_iv_q;
+  logic [63:0]     p3_y_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) p3_valid_q <= 1'b0;
@@ -359,18 +368,24 @@ module esp_tx_parse #(
     p3_ip_len_q      <= b_ip_len;
     p3_sum_q         <= 19'(p2_sum_a_q) + 19'(p2_sum_b_q);
     p3_spi_q         <= p2_spi_q;
-    p3_iv_q          <= p2_iv_q;
-    p3_m_q           <= p2_m_q;
-    p3_b_q           <= p2_seq_q < p2_q_q;
+    // The SN's first addend: IV + b*m.
+    p3_y_q           <= p2_iv_q + ((p2_lso_q && p2_seq_q < p2_q_q) ? 64'(p2_m_q) : 64'd0);
     p3_sm_q          <= p2_seq_q * p2_m_q;                 // a DSP48E2 between p2 and p3
     p3_c_q           <= 34'(1 << 15) - 34'(p2_qm_q);       // 2^15 - q*m
   end
 
-  // ---- stage C ---------------------------------------------------------------------------------
+  // ---- stage C: the pre-decision -------------------------------------------------------------
+  // Everything of the decision but the SA's part, into stage D's register.
   logic [19:0] c_sum;
   logic [16:0] c_fold0;
   logic [15:0] c_fold1, c_csum;
-  logic [17:0] c_x_hi;  // floor((s*m - q*m + 2^15) / 2^16), signed
+  logic [39:0] c_trailer;
+  logic [79:0] c_sn_a, c_sn_b, c_sn_c, c_sn_s, c_sn_k;
+  logic [15:0] unused_sn_frac;  // below the SN: the sum's fraction
+
+  esp_pkg::tx_decision_t pre_d;
+  logic [31:0] pre_spi_d;
+  logic [63:0] pre_sn_d;
 
   always_comb begin
     // One's complement sum (RFC 1071): the length word added, the carries folded back in.
@@ -378,7 +393,16 @@ module esp_tx_parse #(
     c_fold0 = 17'(c_sum[15:0]) + 17'(c_sum[19:16]);
     c_fold1 = c_sum[15:0] + 16'(c_sum[19:16]) + 16'd1;
     c_csum  = ~(c_fold0[16] ? c_fold1[15:0] : c_fold0[15:0]);
-    c_x_hi  = 18'((34'(p3_sm_q) + p3_c_q) >> 16);          // arithmetic: bit 33 is the sign
+    // SN = IV + b*m + floor((s*m - q*m + 2^15) / 2^16) = (2^16 * y + s*m + c) / 2^16 with
+    // y = IV + b*m and c = 2^15 - q*m: three addends, one carry-save layer and one adder
+    // (the sum s*m + c fits 34 bits signed, so extended to 80 bits it is exact).
+    c_sn_a = {p3_y_q, 16'b0};
+    c_sn_b = p3_lso_q ? 80'(p3_sm_q) : 80'd0;
+    c_sn_c = p3_lso_q ? {{46{p3_c_q[33]}}, p3_c_q} : 80'd0;
+    c_sn_s = c_sn_a ^ c_sn_b ^ c_sn_c;
+    c_sn_k = {(c_sn_a[78:0] & c_sn_b[78:0]) | (c_sn_a[78:0] & c_sn_c[78:0]) |
+              (c_sn_b[78:0] & c_sn_c[78:0]), 1'b0};
+    {pre_sn_d, unused_sn_frac} = c_sn_s + c_sn_k;
     // Trailer bytes t = 0..4 (RFC 4303 section 2.4): pad bytes 1, 2, .., pad length, next
     // header, then 0 (the ICV's first bytes, written by esp_gcm).
     for (int t = 0; t < 5; t++) begin
@@ -387,116 +411,167 @@ module esp_tx_parse #(
       else if (3'(t) == {1'b0, p3_pad_q} + 3'd1) c_trailer[8*t +: 8] = p3_next_proto_q;
       else                                       c_trailer[8*t +: 8] = 8'h00;
     end
-  end
 
-  logic            p4_valid_q, p4_offload_pre_q, p4_classified_q, p4_bypass_q, p4_is4_q;
-  logic [39:0]     p4_trailer_q;
-  logic [PosW-1:0] p4_text_start_q, p4_c_len_q, p4_dgram_end_q, p4_out_len_q;
-  logic [PosW-5:0] p4_last_beat_q;
-  logic [15:0]     p4_ip_len_q, p4_csum_q;
-  logic [31:0]     p4_spi_q;
-  logic [63:0]     p4_y_q, p4_idx_q;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) p4_valid_q <= 1'b0;
-    else         p4_valid_q <= p3_valid_q;
-  end
-
-  always_ff @(posedge clk_i) begin
-    p4_offload_pre_q <= p3_early_ok_q && p3_dgram_ok_q && p3_lso_ok_q && p3_tcp_ok_q;
-    p4_classified_q  <= p3_classified_q;
-    p4_bypass_q      <= p3_bypass_q;
-    p4_is4_q         <= p3_is4_q;
-    p4_trailer_q     <= c_trailer;
-    p4_text_start_q  <= p3_text_start_q;
-    p4_c_len_q       <= p3_c_len_q;
-    p4_dgram_end_q   <= p3_dgram_end_q;
-    p4_out_len_q     <= p3_out_len_q;
-    p4_last_beat_q   <= p3_last_beat_q;
-    p4_ip_len_q      <= p3_ip_len_q;
-    p4_csum_q        <= p3_is4_q ? c_csum : 16'h0;
-    p4_spi_q         <= p3_spi_q;
-    // SN = IV + index, as IV + b*m plus floor((s*m - q*m + 2^15) / 2^16).
-    p4_y_q           <= p3_iv_q + ((p3_lso_q && p3_b_q) ? 64'(p3_m_q) : 64'd0);
-    p4_idx_q         <= p3_lso_q ? {{46{c_x_hi[17]}}, c_x_hi} : 64'd0;
-  end
-
-  // ---- stage D: the SN; the SA, LookupLatency clocks after its request ---------------------
-  // Clocks the SA takes beyond the stages A, B and C (the request leaves with the head, a
-  // clock before stage A; a LookupLatency below 5 is an elaboration error).
-  localparam int Wait = Lat - 4;
-
-  esp_pkg::tx_decision_t pre_d;
-  logic [31:0] pre_spi_d;
-  logic [63:0] pre_sn_d;
-
-  always_comb begin
-    pre_sn_d  = p4_y_q + p4_idx_q;
-    pre_spi_d = p4_spi_q;
+    pre_spi_d = p3_spi_q;
     pre_d = '0;
-    pre_d.classified = p4_classified_q;
-    if (p4_bypass_q)            pre_d.kind = esp_pkg::TxBypass;
-    else if (!p4_offload_pre_q) pre_d.kind = esp_pkg::TxDrop;
-    else                        pre_d.kind = esp_pkg::TxEncrypt;
-    pre_d.text_start = p4_text_start_q;
-    pre_d.text_len   = p4_c_len_q;
-    pre_d.dgram_end  = p4_dgram_end_q;
-    pre_d.out_len    = p4_out_len_q;
-    pre_d.last_beat  = p4_last_beat_q;
-    for (int i = 0; i < 16; i++) pre_d.dgram_lanes[i] = 4'(i) < p4_dgram_end_q[3:0];
+    pre_d.classified = p3_classified_q;
+    if (p3_bypass_q) pre_d.kind = esp_pkg::TxBypass;
+    else if (!(p3_early_ok_q && p3_dgram_ok_q && p3_lso_ok_q && p3_tcp_ok_q))
+                     pre_d.kind = esp_pkg::TxDrop;
+    else             pre_d.kind = esp_pkg::TxEncrypt;
+    pre_d.text_start = p3_text_start_q;
+    pre_d.text_len   = p3_c_len_q;
+    pre_d.dgram_end  = p3_dgram_end_q;
+    pre_d.out_len    = p3_out_len_q;
+    pre_d.last_beat  = p3_last_beat_q;
+    for (int i = 0; i < 16; i++) pre_d.dgram_lanes[i] = 4'(i) < p3_dgram_end_q[3:0];
     // The trailer's five bytes from lane dgram_end mod 16 on, across into the next beat.
     {pre_d.trailer_next, pre_d.trailer_at} = '0;
     for (int j = 0; j < 20; j++) begin
       for (int t = 0; t < 5; t++) begin
-        if (j - t >= 0 && j - t < 16 && p4_dgram_end_q[3:0] == 4'(j - t)) begin
-          if (j < 16) pre_d.trailer_at[8*j +: 8]          |= p4_trailer_q[8*t +: 8];
-          else        pre_d.trailer_next[8*(j-16) +: 8]   |= p4_trailer_q[8*t +: 8];
+        if (j - t >= 0 && j - t < 16 && p3_dgram_end_q[3:0] == 4'(j - t)) begin
+          if (j < 16) pre_d.trailer_at[8*j +: 8]          |= c_trailer[8*t +: 8];
+          else        pre_d.trailer_next[8*(j-16) +: 8]   |= c_trailer[8*t +: 8];
         end
       end
     end
-    pre_d.ipv4       = p4_is4_q;
-    pre_d.ip_len     = p4_ip_len_q;
-    pre_d.ip_csum    = p4_csum_q;
+    pre_d.ipv4       = p3_is4_q;
+    pre_d.ip_len     = p3_ip_len_q;
+    pre_d.ip_csum    = p3_is4_q ? c_csum : 16'h0;
     pre_d.nonce      = {32'b0, pre_sn_d};
   end
 
-  // Wait for the SA when the lookup takes longer than the head's clock and stages A to C.
-  localparam int PreW = $bits(pre_d) + 32 + 64 + 1;
-  logic [PreW-1:0] w_d;           // stage D itself
-  logic [PreW-1:0] w_q [1:Wait];  // and the clocks it waits
+  // ---- stage D: the SA, LookupLatency clocks after its request ----------------------------
+  // Stage D's register (w_q[1]) and Wait - 1 clocks after it, where a frame waits for its
+  // SA: the lookup left with the key's beat, at the latest with the head's last beat, a
+  // clock before stage A.
+  localparam int Wait = Lat - 2;
 
-  if (Wait < 1) begin : gen_wait_check
-    $error("esp_tx_parse: sadb_pkg::LookupLatency must be at least 5");
-  end
+  // The SA result, held from its arrival to its frame's decision (key hygiene: zeroed once
+  // used, and by reset). One register is enough: the next frame's lookup leaves after this
+  // frame's head is complete, so its result arrives no earlier than this frame's decision.
+  // Only what TX uses of the context: the key, its size, the salt, ESN on.
+  typedef struct packed {
+    logic [255:0] key;
+    logic         key256;
+    logic [31:0]  salt;
+    logic         esn_en;
+  } tx_sa_t;
 
-  assign w_d = {pre_d, pre_spi_d, pre_sn_d, p4_valid_q};
-  for (genvar i = 1; i <= Wait; i++) begin : gen_wait
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) w_q[i] <= '0;
-      else         w_q[i] <= (i == 1) ? w_d : w_q[i == 1 ? 1 : i - 1];
+  logic   sa_valid_q, sa_hit_q;
+  tx_sa_t sa_q;
+  logic   dec_push;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sa_valid_q <= 1'b0;
+      sa_hit_q   <= 1'b0;
+      sa_q       <= '0;
+    end else if (res_valid_i) begin
+      sa_valid_q    <= 1'b1;
+      sa_hit_q      <= res_hit_i;
+      sa_q.key      <= res_ctx_i.key;
+      sa_q.key256   <= res_ctx_i.key256;
+      sa_q.salt     <= res_ctx_i.salt;
+      sa_q.esn_en   <= res_ctx_i.esn_en;
+    end else if (dec_push) begin
+      sa_valid_q <= 1'b0;
+      sa_hit_q   <= 1'b0;
+      sa_q       <= '0;
     end
   end
 
+  // Stage D's register and the clocks a frame may wait there for its SA: a frame leaves
+  // from w_q[1] (or later, LookupLatency + 1 clocks after its key's beat: a long head's
+  // lookup is done by then) and at the latest from w_q[Wait] (looked up with its last
+  // beat). Frames leave in order, one a clock at most, the oldest waiting first: the SA
+  // held is its.
+  localparam int PreW = $bits(pre_d) + 32 + 64;
+  logic [PreW-1:0] w_d;           // stage D itself
+  logic [PreW-1:0] w_q [1:Wait];  // its register and the clocks it waits
+  logic [PreW-1:0] w_old;         // the oldest frame waiting
+  logic [Wait:1]   w_valid_q;
+  logic [Wait-1:1] w_leave;       // the frame in stage i leaves (the last stage's always does)
+  logic            w_later;       // a frame waits in a later stage
+
+  if (Wait < 2) begin : gen_wait_check
+    $error("esp_tx_parse: sadb_pkg::LookupLatency must be at least 4");
+  end
+
+  assign w_d = {pre_d, pre_spi_d, pre_sn_d};
+
+  // The push, sa_valid_q && w_valid_q != '0, as a register of its own: computed a clock
+  // ahead from the terms those registers take, so that the queue's count and write see it
+  // at level 0.
+  logic dec_push_q, w_any_next;  // w_any_next: a frame in a wait stage next clock
+
+  always_comb begin
+    w_any_next = p3_valid_q;
+    for (int i = 1; i < Wait; i++) w_any_next = w_any_next || (w_valid_q[i] && !w_leave[i]);
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) dec_push_q <= 1'b0;
+    else         dec_push_q <= (res_valid_i || (sa_valid_q && !dec_push)) && w_any_next;
+  end
+
+  assign dec_push = dec_push_q;
+
+  always_comb begin
+    w_old = w_q[1];
+    for (int i = 2; i <= Wait; i++) begin
+      if (w_valid_q[i]) w_old = w_q[i];
+    end
+    w_later = w_valid_q[Wait];
+    for (int i = Wait - 1; i >= 1; i--) begin
+      w_leave[i] = dec_push && w_valid_q[i] && !w_later;
+      w_later    = w_later || w_valid_q[i];
+    end
+  end
+
+  for (genvar i = 1; i <= Wait; i++) begin : gen_wait
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni)     w_valid_q[i] <= 1'b0;
+      else if (i == 1) w_valid_q[i] <= p3_valid_q;
+      else             w_valid_q[i] <= w_valid_q[i == 1 ? 1 : i - 1] && !w_leave[i == 1 ? 1 : i - 1];
+    end
+    always_ff @(posedge clk_i) begin
+      w_q[i] <= (i == 1) ? w_d : w_q[i == 1 ? 1 : i - 1];
+    end
+  end
+
+`ifdef IPSEC_ASSERTIONS
+  // A frame's SA is there by the time it reaches the last wait stage.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (!w_valid_q[Wait] || sa_valid_q) else $error("%m: a decision without its SA");
+      assert (dec_push_q == (sa_valid_q && w_valid_q != '0)) else $error("%m: push register");
+    end
+  end
+`endif
+
   // ---- with the SA: the decision ---------------------------------------------------------------
   esp_pkg::tx_decision_t dec_d, d_pre;
-  logic                  dec_push;
   logic [31:0]           d_spi;
   logic [63:0]           d_sn;
 
-  assign {d_pre, d_spi, d_sn, dec_push} = w_q[Wait];
+  assign {d_pre, d_spi, d_sn} = w_old;
 
+  // The kind's bit 1 alone says encrypted (esp_pkg::tx_kind_e), one input less in the
+  // path into the queue.
   always_comb begin
     dec_d = d_pre;
-    if (dec_d.kind == esp_pkg::TxEncrypt) begin
-      if (!(res_valid_i && res_hit_i)) begin
+    if (d_pre.kind[1]) begin
+      if (!sa_hit_q) begin
         dec_d.kind = esp_pkg::TxDrop;  // no TX SA
       end else begin
-        dec_d.key    = res_ctx_i.key;
-        dec_d.key256 = res_ctx_i.key256;
-        dec_d.nonce  = {res_ctx_i.salt, d_sn};
+        dec_d.key    = sa_q.key;
+        dec_d.key256 = sa_q.key256;
+        dec_d.nonce  = {sa_q.salt, d_sn};
         // AAD: SPI || SN, or SPI || SN_hi || SN_lo with ESN (RFC 4106 section 5).
-        dec_d.aad12  = res_ctx_i.esn_en;
-        dec_d.aad    = res_ctx_i.esn_en ? {d_spi, d_sn} : {d_spi, d_sn[31:0], 32'b0};
+        dec_d.aad12  = sa_q.esn_en;
+        dec_d.aad    = sa_q.esn_en ? {d_spi, d_sn} : {d_spi, d_sn[31:0], 32'b0};
       end
     end
   end
@@ -516,7 +591,7 @@ module esp_tx_parse #(
   assign dec_valid_o = !fifo_empty;
 
   // Frames between the FIFO input and the decision queue: the head being completed, and
-  // at most one in each of p1 .. p4 and the Wait stages.
+  // at most one in each of p1 .. p3 and the Wait stages (Lat + 2), and two of margin.
   assign dec_room_o = fifo_count <= 5'(16 - (Lat + 4));
 
 endmodule

@@ -67,9 +67,11 @@ module sync_fifo #(
       end
     end
 
+    // The write's address and data chosen by push_i alone, not by do_push: a push into a
+    // full FIFO writes nothing either way (when full, no entry is stale, so no clear), and
+    // the choice leaves !full out of the path from the data into the memory.
     always_ff @(posedge clk_i) begin
-      if (do_push)    mem_q[wr_q]  <= data_i;
-      else if (clear) mem_q[clr_q] <= '0;
+      if (do_push || clear) mem_q[push_i ? wr_q : clr_q] <= push_i ? data_i : '0;
     end
 
 `ifdef IPSEC_ASSERTIONS

@@ -3,13 +3,14 @@
 //
 // - CMD_WINDOW (external block of the register block): Words x 32-bit write-only storage;
 //   word i is the be32 value of command image bytes 4i .. 4i+3. Writes are acknowledged in
-//   the clock they arrive; reads never reach here (the register block answers SLVERR).
+//   the clock they arrive and land in the window the clock after (registered here: the
+//   request is the register block's address decode); reads never reach here (the register
+//   block answers SLVERR).
 // - CMD_DOORBELL: the clock after its write strobe (registered here: the strobe is the
 //   register block's address decode, too deep to drive the queue's write port in the same
 //   clock), the window is copied into the command queue and cleared, so key material does
 //   not linger in it, and the written length, on the field's value from that clock, is
-//   stored with it. A window write in that clock lands in the cleared window (it belongs to
-//   the next command). A doorbell while Depth commands are outstanding (accepted, response
+//   stored with it. A doorbell while Depth commands are outstanding (accepted, response
 //   not yet popped) is dropped: the CMD_DROP counter counts it, it gets no response, and the
 //   window is cleared all the same.
 // - Commands go to the executor in order (cmd_valid_o with the image and length, held until
@@ -98,20 +99,33 @@ module cmd_mailbox #(
     else         doorbell <= doorbell_i.LEN.swmod;
   end
 
-  assign win_we   = window_i.req && window_i.req_is_wr;
-  assign win_word = window_i.addr[WordW+1:2];
-  assign accept   = doorbell && outstanding_q != DepthCnt;
+  // A window write, registered: its data and strobes on every clock, as the register
+  // block's own write data register holds them, so no copy of a key word outlives that one.
+  logic [31:0] win_data_q, win_biten_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) win_we <= 1'b0;
+    else         win_we <= window_i.req && window_i.req_is_wr;
+  end
+
+  always_ff @(posedge clk_i) begin
+    win_word    <= window_i.addr[WordW+1:2];
+    win_data_q  <= window_i.wr_data;
+    win_biten_q <= window_i.wr_biten;
+  end
+
+  assign accept = doorbell && outstanding_q != DepthCnt;
 
   // A doorbell (or the first clock after reset) clears the window; a write lands in its
-  // word, of the window as it is or of the cleared one (a write in the doorbell's clock is
-  // the next command's first).
+  // word. Both are registered register writes, one a clock, so they never meet; were they
+  // to, the write would land in the cleared word, not merge into the old image.
   // Word by word, each decoding its own address (a variable part-select maps to a shifter).
   for (genvar w = 0; w < Words; w++) begin : gen_window
     logic [31:0] word_q, old;
     assign old = doorbell ? '0 : word_q;
     always_ff @(posedge clk_i) begin
       if (win_we && win_word == WordW'(w)) begin
-        word_q <= (old & ~window_i.wr_biten) | (window_i.wr_data & window_i.wr_biten);
+        word_q <= (old & ~win_biten_q) | (win_data_q & win_biten_q);
       end else if (doorbell || (scrub_q && scrub_slot_q == '0)) begin
         word_q <= '0;
       end
@@ -119,7 +133,7 @@ module cmd_mailbox #(
     assign window_q[(Words-1-w)*32 +: 32] = word_q;
   end
 
-  assign window_o.wr_ack  = win_we;
+  assign window_o.wr_ack  = window_i.req && window_i.req_is_wr;
   assign window_o.rd_ack  = 1'b0;
   assign window_o.rd_data = '0;
 
@@ -280,11 +294,11 @@ module cmd_mailbox #(
     assume (rsp_valid_i == cmd_done_i);
     // The register block: the window and the doorbell are register writes, one per clock,
     // and none lands in the first clock after reset (AXI4-Lite takes at least two).
-    assume (!(win_we && doorbell_i.LEN.swmod));
+    assume (!(window_i.req && doorbell_i.LEN.swmod));
   end
   always_ff @(posedge clk_i) begin
     if (f_past_q && !$past(rst_ni)) begin
-      assume (!win_we && !doorbell_i.LEN.swmod);
+      assume (!window_i.req && !doorbell_i.LEN.swmod);
     end
   end
 `endif

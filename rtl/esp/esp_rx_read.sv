@@ -141,7 +141,8 @@ module esp_rx_read (
   end
 
   // ---- take: fate and counters --------------------------------------------------------------
-  logic busy_q, last_q, s1_valid_q, credit, fwd, good, strip, start, drop_now, issue, adv;
+  logic busy_q, last_q, s1_valid_q, drop_q, credit, fwd, good, strip, start, drop_now, issue;
+  logic adv;
   logic [$clog2(ODepth):0] ocount;
 
   // Room in the output queue for every token in flight; a frame waits for it whether it
@@ -218,20 +219,23 @@ module esp_rx_read (
     f_ip_csum_q <= ~add1c(f_csum_part_q, f_ip_len_q);
   end
 
+  // The free pointer moves past a frame with its last token, or the clock after it was
+  // dropped: either way to the frame's own register, loaded when it was taken.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       busy_q     <= 1'b0;
       last_q     <= 1'b0;
+      drop_q     <= 1'b0;
       free_ptr_q <= '0;
     end else begin
+      drop_q <= drop_now;
       if (start)                         busy_q <= 1'b1;
       else if (busy_q && credit && last_q) busy_q <= 1'b0;
       // Whether the token issued next is the frame's last: token j + 1 is, if j is the
       // last's index minus one. Token 1 never is (see above).
       if (take)     last_q <= 1'b0;
       else if (adv) last_q <= j_q == f_plan_q[14:4];
-      if (drop_now)                         free_ptr_q <= n_free_q;
-      else if (busy_q && credit && last_q)  free_ptr_q <= f_free_q;
+      if (drop_q || (busy_q && credit && last_q)) free_ptr_q <= f_free_q;
     end
   end
 

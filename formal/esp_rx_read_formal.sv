@@ -1,8 +1,10 @@
 // Formal top for esp_rx_read (rtl/esp/esp_rx_read.sv): the frame accounting of contract
 // section 4 at the block that decides every RX frame's fate, and the AXI4-Stream rules on its
 // host-side output.
-// - Every descriptor taken gets exactly one fate, the clock after: one of out, bypass, drop,
-//   auth_fail; `in` only with out, auth_fail or drop, never with bypass.
+// - Every descriptor taken gets exactly one fate, in order: one of out, bypass, drop,
+//   auth_fail; `in` only with out, auth_fail or drop, never with bypass. A descriptor is
+//   popped into the block's next stage first, so the fates lag the pops by at most two (the
+//   one waiting there, and the one taken whose fate is counted the clock after).
 // - A frame leaves (one tlast) for each fate that forwards it: out, bypass, and with the
 //   debug bit drop or auth_fail of a matched frame; never more, and the frames still inside
 //   are at most a few (the output queue holds the tails of at most MaxInside frames).
@@ -86,12 +88,22 @@ module esp_rx_read_formal (
 
   // ---- One fate per frame ----
   logic fate;
+  logic [7:0] popped_q, fated_q, owed;
   assign fate = c_out || c_bypass || c_drop || c_auth;
-  always_ff @(posedge clk_i) begin
-    if (past_q && $past(rst_ni) && rst_ni) assert (fate == $past(desc_pop));
+  assign owed = popped_q - fated_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      popped_q <= '0;
+      fated_q  <= '0;
+    end else begin
+      popped_q <= popped_q + 8'(desc_pop);
+      fated_q  <= fated_q + 8'(fate);
+    end
   end
   always_comb begin
     if (rst_ni) begin
+      assert (owed <= 8'd2);
+      assert (!fate || owed != '0);
       assert ($onehot0({c_out, c_bypass, c_drop, c_auth}));
       assert (!c_in || c_out || c_auth || c_drop);
       assert (!(c_in && c_bypass));

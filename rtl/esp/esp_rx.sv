@@ -76,7 +76,7 @@ module esp_rx #(
   // ---- Input: the FIFO the frames wait in, and the parser beside it -------------------------
   esp_rx_pkg::rx_beat_t in_beat, in_head;
   logic in_fire, in_full, in_empty, in_pop;
-  logic rec_afull, rec_valid, rec_empty, rec_push, rec_pop;
+  logic rec_afull, rec_valid, rec_push, rec_pop;
   esp_rx_pkg::rx_parse_t rec_in, rec_head;
 
   always_comb begin
@@ -109,25 +109,47 @@ module esp_rx #(
     .rec_o       (rec_in)
   );
 
-  sync_fifo #(.Width($bits(rec_in)), .Depth(16)) u_rec_fifo (
+  // The feed decides on the heads of the record and result queues: both heads are
+  // registers (head_fifo). The record is deep logic already (esp_rx_parse), so it enters
+  // only the queue's LUTRAM and reaches the head a clock later than it could: the lookup
+  // result of an ESP candidate comes later still, and a frame without one is not the one
+  // that sets the RX latency.
+  head_fifo #(.Width($bits(rec_in)), .Depth(16), .Bypass(1'b0)) u_rec_fifo (
     .clk_i, .rst_ni,
     .push_i (rec_push), .data_i (rec_in),
-    .pop_i  (rec_pop), .data_o (rec_head),
-    .empty_o (rec_empty), .full_o (), .almost_full_o (rec_afull), .count_o ()
+    .pop_i  (rec_pop), .valid_o (rec_valid), .data_o (rec_head),
+    .almost_full_o (rec_afull)
   );
-  assign rec_valid = !rec_empty;
 
   // Lookup results, in request order. At most one request per record queued plus the frame
-  // arriving, so 32 entries never fill. They carry keys: scrubbed (sync_fifo), so that none
-  // outlives its frame (docs/architecture.md, "Key hygiene").
-  logic              res_empty, res_pop, res_head_hit;
+  // arriving, so 32 entries never fill. The hit bit, which the feed decides on, in a queue
+  // whose head is a register, straight there when it is empty (the result of an ESP frame
+  // sets the RX latency); the contexts beside it. A context is read with its frame's first
+  // beat only, and popped the clock after (the pop registered, so that it reaches the
+  // queue's pointers from a flip-flop): the next head of the hit queue is valid a clock
+  // after a pop at the earliest, by then the context queue shows it too. They carry keys:
+  // scrubbed (sync_fifo), so that none outlives its frame (docs/architecture.md, "Key
+  // hygiene").
+  logic              res_valid, res_pop, res_ctx_pop_q, res_head_hit;
   sadb_pkg::sa_ctx_t res_head_ctx;
 
-  sync_fifo #(.Width(1 + $bits(res_ctx_i)), .Depth(32), .Scrub(1'b1)) u_res_fifo (
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) res_ctx_pop_q <= 1'b0;
+    else         res_ctx_pop_q <= res_pop;
+  end
+
+  head_fifo #(.Width(1), .Depth(32)) u_res_hit (
     .clk_i, .rst_ni,
-    .push_i (res_valid_i), .data_i ({res_hit_i, res_ctx_i}),
-    .pop_i  (res_pop), .data_o ({res_head_hit, res_head_ctx}),
-    .empty_o (res_empty), .full_o (), .almost_full_o (), .count_o ()
+    .push_i (res_valid_i), .data_i (res_hit_i),
+    .pop_i  (res_pop), .valid_o (res_valid), .data_o (res_head_hit),
+    .almost_full_o ()
+  );
+
+  sync_fifo #(.Width($bits(res_ctx_i)), .Depth(32), .Scrub(1'b1)) u_res_fifo (
+    .clk_i, .rst_ni,
+    .push_i (res_valid_i), .data_i (res_ctx_i),
+    .pop_i  (res_ctx_pop_q), .data_o (res_head_ctx),
+    .empty_o (), .full_o (), .almost_full_o (), .count_o ()
   );
 
   // ---- Feed: buffer writes, esp_gcm, descriptors --------------------------------------------
@@ -140,10 +162,12 @@ module esp_rx #(
   logic                 orig_we, gbase_push, gbase_full, gbase_pop;
   logic [AddrW-1:0]     orig_waddr;
   logic [127:0]         orig_wdata;
-  logic                 desc_push, desc_full, desc_afull, desc_empty, desc_pop;
+  localparam int DescDepth = 32;
+  logic                 desc_push, desc_empty, desc_pop;
+  logic [$clog2(DescDepth):0] desc_count;
   esp_rx_pkg::rx_desc_t desc_in, desc_head;
 
-  esp_rx_feed #(.MaxFrame(MaxFrame)) u_feed (
+  esp_rx_feed #(.MaxFrame(MaxFrame), .DescDepth(DescDepth)) u_feed (
     .clk_i, .rst_ni,
     .in_valid_i   (!in_empty),
     .in_beat_i    (in_head),
@@ -151,7 +175,7 @@ module esp_rx #(
     .rec_valid_i  (rec_valid),
     .rec_i        (rec_head),
     .rec_pop_o    (rec_pop),
-    .res_valid_i  (!res_empty),
+    .res_valid_i  (res_valid),
     .res_hit_i    (res_head_hit),
     .res_ctx_i    (res_head_ctx),
     .res_pop_o    (res_pop),
@@ -170,8 +194,7 @@ module esp_rx #(
     .gbase_full_i (gbase_full),
     .desc_push_o  (desc_push),
     .desc_o       (desc_in),
-    .desc_full_i  (desc_full),
-    .desc_afull_i (desc_afull)
+    .desc_count_i (desc_count)
   );
 
   sync_fifo #(.Width(AddrW), .Depth(16)) u_gbase_fifo (
@@ -182,11 +205,11 @@ module esp_rx #(
   );
 
   // Frames in the buffer, in order. Its depth bounds the frames stored at once.
-  sync_fifo #(.Width($bits(desc_in)), .Depth(32)) u_desc_fifo (
+  sync_fifo #(.Width($bits(desc_in)), .Depth(DescDepth)) u_desc_fifo (
     .clk_i, .rst_ni,
     .push_i (desc_push), .data_i (desc_in),
     .pop_i  (desc_pop), .data_o (desc_head),
-    .empty_o (desc_empty), .full_o (desc_full), .almost_full_o (desc_afull), .count_o ()
+    .empty_o (desc_empty), .full_o (), .almost_full_o (), .count_o (desc_count)
   );
 
   // ---- Decryption ----------------------------------------------------------------------------

@@ -5,8 +5,15 @@
 //    end of the datagram (the ICV's last byte); whatever follows it (Ethernet padding)
 //    only goes to the buffer,
 //  - queues one descriptor per frame, with its fate, the clock after its last beat is in
-//    (the beat's byte count is registered first, the lengths and the fate worked out from
-//    registers: at most 5 LUT levels either side).
+//    (the frame's length and its datagram's end are registered with the last beat, the
+//    fate worked out from them: at most 5 LUT levels either side).
+//
+// Timing: whether the beat at the head moves reads registers and the queues' heads (in
+// esp_rx the record and lookup result heads are registers, head_fifo), so that the pops
+// it drives stay within 5 LUT levels: the beat counter's facts (below the frame cut, at or
+// before the ICV's beat) are registered a beat ahead, and the buffer's and the descriptor
+// queue's room a clock ahead, each with the margin of the one write or push that clock may
+// add (a beat of buffer, a descriptor).
 //
 // Valid never depends on ready: the beat is offered to esp_gcm once everything else it
 // needs holds (the head record and lookup result, buffer room, descriptor and base queue
@@ -22,7 +29,8 @@
 // Buffer space is taken when a beat is written here; the read side frees it. Frames that
 // are not decrypted (bypass, drops) never enter esp_gcm.
 module esp_rx_feed #(
-  parameter int MaxFrame = 9216
+  parameter int MaxFrame  = 9216,
+  parameter int DescDepth = 32    // the descriptor queue's
 ) (
   input  logic                                clk_i,
   input  logic                                rst_ni,
@@ -63,8 +71,7 @@ module esp_rx_feed #(
   // One descriptor per frame, in arrival order.
   output logic                                desc_push_o,
   output esp_rx_pkg::rx_desc_t                desc_o,
-  input  logic                                desc_full_i,
-  input  logic                                desc_afull_i  // room for at most one more
+  input  logic [$clog2(DescDepth):0]          desc_count_i  // entries in the queue
 );
 
   localparam int PtrW     = esp_rx_pkg::BufPtrW;
@@ -120,8 +127,13 @@ module esp_rx_feed #(
   logic [15:0]     f_csum_part;
   logic [31:0]     f_handle;
   logic [PtrW-1:0] f_base, used;
-  logic [CntW-1:0] k;
-  logic            store, room, to_gcm, offer, go, beat_last;
+  logic [CntW-1:0] k, k_next;
+  logic            store, to_gcm, offer, go, beat_last;
+  logic            go_common, go_first, go_next;
+  logic            store_q;    // beat k_q is below the cut at MaxFrame (is stored)
+  logic            more_q;     // beat k_q goes to esp_gcm: at or before the ICV's beat
+  logic            room_q;     // the buffer has room for this clock's beat
+  logic            desc_ok_q;  // the descriptor queue has room for a frame ending now
   logic            d_valid_q;  // a descriptor for the queue this clock
 
   always_comb begin
@@ -137,18 +149,18 @@ module esp_rx_feed #(
     f_base      = first ? wa_q              : base_q;
     k           = first ? '0                : k_q;
 
-    store     = k < CntW'(MaxBeats);
-    used      = wa_q - free_ptr_i;
-    room      = !used[PtrW-1];  // fewer than BufDepth beats in use
-    to_gcm    = f_gcm && k <= CntW'(f_icv_beat);
+    store     = first || store_q;
+    k_next    = store ? k + CntW'(1) : k;
+    to_gcm    = first ? head_gcm : more_q;
     beat_last = in_beat_i.last;
 
-    // The previous frame's descriptor may still be on its way into the queue (d_valid_q):
-    // then the queue needs room for two.
-    offer = in_valid_i && (!first || head_ready) && (!store || room) &&
-            (!beat_last || !(d_valid_q ? desc_afull_i : desc_full_i)) &&
-            (!(first && f_gcm) || !gbase_full_i);
-    go = offer && (!to_gcm || gcm_ready_i);
+    // A frame's first beat and the beats after it move on separately: the queues' pops
+    // follow the first alone. What every beat needs reads 6 signals.
+    go_common = in_valid_i && (!store || room_q) && (!beat_last || desc_ok_q);
+    go_first  = first && go_common && head_ready && (!head_gcm || (!gbase_full_i && gcm_ready_i));
+    go_next   = !first && go_common && (!more_q || gcm_ready_i);
+    go        = go_first || go_next;
+    offer     = go_common && (!first || (head_ready && (!head_gcm || !gbase_full_i)));
 
     gcm_valid_o = offer && to_gcm;
     gcm_data_o  = in_beat_i.data;
@@ -156,34 +168,55 @@ module esp_rx_feed #(
     gcm_last_o  = k == CntW'(f_icv_beat) || beat_last;
 
     in_pop_o     = go;
-    rec_pop_o    = go && first;
-    res_pop_o    = go && first && rec_i.looked_up;
+    rec_pop_o    = go_first;
+    res_pop_o    = go_first && rec_i.looked_up;
     buf_we_o     = go && store;
     buf_waddr_o  = wa_q[PtrW-2:0];
     buf_wdata_o  = in_beat_i.data;
-    gbase_push_o = go && first && f_gcm;
+    gbase_push_o = go_first && head_gcm;
     gbase_o      = wa_q[PtrW-2:0];
 
   end
+
+  // Buffer room a clock ahead: beats in use now, plus the one this clock may write, leave
+  // room for one more (the read side only ever frees).
+  assign used = wa_q - free_ptr_i;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       in_frame_q <= 1'b0;
       k_q        <= '0;
+      store_q    <= 1'b1;
+      more_q     <= 1'b0;
       wa_q       <= '0;
-    end else if (go) begin
-      in_frame_q <= !beat_last;
-      if (beat_last)  k_q <= '0;
-      else            k_q <= store ? k + CntW'(1) : k;
-      if (store) wa_q <= wa_q + PtrW'(1);
+      room_q     <= 1'b1;
+      desc_ok_q  <= 1'b1;
+    end else begin
+      room_q    <= used <= PtrW'(esp_rx_pkg::BufDepth - 2);
+      // A descriptor pushed now (d_valid_q), and one for a frame ending now, leave room for
+      // one for a frame ending next clock.
+      desc_ok_q <= 32'(desc_count_i) + 32'(d_valid_q) <= DescDepth - 2;
+      if (go) begin
+        in_frame_q <= !beat_last;
+        if (beat_last) begin
+          k_q     <= '0;
+          store_q <= 1'b1;
+        end else begin
+          k_q     <= k_next;
+          store_q <= store && k < CntW'(MaxBeats - 1);
+          more_q  <= f_gcm && k_next <= CntW'(f_icv_beat);
+        end
+        if (store) wa_q <= wa_q + PtrW'(1);
+      end
     end
   end
 
   // ---- The descriptor: the last beat's facts registered, the fate a clock later ----------
   logic            d_user_q, d_store_q, d_hit_q, d_gcm_q, d_meta_q, d_ipv6_q;
   logic [CntW-1:0] d_k_q;
-  logic [4:0]      d_bytes_q;  // bytes in the last beat
+  logic [CntW+4:0] d_frame_len_q;  // L
   logic [16:0]     d_dgram_len_q;
+  logic [17:0]     d_dgram_end_q;  // 14 + T
   logic [15:0]     d_csum_part_q;
   logic [31:0]     d_handle_q;
   logic [PtrW-1:0] d_base_q;
@@ -200,12 +233,13 @@ module esp_rx_feed #(
       d_user_q      <= in_beat_i.user;
       d_store_q     <= store;
       d_k_q         <= k;
-      d_bytes_q     <= esp_rx_pkg::keep_count(in_beat_i.keep);
+      d_frame_len_q <= {k, 4'b0} + (CntW+5)'(esp_rx_pkg::keep_count(in_beat_i.keep));
       d_hit_q       <= f_hit;
       d_gcm_q       <= f_gcm;
       d_meta_q      <= f_meta;
       d_ipv6_q      <= f_ipv6;
       d_dgram_len_q <= f_dgram_len;
+      d_dgram_end_q <= 18'(f_dgram_len) + 18'(esp_rx_pkg::EthHdrBytes);
       d_csum_part_q <= f_csum_part;
       d_handle_q    <= f_handle;
       d_base_q      <= f_base;
@@ -213,13 +247,13 @@ module esp_rx_feed #(
   end
 
   always_comb begin
-    frame_len = {d_k_q, 4'b0} + (CntW+5)'(d_bytes_q);
+    frame_len = d_frame_len_q;
     oversize  = !d_store_q || frame_len > (CntW+5)'(MaxFrame);
     drop      = d_user_q || frame_len < (CntW+5)'(esp_pkg::MinFrame) || oversize || d_meta_q;
     desc_push_o = d_valid_q;
     if (drop)                 desc_o.fate = esp_rx_pkg::RxDrop;
     else if (!d_hit_q)        desc_o.fate = esp_rx_pkg::RxBypass;
-    else if (!d_gcm_q || 18'(d_dgram_len_q) + 18'(esp_rx_pkg::EthHdrBytes) > 18'(frame_len))
+    else if (!d_gcm_q || d_dgram_end_q > 18'(frame_len))
                               desc_o.fate = esp_rx_pkg::RxTrunc;
     else                      desc_o.fate = esp_rx_pkg::RxGcm;
     desc_o.in_gcm    = d_gcm_q;

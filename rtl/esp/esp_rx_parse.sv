@@ -44,7 +44,13 @@ module esp_rx_parse #(
   // byte n is the big-endian value hdr[8 * (HdrEnd - n) - 1 -: 8 * k].
   localparam int HdrEnd = 70;
 
+  localparam int MinTl = esp_rx_pkg::Ipv4HdrBytes + esp_rx_pkg::EspMinBytes;  // T >= these
+  localparam int MinPl = esp_rx_pkg::EspMinBytes;
+  localparam int End4  = esp_rx_pkg::EthHdrBytes;                             // 14 + T - TL
+  localparam int End6  = esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv6HdrBytes;  // 14 + T - PL
+
   logic [2:0]   idx_q;             // beat index in the frame, saturating at 5
+  logic         at2_q, at3_q;      // idx_q is 2, 3: the lookup's beats, decoded a beat ahead
   logic         looked_up_q;
   logic [31:0]  b0_q;              // bytes 12..15
   logic [127:0] b1_q, b2_q, b3_q;  // bytes 16..31, 32..47, 48..63
@@ -98,9 +104,13 @@ module esp_rx_parse #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       idx_q       <= '0;
+      at2_q       <= 1'b0;
+      at3_q       <= 1'b0;
       looked_up_q <= 1'b0;
     end else if (beat_i) begin
       idx_q       <= last_i ? 3'd0 : (idx_q == 3'd5 ? 3'd5 : idx_q + 3'd1);
+      at2_q       <= !last_i && idx_q == 3'd1;
+      at3_q       <= !last_i && idx_q == 3'd2;
       looked_up_q <= !last_i && (looked_up_q || lkp_now);
     end
   end
@@ -118,7 +128,7 @@ module esp_rx_parse #(
   logic [15:0]  ethertype;
   logic         cand4, cand6, ipv6;
   logic         cand4_q, cand6_q;
-  logic [6:0]   len_now;        // bytes so far, when the frame ends within the window
+  logic [7:0]   lim4, lim6;     // bytes so far less 14 and 54, when the frame ends in the window
   logic [31:0]  spi;
   logic [127:0] sip, dip;
 
@@ -135,14 +145,17 @@ module esp_rx_parse #(
     // IPv6: version 6, next header 50 (byte 20).
     cand6 = b0_q[31:16] == esp_pkg::EthertypeIpv6 && b0_q[15:12] == 4'd6 &&
             data_be[127-8*4 -: 8] == esp_pkg::IpProtoEsp;
-    len_now = {idx_q[2:0], 4'b0} + {2'b0, esp_rx_pkg::keep_count(keep_i)};
+    // The bytes before this beat (16 a beat) less the constant first, a function of idx_q
+    // alone, then one add of the beat's byte count.
+    lim4 = (8'({idx_q[2:0], 4'b0}) - 8'(End4)) + 8'(esp_rx_pkg::keep_count(keep_i));
+    lim6 = (8'({idx_q[2:0], 4'b0}) - 8'(End6)) + 8'(esp_rx_pkg::keep_count(keep_i));
 
     // The lookup goes out with the beat holding the SPI, if the ESP header is in the frame
     // (IPv4: SPI at 34, E + 8 = 42; IPv6: SPI at 54, E + 8 = 62).
     // (tkeep contiguous: byte 41 of beat 2 is byte 9 of the beat, byte 61 of beat 3 byte 13.)
     lkp_now = beat_i && (
-              (idx_q == 3'd2 && cand4_q && (!last_i || keep_i[9])) ||
-              (idx_q == 3'd3 && cand6_q && (!last_i || keep_i[13])));
+              (at2_q && cand4_q && (!last_i || keep_i[9])) ||
+              (at3_q && cand6_q && (!last_i || keep_i[13])));
 
     // The lookup key. RFC 8200: addresses at 22 and 38, ESP at 54. RFC 791: addresses at
     // 26 and 30, ESP at 34.
@@ -187,11 +200,6 @@ module esp_rx_parse #(
   assign lkp_valid_o = lkp_valid_q;
   assign lkp_key_o   = lkp_key_q;
 
-  localparam int MinTl = esp_rx_pkg::Ipv4HdrBytes + esp_rx_pkg::EspMinBytes;  // T >= these
-  localparam int MinPl = esp_rx_pkg::EspMinBytes;
-  localparam int End4  = esp_rx_pkg::EthHdrBytes;                             // 14 + T - TL
-  localparam int End6  = esp_rx_pkg::EthHdrBytes + esp_rx_pkg::Ipv6HdrBytes;  // 14 + T - PL
-
   // ---- The frame's record, a clock after the beat that completes the window ----------------
   // The window registers then hold what `hdr` showed on that beat: the beat has taken its
   // place, and the places it did not reach hold what they held.
@@ -207,8 +215,8 @@ module esp_rx_parse #(
     if (beat_i) begin
       r_last_q      <= last_i;
       r_looked_up_q <= looked_up_q || lkp_now;
-      r_lim4_q      <= 8'(len_now) - 8'(End4);
-      r_lim6_q      <= 8'(len_now) - 8'(End6);
+      r_lim4_q      <= lim4;
+      r_lim6_q      <= lim6;
       r_ipv6_q      <= ipv6;
       r_meta_q      <= ethertype == esp_pkg::MetaEthertype;
     end

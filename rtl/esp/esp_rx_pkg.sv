@@ -1,6 +1,5 @@
 // Types and constants of the RX pipeline (esp_rx, contract section 7): what the header
-// parser hands the feed, what the feed hands the frame buffer's read side, and the tokens
-// of the read pipeline.
+// parser hands the feed, and what the feed hands the frame buffer's read side.
 package esp_rx_pkg;
 
   // ---- Frame buffer ----------------------------------------------------------------------
@@ -79,30 +78,5 @@ package esp_rx_pkg;
     logic [15:0]           csum_part;
     logic [31:0]           handle;     // sw_sa_handle of the matched SA
   } rx_desc_t;
-
-  // No-trailer mode (contract section 7): which IP length field the read side rewrites.
-  typedef enum logic [1:0] {
-    PatchNone = 2'd0,
-    PatchIpv4 = 2'd1,  // total length and header checksum
-    PatchIpv6 = 2'd2   // payload length
-  } rx_patch_e;
-
-  // One output beat in the read pipeline: which buffer beat to read (if any) and how to
-  // shape it.
-  typedef struct packed {
-    logic         rd;         // a buffer beat is read for this output beat
-    logic         from_gcm;   // read the decrypted copy, else the frame as it arrived
-    logic         first;
-    logic         last;
-    logic [15:0]  keep;
-    logic         meta;       // metadata inserted after the MACs: the half-beat shift
-    logic [1:0]   idx;        // output beat index, saturating at 3
-    rx_patch_e    patch;
-    logic [7:0]   synd;
-    logic [7:0]   next_hdr;
-    logic [31:0]  handle;
-    logic [15:0]  ip_len;     // the rewritten length field
-    logic [15:0]  ip_csum;    // the rewritten IPv4 header checksum
-  } rx_tok_t;
 
 endpackage

@@ -1,4 +1,5 @@
 rtl/lib/sdp_ram.sv
+rtl/lib/head_fifo.sv
 rtl/esp/esp_rx_pkg.sv
 rtl/esp/esp_rx_parse.sv
 rtl/esp/esp_rx_feed.sv

@@ -233,7 +233,7 @@ module esp_rx_feed #(
       d_user_q      <= in_beat_i.user;
       d_store_q     <= store;
       d_k_q         <= k;
-      d_frame_len_q <= {k, 4'b0} + (CntW+5)'(esp_rx_pkg::keep_count(in_beat_i.keep));
+      d_frame_len_q <= {k, 4'b0} + (CntW+5)'(esp_pkg::keep_count(in_beat_i.keep));
       d_hit_q       <= f_hit;
       d_gcm_q       <= f_gcm;
       d_meta_q      <= f_meta;

@@ -147,8 +147,8 @@ module esp_rx_parse #(
             data_be[127-8*4 -: 8] == esp_pkg::IpProtoEsp;
     // The bytes before this beat (16 a beat) less the constant first, a function of idx_q
     // alone, then one add of the beat's byte count.
-    lim4 = (8'({idx_q[2:0], 4'b0}) - 8'(End4)) + 8'(esp_rx_pkg::keep_count(keep_i));
-    lim6 = (8'({idx_q[2:0], 4'b0}) - 8'(End6)) + 8'(esp_rx_pkg::keep_count(keep_i));
+    lim4 = (8'({idx_q[2:0], 4'b0}) - 8'(End4)) + 8'(esp_pkg::keep_count(keep_i));
+    lim6 = (8'({idx_q[2:0], 4'b0}) - 8'(End6)) + 8'(esp_pkg::keep_count(keep_i));
 
     // The lookup goes out with the beat holding the SPI, if the ESP header is in the frame
     // (IPv4: SPI at 34, E + 8 = 42; IPv6: SPI at 54, E + 8 = 62).

@@ -18,21 +18,6 @@ package esp_rx_pkg;
   // hold beyond its IP header (RFC 4303 section 2, RFC 4106 section 3): C = T - IP - 32 >= 2.
   localparam int EspMinBytes  = 8 + 8 + 16 + 2;
 
-  // Bytes in a beat whose tkeep is contiguous from bit 0 (wire beats are, AXI4-Stream's
-  // continuous aligned stream): the thermometer code read as a number, two LUT levels,
-  // where counting the bits would take an adder tree.
-  function automatic logic [4:0] keep_count(input logic [15:0] keep);
-    logic [4:0] n;
-    n[4] = keep[15];
-    n[3] = keep[7] && !keep[15];
-    n[2] = (keep[3] && !keep[7]) || (keep[11] && !keep[15]);
-    n[1] = 1'b0;
-    n[0] = 1'b0;
-    for (int i = 1; i < 16; i += 4) n[1] = n[1] || (keep[i] && !keep[i + 2]);
-    for (int i = 0; i < 16; i += 2) n[0] = n[0] || (keep[i] && !keep[i + 1]);
-    keep_count = n;
-  endfunction
-
   // The frame as the parser saw it, one per frame, ready when its header window is in:
   // the first 5 beats (the IPv6 IV ends at byte 69), or the whole frame if shorter.
   typedef struct packed {

@@ -4,13 +4,14 @@
 //
 //   AES-128: rk[r] = f(rk[r-1]),         RotWord+SubWord+Rcon[r] every round
 //   AES-256: rk[r] = f(rk[r-2], rk[r-1]), RotWord+SubWord+Rcon[r/2] for even r,
-//            SubWord alone for odd r; rk[1] is the second half of the key itself.
+//            SubWord alone for odd r (r >= 2: rk[1] is the second half of the key itself,
+//            which the caller takes without a step).
 module aes_key_step #(
-  parameter int Round = 1  // 1..14
+  parameter int Round = 1  // 1..14; AES-256 from 2
 ) (
   input  logic         key256_i,
   input  logic [127:0] rk_prev2_i,  // rk[r-2] (AES-256 only)
-  input  logic [127:0] rk_prev_i,   // rk[r-1]; for AES-256 at round 1: rk[1] itself
+  input  logic [127:0] rk_prev_i,   // rk[r-1]
   output logic [127:0] rk_o
 );
 
@@ -27,7 +28,7 @@ module aes_key_step #(
   logic [31:0] sub_word;
   logic [31:0] temp;
   logic [127:0] base;
-  logic [31:0] w0, w1, w2, w3;
+  logic [31:0] b01, b012, b0123;
 
   for (genvar b = 0; b < 4; b++) begin : gen_sbox
     aes_sbox u_sbox (
@@ -48,11 +49,13 @@ module aes_key_step #(
       temp = sub_word;
       base = rk_prev2_i;
     end
-    w0 = base[127:96] ^ temp;
-    w1 = base[95:64]  ^ w0;
-    w2 = base[63:32]  ^ w1;
-    w3 = base[31:0]   ^ w2;
-    rk_o = (key256_i && Round == 1) ? rk_prev_i : {w0, w1, w2, w3};
+    // w[i] = w[i-4] ^ w[i-1] unrolled: word j is temp plus base words 0..j. The base's
+    // prefix sums come first, so that they are ready (beside the S-box) when temp is, and
+    // temp, the late input, goes through one XOR rather than a chain of four.
+    b01   = base[127:96] ^ base[95:64];
+    b012  = b01 ^ base[63:32];
+    b0123 = b012 ^ base[31:0];
+    rk_o  = {base[127:96] ^ temp, b01 ^ temp, b012 ^ temp, b0123 ^ temp};
   end
 
 endmodule

@@ -139,8 +139,6 @@ module gcm_stream (
   gcm_pkg::gcm_slot_t slot_in, s_slot_q, sl;
   logic               s_valid_q;
   logic [127:0]       s_block_q;
-  logic [255:0]       s_key_q;
-  logic               s_key256_q;
 
   always_comb begin
     slot_in.has_h   = !started_q;
@@ -159,20 +157,20 @@ module gcm_stream (
   always_ff @(posedge clk_i) begin
     s_slot_q   <= slot_in;
     s_block_q  <= slot_block;
-    s_key_q    <= slot_key;
-    s_key256_q <= slot_key256;
   end
 
   // ---- AES pipe; the beat travels beside its block ------------------------------------------
+  // The pipe takes a block's key a clock ahead of the block: the issued beat's key on the
+  // clock its block is registered in the slot stage.
   logic         aes_valid;
   logic [127:0] aes_block;
 
   aes_cipher_pipe #(.SideW($bits(slot_in))) u_aes (
     .clk_i, .rst_ni,
     .en_i     (1'b1),
+    .key_i    (slot_key),
+    .key256_i (slot_key256),
     .valid_i  (s_valid_q),
-    .key_i    (s_key_q),
-    .key256_i (s_key256_q),
     .block_i  (s_block_q),
     .side_i   (s_slot_q),
     .valid_o  (aes_valid),

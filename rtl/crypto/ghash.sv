@@ -13,7 +13,8 @@
 // Stages (all advance together on `step_i`):
 //   in:   the block and its message's H and H^2 (loaded with its first block), split for
 //         Karatsuba
-//   mul:  (block + product two blocks back) times H^2 or H: nine 32 x 32 carry-less products
+//   mul:  (block + product two blocks back) times H^2 or H: nine 32 x 32 carry-less products;
+//         the product two blocks back is split for Karatsuba here, on its way in
 //   red:  join of the nine products and reduction mod P(x): the lane's new value
 // and one clock later `hash_valid_o` with the message's hash.
 //
@@ -113,6 +114,7 @@ module ghash (
   // ---- in: the block and the message's key powers, split for Karatsuba --------------------
   ctl_t         in_q;
   logic [287:0] x_q, h_q, h2_q;
+  logic         lane_in_q;     // the block entering mul meets its lane's last product
 
   ctl_t in_d;
   always_comb begin
@@ -121,9 +123,17 @@ module ghash (
     in_d.last  = last_i;
   end
 
+  // The block two steps back is of the same message unless this block or the one before it
+  // is its message's first: known a clock ahead, so that in mul each piece of the block plus
+  // that product is one LUT (the block's piece, the flag, four bits of the product).
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni)     in_q <= '0;
-    else if (step_i) in_q <= in_d;
+    if (!rst_ni) begin
+      in_q      <= '0;
+      lane_in_q <= 1'b1;
+    end else if (step_i) begin
+      in_q      <= in_d;
+      lane_in_q <= !in_d.first && !in_q.first;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -136,15 +146,13 @@ module ghash (
 
   // ---- mul: the lane's value plus the block, times H^2 (or H for the last block) ---------
   ctl_t         mul_q;
-  logic [287:0] lane_q;        // the reduced product of the block two steps back, split
-  logic         lane_in;       // that product belongs to this block's lane and message
+  logic [127:0] red_q;         // the reduced product of the block two steps back
   logic [287:0] a, b;
   logic [9*63-1:0] prod, prod_q;
 
-  // The block two steps back is of the same message unless this block or the one before it
-  // is its message's first.
-  assign lane_in = !in_q.first && !mul_q.first;
-  assign a = x_q ^ (lane_in ? lane_q : '0);
+  // The lane's value is split here rather than in red, where it would follow the reduction
+  // (one LUT level more than the clock has).
+  assign a = x_q ^ (lane_in_q ? kara_split(red_q) : '0);
   assign b = in_q.last ? h_q : h2_q;
 
   for (genvar k = 0; k < 9; k++) begin : gen_clmul
@@ -165,7 +173,7 @@ module ghash (
   end
 
   // ---- red: join and reduce; the lane's new value ------------------------------------------
-  logic [127:0] red, red_q, red_prev_q;
+  logic [127:0] red, red_prev_q;
   logic         done_q, with_prev_q;
 
   assign red = reduce(kara_join(prod_q));
@@ -174,7 +182,6 @@ module ghash (
     if (step_i) begin
       red_q      <= red;
       red_prev_q <= red_q;
-      lane_q     <= kara_split(red);
     end
   end
 
@@ -304,9 +311,9 @@ module ghash (
       assert (!f_first1_q || f_v1_q);
       assert (!f_last1_q || f_v1_q);
       assert (!f_open_q || f_v1_q);
+      assert (lane_in_q == (!in_q.first && !mul_q.first));
       if (f_nsteps_q != '0) begin
         assert (x_q == kara_split(f_x1_q));
-        assert (lane_q == kara_split(f_p1_q));
         assert (red_q == f_p1_q);
       end
       if (f_nsteps_q > 2'd1) assert (red_prev_q == f_p2_q);

@@ -126,8 +126,8 @@ module esp_gcm (
   logic [127:0]       in_data_q;
   // The context of the frame being taken in. Its key is held only while the frame is: from
   // the first beat to the clock its last beat spends here, then zeroed on each clock between
-  // frames (and so on the first clock after a reset); the slot stage's key follows it a
-  // clock later (docs/architecture.md, "Key hygiene").
+  // frames (and so on the first clock after a reset). The AES pipe takes its key from here,
+  // a clock ahead of the beat's block, on every clock (docs/architecture.md, "Key hygiene").
   esp_pkg::gcm_ctx_t  ctx_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -241,8 +241,6 @@ module esp_gcm (
   logic               s_valid_q;
   esp_pkg::gcm_slot_t s_slot_q;
   logic [127:0]       s_block_q;
-  logic [255:0]       s_key_q;
-  logic               s_key256_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) s_valid_q <= 1'b0;
@@ -252,8 +250,6 @@ module esp_gcm (
   always_ff @(posedge clk_i) begin
     s_slot_q   <= slot_in;
     s_block_q  <= aes_in;
-    s_key_q    <= ctx_q.key;
-    s_key256_q <= ctx_q.key256;
   end
 
   // Per frame, for the GHASH engine.
@@ -283,13 +279,14 @@ module esp_gcm (
 
   // Each beat's slot rides the pipe beside its block (`side`): a delay line of 14 stages
   // with no reset, which synthesis maps to shift-register LUTs (SRL16E), about one LUT per
-  // bit, rather than a queue of 16 x 258 bits in LUTRAM.
+  // bit, rather than a queue of 16 x 258 bits in LUTRAM. The pipe takes a block's key a
+  // clock ahead of the block: the key of the beat in `in` while that beat's block is chosen.
   aes_cipher_pipe #(.SideW($bits(s_slot_q))) u_aes (
     .clk_i, .rst_ni,
     .en_i     (1'b1),
+    .key_i    (ctx_q.key),
+    .key256_i (ctx_q.key256),
     .valid_i  (s_valid_q),
-    .key_i    (s_key_q),
-    .key256_i (s_key256_q),
     .block_i  (s_block_q),
     .side_i   (s_slot_q),
     .valid_o  (aes_valid),

@@ -869,16 +869,17 @@ module esp_gcm (
   // Decrypt status: tag against received ICV, and the trailer.
   // =======================================================================================
   // A decrypted frame's tag is compared as it comes out, with the frame's ICV at the head of
-  // its queue, a 32-bit word at a time; the four words' results wait for the trailer.
-  logic [3:0] ok_in, ok_head;
+  // its queue, a byte at a time (wider compares leave the mapper chains to build); the 16
+  // bytes' results wait for the trailer.
+  logic [15:0] ok_in, ok_head;
   logic       ok_empty, ok_pop;
 
   assign icv_pop = tag_valid && !tag_enc;
   always_comb begin
-    for (int w = 0; w < 4; w++) ok_in[w] = tag[32*w +: 32] == icv_head[32*w +: 32];
+    for (int b = 0; b < 16; b++) ok_in[b] = tag[8*b +: 8] == icv_head[8*b +: 8];
   end
 
-  sync_fifo #(.Width(4), .Depth(8)) u_okq (
+  sync_fifo #(.Width(16), .Depth(8)) u_okq (
     .clk_i, .rst_ni,
     .push_i (icv_pop), .data_i (ok_in),
     .pop_i  (ok_pop), .data_o (ok_head),

@@ -96,13 +96,18 @@ module esp_gcm (
 
   // =======================================================================================
   // Input, two stages:
-  //   in   the beat and, with a frame's first beat, its context, registered as taken
+  //   in   the beat and, with a frame's first beat, its context, registered as taken; beside
+  //        it, the beat's index compared with the frame's positions (below)
   //   slot the beat's bytes classified and its AES input chosen, registered for round 1
-  // A frame's positions (text end, ICV, trailer, last GHASH block) are derived from its
-  // context in two more clocks beside the beats: beats 0 and 1 carry no text (text_start
-  // >= 32), and beat 2 reaches the slot stage two clocks after beat 0 at the earliest.
+  // A frame's positions (text start and end, ICV, trailer, last GHASH block) are derived from
+  // its context in one clock beside the beats; each later beat's index is compared with them
+  // as the beat is taken, so that the slot stage only combines registered flags. Beats 0 and
+  // 1 carry no text (text_start >= 32): beat 2 is taken two clocks after beat 0 at the
+  // earliest, when the positions are there; the flags of beats 0 and 1 are never used.
   // =======================================================================================
   logic               first_q;      // the next beat taken is a frame's first
+  logic               one_q;        // its second
+  logic               later_q;      // its third or later
   logic [PosW-1:0]    pos_q;        // and its position
   logic               fire;
 
@@ -112,16 +117,19 @@ module esp_gcm (
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       first_q <= 1'b1;
+      one_q   <= 1'b0;
+      later_q <= 1'b0;
       pos_q   <= '0;
     end else if (fire) begin
       first_q <= s_last_i;
+      one_q   <= first_q && !s_last_i;
+      later_q <= !first_q && !s_last_i;
       pos_q   <= s_last_i ? '0 : pos_q + PosW'(16);
     end
   end
 
   // ---- in ------------------------------------------------------------------------------
   logic               in_valid_q, in_first_q, in_last_q;
-  logic [PosW-5:0]    in_beat_q;    // beat index within the frame
   logic [15:0]        in_keep_q;
   logic [127:0]       in_data_q;
   // The context of the frame being taken in. Its key is held only while the frame is: from
@@ -138,104 +146,138 @@ module esp_gcm (
   always_ff @(posedge clk_i) begin
     in_first_q <= first_q;
     in_last_q  <= s_last_i;
-    in_beat_q  <= pos_q[PosW-1:4];
     in_keep_q  <= s_keep_i;
     in_data_q  <= s_data_i;
     if (fire && first_q) ctx_q <= s_ctx_i;
     if (first_q && !fire) ctx_q.key <= '0;
   end
 
-  // The frame's positions, as beat index and byte: first text byte (ts), text end (te),
-  // the trailer's last three bytes (te - 3, te - 2, te - 1), the last ICV byte (te + 15),
-  // the beat completing the last GHASH text block. Two clocks from the context.
-  logic [PosW-1:0] te1_q, te_q, run_q, pad_q, nh_q;
-  logic [PosW-5:0] tb1_q, icv_last_q, xl_beat_q;
-
-  always_ff @(posedge clk_i) begin
-    te1_q      <= ctx_q.text_start + ctx_q.text_len;
-    tb1_q      <= ctx_q.text_len[PosW-1:4] + (PosW-4)'(ctx_q.text_len[3:0] != '0);
-    te_q       <= te1_q;
-    run_q      <= te1_q - PosW'(3);
-    pad_q      <= te1_q - PosW'(2);
-    nh_q       <= te1_q - PosW'(1);
-    icv_last_q <= te1_q[PosW-1:4] + (PosW-4)'(te1_q[3:0] != '0);  // byte te + 15
-    xl_beat_q  <= ctx_q.text_start[PosW-1:4] + tb1_q;
-  end
-
-  // ---- slot ------------------------------------------------------------------------------
-  logic               crypto, decrypt_in, later, cut;
-  logic [PosW-5:0]    k, ts_beat;
-  logic [3:0]         ts_off, te_off;
-  logic [15:0]        from_ts, below_te, text_mask, at_run, at_pad, at_nh;
-  logic               k_gt_ts, k_eq_ts, k_lt_te, k_eq_te;
-  esp_pkg::gcm_slot_t slot_in;
-  logic [127:0]       aes_in;
-  logic [PosW-1:0]    ctr_lo;     // the counter of text beat j: 2 + j
-
-  assign ctr_lo = PosW'(k) - PosW'(ts_beat) + PosW'(2);
+  // The frame's positions, one clock from the context (two adders at most), as beat index
+  // and byte: first text byte ts (from the context itself), text end te = ts + text_len,
+  // the beat after te's, the trailer's last three bytes (te - 3, te - 2, te - 1), the last
+  // ICV byte (te + 15), the beat completing the last GHASH text block; the byte masks of ts
+  // and te within their beats; the counter of beat 0 (2 - ts's beat: text beat j, beat
+  // ts / 16 + j, takes 2 + j).
+  logic [PosW-1:0] te_full, run_full, pad_full, nh_full;
+  logic [PosW-5:0] ts_beat, text_blocks;
+  logic [PosW-5:0] te_beat_q, te1_beat_q, run_beat_q, pad_beat_q, nh_beat_q, icv_last_q, xl_beat_q;
+  logic [PosW-1:0] ctr0_q;
+  logic [3:0]      te_off_q;
+  logic [15:0]     ts_from_q, te_from_q, run_oh_q, pad_oh_q, nh_oh_q;
 
   // One-hot: byte b of the beat.
   function automatic logic [15:0] byte_at(input logic [3:0] b);
     byte_at = 16'h1 << b;
   endfunction
 
+  assign ts_beat     = ctx_q.text_start[PosW-1:4];
+  assign te_full     = ctx_q.text_start + ctx_q.text_len;
+  assign run_full    = te_full - PosW'(3);
+  assign pad_full    = te_full - PosW'(2);
+  assign nh_full     = te_full - PosW'(1);
+  assign text_blocks = (PosW-4)'((ctx_q.text_len + PosW'(15)) >> 4);
+
+  always_ff @(posedge clk_i) begin
+    te_beat_q  <= te_full[PosW-1:4];
+    te1_beat_q <= te_full[PosW-1:4] + (PosW-4)'(1);
+    te_off_q   <= te_full[3:0];
+    run_beat_q <= run_full[PosW-1:4];
+    pad_beat_q <= pad_full[PosW-1:4];
+    nh_beat_q  <= nh_full[PosW-1:4];
+    run_oh_q   <= byte_at(run_full[3:0]);
+    pad_oh_q   <= byte_at(pad_full[3:0]);
+    nh_oh_q    <= byte_at(nh_full[3:0]);
+    icv_last_q <= te_full[PosW-1:4] + (PosW-4)'(te_full[3:0] != '0);  // byte te + 15
+    xl_beat_q  <= ts_beat + text_blocks;
+    ts_from_q  <= 16'hffff << ctx_q.text_start[3:0];
+    te_from_q  <= 16'hffff << te_full[3:0];
+    ctr0_q     <= PosW'(2) - PosW'(ts_beat);
+  end
+
+  // The beat's index against the positions, as it is taken (its frame's context is in ctx_q
+  // from beat 1 on, the positions from beat 2 on), qualified by the frame's mode and "beat 2
+  // or later" where the slot stage would.
+  logic            crypto, decrypt_in, cl, dl;
+  logic [PosW-5:0] nb;
+  logic            in_one_q;
+  logic            in_gt_ts_q, in_eq_ts_q, in_lt_te_q, in_eq_te_q, in_eq_te1_q;
+  logic            in_le_xl_q, in_eq_xl_q, in_eq_icvl_q, in_cut_ok_q;
+  logic            in_trl_eq_q, in_trl_lt_q, in_eq_run_q, in_eq_pad_q, in_eq_nh_q;
+  logic [PosW-1:0] in_ctr_q;
+
   assign crypto     = ctx_q.mode != esp_pkg::GcmNone;
   assign decrypt_in = ctx_q.mode == esp_pkg::GcmDecrypt;
-  assign later      = !in_first_q && in_beat_q != (PosW-4)'(1);  // beat 2 or later
-  assign k          = in_beat_q;
-  assign ts_beat    = ctx_q.text_start[PosW-1:4];
-  assign ts_off     = ctx_q.text_start[3:0];
-  assign te_off     = te_q[3:0];
-  assign k_gt_ts    = k > ts_beat;
-  assign k_eq_ts    = k == ts_beat;
-  assign k_lt_te    = k < te_q[PosW-1:4];
-  assign k_eq_te    = k == te_q[PosW-1:4];
-  assign from_ts    = k_gt_ts ? 16'hffff : k_eq_ts ? (16'hffff << ts_off) : 16'h0;
-  assign below_te   = k_lt_te ? 16'hffff : k_eq_te ? ~(16'hffff << te_off) : 16'h0;
-  assign text_mask  = (crypto && later) ? (from_ts & below_te & in_keep_q) : '0;
-  assign at_run     = (k == run_q[PosW-1:4]) ? byte_at(run_q[3:0]) : '0;
-  assign at_pad     = (k == pad_q[PosW-1:4]) ? byte_at(pad_q[3:0]) : '0;
-  assign at_nh      = (k == nh_q[PosW-1:4])  ? byte_at(nh_q[3:0])  : '0;
-  // A decrypted frame cut before its ICV's last byte. Its last beat is beat 2 or later (an
-  // ESP frame holds its ESP header, bytes 34..41 at least), so the positions are there.
-  assign cut        = decrypt_in && later && in_last_q && k < icv_last_q;
+  assign cl         = crypto && later_q;
+  assign dl         = decrypt_in && later_q;
+  assign nb         = pos_q[PosW-1:4];
+
+  always_ff @(posedge clk_i) begin
+    in_one_q     <= one_q;
+    in_gt_ts_q   <= cl && nb > ts_beat;
+    in_eq_ts_q   <= cl && nb == ts_beat;
+    in_lt_te_q   <= cl && nb < te_beat_q;
+    in_eq_te_q   <= cl && nb == te_beat_q;
+    in_eq_te1_q  <= cl && nb == te1_beat_q;
+    in_le_xl_q   <= cl && nb <= xl_beat_q;
+    in_eq_xl_q   <= cl && nb == xl_beat_q;
+    in_eq_icvl_q <= cl && nb == icv_last_q;
+    // A decrypted frame cut before its ICV's last byte, if this beat is its last. Its last
+    // beat is beat 2 or later (an ESP frame holds its ESP header, bytes 34..41 at least), so
+    // the positions are there.
+    in_cut_ok_q  <= dl && nb < icv_last_q;
+    in_trl_eq_q  <= dl && nb == nh_beat_q;
+    in_trl_lt_q  <= dl && nb < nh_beat_q;
+    in_eq_run_q  <= nb == run_beat_q;
+    in_eq_pad_q  <= nb == pad_beat_q;
+    in_eq_nh_q   <= nb == nh_beat_q;
+    in_ctr_q     <= PosW'(nb) + ctr0_q;
+  end
+
+  // ---- slot ------------------------------------------------------------------------------
+  logic               cut;
+  logic [15:0]        from_ts, below_te, text_mask;
+  esp_pkg::gcm_slot_t slot_in;
+  logic [127:0]       aes_in;
+
+  assign from_ts    = in_gt_ts_q ? 16'hffff : in_eq_ts_q ? ts_from_q : 16'h0;
+  assign below_te   = in_lt_te_q ? 16'hffff : in_eq_te_q ? ~te_from_q : 16'h0;
+  assign text_mask  = from_ts & below_te & in_keep_q;
+  assign cut        = in_last_q && in_cut_ok_q;
 
   always_comb begin
     slot_in.mode       = ctx_q.mode;
     slot_in.h_slot     = crypto && in_first_q;
-    slot_in.j0_slot    = crypto && !in_first_q && k == (PosW-4)'(1);
+    slot_in.j0_slot    = crypto && in_one_q;
     slot_in.text_mask  = text_mask;
     // The ICV: bytes te_off.. of beat te, then bytes ..te_off-1 of the next.
-    slot_in.icv_mask   = (crypto && later) ?
-                         (((k_eq_te ? (16'hffff << te_off) : '0) |
-                           ((k == te_q[PosW-1:4] + 1'b1) ? ~(16'hffff << te_off) : '0)) & in_keep_q)
-                         : '0;
+    slot_in.icv_mask   = ((in_eq_te_q ? te_from_q : '0) | (in_eq_te1_q ? ~te_from_q : '0)) &
+                         in_keep_q;
     slot_in.text_beat  = text_mask != '0;
     // Text block j is complete once the beat after the one holding its start has passed.
     // A cut frame queues its last GHASH block, its ICV and its trailer here if it has not
     // yet: whatever it holds, the frame's status fails.
-    slot_in.push_x     = crypto && later && (k_gt_ts || cut) && k <= xl_beat_q;
-    slot_in.x_last     = crypto && later && (k == xl_beat_q || cut);
-    slot_in.icv_first  = crypto && later && k_eq_te;
-    slot_in.icv_last   = crypto && later && (k == icv_last_q || cut);
-    slot_in.trl_done   = decrypt_in && later &&
-                         (k == nh_q[PosW-1:4] || (cut && k < nh_q[PosW-1:4]));
+    slot_in.push_x     = in_le_xl_q && (in_gt_ts_q || cut);
+    slot_in.x_last     = in_eq_xl_q || cut;
+    slot_in.icv_first  = in_eq_te_q;
+    slot_in.icv_last   = in_eq_icvl_q || cut;
+    slot_in.trl_done   = in_trl_eq_q || (cut && in_trl_lt_q);
     slot_in.cut        = cut;
-    slot_in.run_sel    = at_run & text_mask;
-    slot_in.pad_sel    = at_pad & text_mask;
-    slot_in.nh_sel     = at_nh & text_mask;
-    slot_in.text_off   = ts_off;
-    slot_in.icv_off    = te_off;
+    slot_in.run_sel    = (in_eq_run_q ? run_oh_q : '0) & text_mask;
+    slot_in.pad_sel    = (in_eq_pad_q ? pad_oh_q : '0) & text_mask;
+    slot_in.nh_sel     = (in_eq_nh_q  ? nh_oh_q  : '0) & text_mask;
+    slot_in.text_off   = ctx_q.text_start[3:0];
+    slot_in.icv_off    = te_off_q;
     slot_in.text_len   = ctx_q.text_len;
     slot_in.last       = in_last_q;
     slot_in.keep       = in_keep_q;
     slot_in.data       = in_data_q;
 
     // Counter blocks (SP 800-38D section 7.1): text beat j of the frame takes J0 + 1 + j.
-    if (slot_in.h_slot)         aes_in = '0;
-    else if (slot_in.j0_slot)   aes_in = gcm_pkg::j0_block(ctx_q.nonce);
-    else if (slot_in.text_beat) aes_in = gcm_pkg::ctr_block(ctx_q.nonce, {{(32-PosW){1'b0}}, ctr_lo});
-    else                        aes_in = '0;
+    // Only the H slot, the J0 slot and text beats use their block, so every other beat takes
+    // the counter block too: the choice is then of registers only.
+    if (slot_in.h_slot)       aes_in = '0;
+    else if (slot_in.j0_slot) aes_in = gcm_pkg::j0_block(ctx_q.nonce);
+    else aes_in = gcm_pkg::ctr_block(ctx_q.nonce, {{(32-PosW){1'b0}}, in_ctr_q});
   end
 
   logic               s_valid_q;
@@ -257,10 +299,12 @@ module esp_gcm (
   logic finfo_empty, finfo_pop;
   logic [$clog2(FrameQDepth):0] finfo_count;
   always_comb begin
-    finfo_in.mode     = ctx_q.mode;
-    finfo_in.aad      = ctx_q.aad;
-    finfo_in.aad12    = ctx_q.aad12;
-    finfo_in.text_len = ctx_q.text_len;
+    finfo_in.encrypt   = ctx_q.mode == esp_pkg::GcmEncrypt;
+    finfo_in.no_text   = ctx_q.text_len == '0;
+    finfo_in.tag_rot   = te_full[1:0];
+    finfo_in.aad       = ctx_q.aad;
+    finfo_in.aad12     = ctx_q.aad12;
+    finfo_in.text_len  = ctx_q.text_len;
   end
 
   sync_fifo #(.Width($bits(finfo_in)), .Depth(FrameQDepth)) u_finfo (
@@ -301,13 +345,15 @@ module esp_gcm (
   //       ciphertext to hash; H, E(K, J0) and the received ICV taken
   //   p2  GHASH blocks assembled from two neighbouring beats (queued); per trailer byte the
   //       run's local conditions: a pad byte 1, or one more than the byte before it
-  //   p3  the run across the beat without what came before (a parallel prefix)
-  //   p4  the run joined with the previous beat's; the bytes at the trailer's positions kept
-  //   p5  the trailer's verdict (queued)
+  //   p3  the run across the beat without what came before: a parallel prefix, first half
+  //   p4  the prefix's second half
+  //   p5  the run joined with the previous beat's; the bytes at the trailer's positions kept
+  //   p6  the trailer's verdict (queued)
   // =======================================================================================
   // ---- p0 --------------------------------------------------------------------------------
   logic               p0_valid_q;
   logic [127:0]       p0_block_q;
+  logic [127:0]       p0_ks_q;      // the keystream, rotated by text_start mod 4 (bytes)
   esp_pkg::gcm_slot_t p0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -315,9 +361,14 @@ module esp_gcm (
     else         p0_valid_q <= aes_valid;
   end
 
+  // p0 takes the slot only with a block (nothing reads it otherwise): a register of its own,
+  // not the last stage of the delay line's shift-register LUTs, whose output is a LUT level
+  // later than a flip-flop's.
+  // The keystream's rotation by text_start mod 16 is split over p0 and p1, a 4:1 choice each.
   always_ff @(posedge clk_i) begin
     p0_block_q <= aes_block;
-    p0         <= sl;
+    p0_ks_q    <= rotl(gcm_pkg::bswap(aes_block), {2'b0, sl.text_off[1:0]});
+    if (aes_valid) p0 <= sl;
   end
 
   // ---- p1: keystream, output beat, ICV -----------------------------------------------------
@@ -333,7 +384,7 @@ module esp_gcm (
   always_comb begin
     // Keystream byte b of a beat comes from the current counter block if b >= text_off,
     // else from the previous one.
-    ks_rot       = rotl(gcm_pkg::bswap(p0_block_q), p0.text_off);
+    ks_rot       = rotl(p0_ks_q, {p0.text_off[3:2], 2'b0});
     from_current = 16'hffff << p0.text_off;
     ks           = (ks_rot & bytes(from_current)) | (ks_rot_prev_q & ~bytes(from_current));
     out_data     = p0.data ^ (ks & bytes(p0.text_mask));
@@ -366,7 +417,7 @@ module esp_gcm (
 
   // The received ICV (decrypt): ICV byte k sits at beat byte (icv_off + k) mod 16.
   logic [127:0] icv_q, icv_d, icv_head;
-  logic icv_empty, icv_pop;
+  logic icv_push, icv_pop;
   logic [$clog2(FrameQDepth):0] icv_count;
   assign icv_d = (p0.icv_first ? '0 : icv_q) | rotr(p0.data & bytes(p0.icv_mask), p0.icv_off);
 
@@ -374,11 +425,13 @@ module esp_gcm (
     if (p1_step && p0.icv_mask != '0) icv_q <= icv_d;
   end
 
+  assign icv_push = p1_step && decrypt && p0.icv_last;
+
   sync_fifo #(.Width(128), .Depth(FrameQDepth)) u_icvq (
     .clk_i, .rst_ni,
-    .push_i (p1_step && decrypt && p0.icv_last), .data_i (icv_d),
+    .push_i (icv_push), .data_i (icv_d),
     .pop_i  (icv_pop), .data_o (icv_head),
-    .empty_o (icv_empty), .full_o (), .almost_full_o (), .count_o (icv_count)
+    .empty_o (), .full_o (), .almost_full_o (), .count_o (icv_count)
   );
 
   // Beats on their way out.
@@ -388,8 +441,8 @@ module esp_gcm (
   always_comb begin
     ob_in.need_tag = encrypt && p0.icv_mask != '0;
     ob_in.icv_last = p0.icv_last;
-    ob_in.icv_off  = p0.icv_off;
-    ob_in.icv_mask = p0.icv_mask;
+    ob_in.tag_mask = encrypt ? p0.icv_mask : '0;
+    ob_in.tag_rot  = p0.icv_off[3:2];
     ob_in.last     = p0.last;
     ob_in.keep     = p0.keep;
     ob_in.data     = out_data;
@@ -501,11 +554,22 @@ module esp_gcm (
     logic [PosW-1:0] text_len;
     logic [15:0]     run_sel;
     logic [7:0]      run_byte, pad_byte, nh_byte;
-    logic [15:0]     gen, prop;     // p2: per byte; p3: over bytes 0..i
+    logic [15:0]     gen, prop;     // p2: per byte; p4: over bytes 0..i
+    logic            run_gen;       // p4: gen, prop at the byte run_sel picks
+    logic            run_prop;
   } trl_t;
   trl_t p2_d, p2, p3_d, p3;
   logic [7:0] last_byte_q;          // byte 15 of the beat before
   logic       p2_valid_q, p3_valid_q;
+
+  // b == a + 1 without an adder (a carry chain ahead of a compare is deeper): bit i of a + 1
+  // is a[i] flipped where a's bits below i are all ones.
+  function automatic logic is_next(input logic [7:0] b, input logic [7:0] a);
+    logic [7:0] flip;
+    flip[0] = 1'b1;
+    for (int i = 1; i < 8; i++) flip[i] = flip[i - 1] & a[i - 1];
+    is_next = b == (a ^ flip);
+  endfunction
 
   always_comb begin
     logic [7:0] b, prev_b;
@@ -520,11 +584,13 @@ module esp_gcm (
     p2_d.run_byte = '0;
     p2_d.pad_byte = '0;
     p2_d.nh_byte  = '0;
+    p2_d.run_gen  = 1'b0;
+    p2_d.run_prop = 1'b0;
     for (int i = 0; i < 16; i++) begin
       b      = p1.pt[8*i +: 8];
       prev_b = (i == 0) ? last_byte_q : p1.pt[8*i - 8 +: 8];
       p2_d.gen[i]  = p1.text_mask[i] && b == 8'd1;
-      p2_d.prop[i] = p1.text_mask[i] && b == prev_b + 8'd1;
+      p2_d.prop[i] = p1.text_mask[i] && is_next(b, prev_b);
       p2_d.run_byte = p2_d.run_byte | (p1.run_sel[i] ? b : 8'd0);
       p2_d.pad_byte = p2_d.pad_byte | (p1.pad_sel[i] ? b : 8'd0);
       p2_d.nh_byte  = p2_d.nh_byte  | (p1.nh_sel[i]  ? b : 8'd0);
@@ -546,13 +612,21 @@ module esp_gcm (
     if (p2_step) last_byte_q <= p1.pt[127:120];
   end
 
-  // ---- p3: the run over bytes 0..i of the beat, by a Kogge-Stone prefix in four steps ----
+  // ---- p3, p4: the run over bytes 0..i of the beat, a Kogge-Stone prefix in four steps, two
+  // per clock (spans 1 and 2, then 4 and 8) --------------------------------------------------
+  // p5 reads the selected byte's prefix (run_gen, run_prop), not p4's run_sel.
+  /* verilator lint_off UNUSEDSIGNAL */
+  trl_t p4_d, p4;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic p4_valid_q;
 
+  // Each step makes a bit a function of three; two steps a clock, a function of seven: two
+  // LUT levels.
   always_comb begin
     logic [15:0] g, p, g_next, p_next;
     g = p2.gen;
     p = p2.prop;
-    for (int span = 1; span < 16; span = span * 2) begin
+    for (int span = 1; span < 4; span = span * 2) begin
       for (int i = 0; i < 16; i++) begin
         if (i >= span) begin
           g_next[i] = g[i] | (p[i] & g[i - span]);
@@ -566,48 +640,82 @@ module esp_gcm (
       p = p_next;
     end
     p3_d      = p2;
-    p3_d.gen  = g;  // a run ends at byte i, counting only bytes 0..i
-    p3_d.prop = p;  // bytes 0..i all continue a run that ends before the beat
+    p3_d.gen  = g;
+    p3_d.prop = p;
   end
 
+  // After p4: gen[i], a run ends at byte i, counting only bytes 0..i; prop[i], bytes 0..i
+  // all continue a run that ends before the beat.
+  always_comb begin
+    logic [15:0] g, p, g_next, p_next;
+    g = p3.gen;
+    p = p3.prop;
+    for (int span = 4; span < 16; span = span * 2) begin
+      for (int i = 0; i < 16; i++) begin
+        if (i >= span) begin
+          g_next[i] = g[i] | (p[i] & g[i - span]);
+          p_next[i] = p[i] & p[i - span];
+        end else begin
+          g_next[i] = g[i];
+          p_next[i] = p[i];
+        end
+      end
+      g = g_next;
+      p = p_next;
+    end
+    p4_d          = p3;
+    p4_d.gen      = g;
+    p4_d.prop     = p;
+    p4_d.run_gen  = |(p3.run_sel & g);
+    p4_d.run_prop = |(p3.run_sel & p);
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) p4_valid_q <= 1'b0;
+    else         p4_valid_q <= p3_valid_q;
+  end
+
+  // Taken with a beat only: registers of their own, not a shift-register LUT (p2 to p4 would
+  // otherwise be one, its output a LUT level late).
   always_ff @(posedge clk_i) begin
-    p3 <= p3_d;
+    if (p2_valid_q) p3 <= p3_d;
+    if (p3_valid_q) p4 <= p4_d;
   end
 
-  // ---- p4: joined with the beat before; the trailer's bytes kept ---------------------------
-  logic       p4_step, run_in_q, run_ends;
+  // ---- p5: joined with the beat before; the trailer's bytes kept ---------------------------
+  logic       p5_step, run_in_q, run_ends;
   logic [7:0] run_at_q, pad_len_q, next_hdr_q;
   logic       done_q, cut_q, len_ok_q;
   logic [PosW-1:0] pad_max_q;
 
-  assign p4_step  = p3_valid_q;
-  assign run_ends = |(p3.run_sel & (p3.gen | (p3.prop & {16{run_in_q}})));
+  assign p5_step  = p4_valid_q;
+  assign run_ends = p4.run_gen || (p4.run_prop && run_in_q);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       done_q <= 1'b0;
     end else begin
-      done_q <= p3_valid_q && p3.trl_done;
+      done_q <= p4_valid_q && p4.trl_done;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (p4_step) begin
+    if (p5_step) begin
       // A run reaches the next beat if it ends at byte 15.
-      run_in_q   <= p3.gen[15] | (p3.prop[15] & run_in_q);
-      if (p3.h_slot)       run_at_q <= '0;
-      else if (p3.has_run) run_at_q <= run_ends ? p3.run_byte : 8'd0;
-      if (p3.h_slot)       pad_len_q <= '0;
-      else if (p3.has_pad) pad_len_q <= p3.pad_byte;
-      if (p3.h_slot)       next_hdr_q <= '0;
-      else if (p3.has_nh)  next_hdr_q <= p3.nh_byte;
-      cut_q     <= p3.cut;
-      len_ok_q  <= p3.text_len >= PosW'(2);
-      pad_max_q <= p3.text_len - PosW'(2);
+      run_in_q   <= p4.gen[15] | (p4.prop[15] & run_in_q);
+      if (p4.h_slot)       run_at_q <= '0;
+      else if (p4.has_run) run_at_q <= run_ends ? p4.run_byte : 8'd0;
+      if (p4.h_slot)       pad_len_q <= '0;
+      else if (p4.has_pad) pad_len_q <= p4.pad_byte;
+      if (p4.h_slot)       next_hdr_q <= '0;
+      else if (p4.has_nh)  next_hdr_q <= p4.nh_byte;
+      cut_q     <= p4.cut;
+      len_ok_q  <= p4.text_len >= PosW'(2);
+      pad_max_q <= p4.text_len - PosW'(2);
     end
   end
 
-  // ---- p5: the verdict --------------------------------------------------------------------
+  // ---- p6: the verdict --------------------------------------------------------------------
   esp_pkg::trailer_t trailer_in, trailer_head;
   logic trl_empty, trl_pop;
   logic [$clog2(FrameQDepth):0] trl_count;
@@ -654,35 +762,53 @@ module esp_gcm (
 
   eng_state_e   eng_q, eng_d;
   logic [127:0] blk, tag;
-  logic         eng_go, tag_room, ghash_step;
-  logic [3:0]   enc_tag_count, dec_tag_count;
-  // Room for this tag beside the one at most still inside `ghash`.
-  assign tag_room  = (finfo.mode == esp_pkg::GcmEncrypt) ? enc_tag_count <= 4'd5
-                                                         : dec_tag_count <= 4'd5;
+  logic         eng_go, go_aad, go_text, ghash_step;
+  logic [3:0]   enc_tag_count, ok_count;
+  logic         len_go_q;
+  logic [$clog2(FrameQDepth):0] icv_avail_q;
+
+  // The length block goes when its tag has room beside the one at most still inside `ghash`
+  // and, decrypting, once the frame's received ICV is queued, so that the tag meets it at the
+  // head of the ICV queue. Registered from the clock before (a tag queue takes one push a
+  // clock, hence one entry of margin), so that the engine decides on registers and queue
+  // heads alone.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) len_go_q <= 1'b0;
+    else         len_go_q <= finfo.encrypt ? enc_tag_count <= 4'd4
+                                           : ok_count <= 4'd4 && icv_avail_q != '0;
+  end
+
+  // Received ICVs queued whose frame's length block has not gone yet.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) icv_avail_q <= '0;
+    else icv_avail_q <= icv_avail_q + ($clog2(FrameQDepth)+1)'(icv_push)
+                        - ($clog2(FrameQDepth)+1)'(eng_q == EngLen && len_go_q && !finfo.encrypt);
+  end
+
+  // The frame starts only once its first text block is there too: from then on its blocks
+  // come one per clock, so the frame before it leaves `ghash` (two steps) without waiting.
+  assign go_aad  = !finfo_empty && !key_empty && (finfo.no_text || !x_empty);
+  assign go_text = !x_empty;
 
   always_comb begin
     eng_d  = eng_q;
     eng_go = 1'b0;
-    x_pop  = 1'b0;
     blk    = '0;
     unique case (eng_q)
       EngAad: begin
-        // AAD zero-padded to one block (SP 800-38D section 6.4). The frame starts only once
-        // its first text block is there too: from then on its blocks come one per clock, so
-        // the frame before it leaves `ghash` (two steps) without waiting.
+        // AAD zero-padded to one block (SP 800-38D section 6.4).
         blk    = finfo.aad12 ? {finfo.aad, 32'b0} : {finfo.aad[95:32], 64'b0};
-        eng_go = !finfo_empty && !key_empty && (finfo.text_len == '0 || !x_empty);
-        eng_d  = (finfo.text_len != '0) ? EngText : EngLen;
+        eng_go = go_aad;
+        eng_d  = finfo.no_text ? EngLen : EngText;
       end
       EngText: begin
         blk    = x_head;
-        eng_go = !x_empty;
-        x_pop  = eng_go;
+        eng_go = go_text;
         eng_d  = x_last ? EngLen : EngText;
       end
       EngLen: begin
         blk    = gcm_pkg::len_block(finfo.aad12 ? 61'd12 : 61'd8, 61'(finfo.text_len));
-        eng_go = tag_room;
+        eng_go = len_go_q;
         eng_d  = EngAad;
       end
       default: eng_d = EngAad;
@@ -690,13 +816,18 @@ module esp_gcm (
     if (!eng_go) eng_d = eng_q;
   end
 
-  // Inside a frame `ghash` steps with its blocks only; between frames it runs free. The
-  // tag (hash plus E(K, J0)) comes out with its frame's mode, for its queue.
-  assign ghash_step = eng_go || eng_q == EngAad;
+  // Inside a frame `ghash` steps with its blocks only; between frames it runs free. Written
+  // per state, so that the step (the clock enable of all of `ghash`) is one LUT.
+  assign ghash_step = eng_q == EngAad || (eng_q == EngText && go_text) ||
+                      (eng_q == EngLen && len_go_q);
+  assign x_pop      = eng_q == EngText && go_text;
 
-  logic tag_valid, tag_enc;
+  // The tag comes out with its frame's direction and ICV offset. An encrypted frame's tag is
+  // queued rotated by the ICV offset mod 4 (bytes); the output rotates it by the rest.
+  logic       tag_valid, tag_enc;
+  logic [1:0] tag_off;
 
-  gcm_tag #(.SideW(1), .Depth(FrameQDepth)) u_tag (
+  gcm_tag #(.SideW(3), .Depth(FrameQDepth)) u_tag (
     .clk_i, .rst_ni,
     .step_i      (ghash_step),
     .valid_i     (eng_go),
@@ -704,49 +835,59 @@ module esp_gcm (
     .last_i      (eng_q == EngLen),
     .block_i     (blk),
     .h_i         (h_head),
-    .side_i      (finfo.mode == esp_pkg::GcmEncrypt),
+    .side_i      ({finfo.encrypt, finfo.tag_rot}),
     .ej0_push_i  (p1_step && p0.j0_slot),
     .ej0_i       (p0_block_q),
     .ej0_count_o (ej0_count),
     .tag_valid_o (tag_valid),
     .tag_o       (tag),
-    .side_o      (tag_enc)
+    .side_o      ({tag_enc, tag_off})
   );
 
-  assign finfo_pop = eng_go && eng_q == EngLen;
-  assign key_pop   = eng_go && eng_q == EngAad;
+  assign finfo_pop = eng_q == EngLen && len_go_q;
+  assign key_pop   = eng_q == EngAad && go_aad;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni)     eng_q <= EngAad;
     else             eng_q <= eng_d;
   end
 
-  logic [127:0] enc_tag, dec_tag;
-  logic enc_tag_empty, dec_tag_empty, enc_tag_pop, dec_tag_pop;
+  logic [127:0] enc_tag;
+  logic enc_tag_empty, enc_tag_pop;
 
   sync_fifo #(.Width(128), .Depth(8)) u_enc_tagq (
     .clk_i, .rst_ni,
-    .push_i (tag_valid && tag_enc), .data_i (tag),
+    .push_i (tag_valid && tag_enc), .data_i (rotl(tag, {2'b0, tag_off})),
     .pop_i  (enc_tag_pop), .data_o (enc_tag),
     .empty_o (enc_tag_empty), .full_o (), .almost_full_o (), .count_o (enc_tag_count)
-  );
-
-  sync_fifo #(.Width(128), .Depth(8)) u_dec_tagq (
-    .clk_i, .rst_ni,
-    .push_i (tag_valid && !tag_enc), .data_i (tag),
-    .pop_i  (dec_tag_pop), .data_o (dec_tag),
-    .empty_o (dec_tag_empty), .full_o (), .almost_full_o (), .count_o (dec_tag_count)
   );
 
   // =======================================================================================
   // Decrypt status: tag against received ICV, and the trailer.
   // =======================================================================================
-  assign st_valid_o = !dec_tag_empty && !icv_empty && !trl_empty;
-  assign dec_tag_pop = st_valid_o && st_ready_i;
-  assign icv_pop     = dec_tag_pop;
-  assign trl_pop     = dec_tag_pop;
+  // A decrypted frame's tag is compared as it comes out, with the frame's ICV at the head of
+  // its queue, a byte at a time (wider compares leave the mapper chains to build); the 16
+  // bytes' results wait for the trailer.
+  logic [15:0] ok_in, ok_head;
+  logic       ok_empty, ok_pop;
+
+  assign icv_pop = tag_valid && !tag_enc;
   always_comb begin
-    st_o.tag_ok = dec_tag == icv_head;
+    for (int b = 0; b < 16; b++) ok_in[b] = tag[8*b +: 8] == icv_head[8*b +: 8];
+  end
+
+  sync_fifo #(.Width(16), .Depth(8)) u_okq (
+    .clk_i, .rst_ni,
+    .push_i (icv_pop), .data_i (ok_in),
+    .pop_i  (ok_pop), .data_o (ok_head),
+    .empty_o (ok_empty), .full_o (), .almost_full_o (), .count_o (ok_count)
+  );
+
+  assign st_valid_o = !ok_empty && !trl_empty;
+  assign ok_pop     = st_valid_o && st_ready_i;
+  assign trl_pop    = ok_pop;
+  always_comb begin
+    st_o.tag_ok = &ok_head;
     st_o.trailer_ok = trailer_head.ok;
     st_o.pad_len = trailer_head.pad_len;
     st_o.next_hdr = trailer_head.next_hdr;
@@ -769,9 +910,8 @@ module esp_gcm (
   assign out_go      = !ob_empty && (!need_tag || !enc_tag_empty) && skid_ready;
   assign ob_pop      = out_go;
   assign enc_tag_pop = out_go && need_tag && ob_head.icv_last;
-  assign m_data_d    = need_tag ? ((ob_head.data & ~bytes(ob_head.icv_mask)) |
-                                   (rotl(enc_tag, ob_head.icv_off) & bytes(ob_head.icv_mask)))
-                                : ob_head.data;
+  assign m_data_d    = (ob_head.data & ~bytes(ob_head.tag_mask)) |
+                       (rotl(enc_tag, {ob_head.tag_rot, 2'b0}) & bytes(ob_head.tag_mask));
   always_comb begin
     m_in.last = ob_head.last;
     m_in.keep = ob_head.keep;

@@ -91,9 +91,12 @@ package esp_pkg;
     logic [127:0] data;
   } gcm_slot_t;
 
-  // Per frame, from the input to the GHASH engine.
+  // Per frame, from the input to the GHASH engine: what it decides on, precomputed.
   typedef struct packed {
-    gcm_mode_e    mode;
+    logic         encrypt;     // else decrypt
+    logic         no_text;     // text_len == 0
+    logic [1:0]   tag_rot;     // (text_start + text_len) mod 4: the tag's rotation (bytes) as
+                               // it is queued
     logic [95:0]  aad;
     logic         aad12;
     pos_t         text_len;
@@ -111,8 +114,8 @@ package esp_pkg;
   typedef struct packed {
     logic         need_tag;  // encrypting, and ICV bytes in the beat: it waits for its tag
     logic         icv_last;
-    logic [3:0]   icv_off;
-    logic [15:0]  icv_mask;
+    logic [15:0]  tag_mask;  // encrypting: the ICV bytes, where the tag goes
+    logic [1:0]   tag_rot;   // the tag's rotation left to do (ICV offset / 4, in words)
     logic         last;
     logic [15:0]  keep;
     logic [127:0] data;

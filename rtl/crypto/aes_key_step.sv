@@ -1,13 +1,15 @@
-// One step of the AES key expansion (FIPS-197 section 5.2), producing the round key of
-// round `Round` from the two round keys before it. Used in every pipeline stage so that
-// the key travels with its block and may change on any clock.
+// One stage of the AES key expansion (FIPS-197 section 5.2) in the pipe, for either key
+// size: the round key a key stage holds, from the round keys of the stage before it. Used in
+// every pipeline stage so that the key travels with its block and may change on any clock.
 //
-//   AES-128: rk[r] = f(rk[r-1]),         RotWord+SubWord+Rcon[r] every round
-//   AES-256: rk[r] = f(rk[r-2], rk[r-1]), RotWord+SubWord+Rcon[r/2] for even r,
-//            SubWord alone for odd r (r >= 2: rk[1] is the second half of the key itself,
-//            which the caller takes without a step).
+//   AES-256: rk[r] = f(rk[r-2], rk[r-1]) with r = `Round256`: RotWord+SubWord+Rcon[r/2]
+//            for even r, SubWord alone for odd r (r >= 2: rk[1] is the second half of the
+//            key itself, which the pipe takes without a step).
+//   AES-128: rk[r] = f(rk[r-1]) with r = `Round128`, RotWord+SubWord+Rcon[r] every round;
+//            `Round128` 0 passes rk[r-1] through (the stages an AES-128 block skips).
 module aes_key_step #(
-  parameter int Round = 1  // 1..14; AES-256 from 2
+  parameter int Round256 = 2,  // 2..14
+  parameter int Round128 = 0   // 1..10, or 0: pass through
 ) (
   input  logic         key256_i,
   input  logic [127:0] rk_prev2_i,  // rk[r-2] (AES-256 only)
@@ -22,13 +24,14 @@ module aes_key_step #(
     rcon = r;
   endfunction
 
-  localparam logic [7:0] Rcon128 = rcon(Round);
-  localparam logic [7:0] Rcon256 = rcon(Round / 2);
+  localparam logic [7:0] Rcon128 = rcon(Round128);
+  localparam logic [7:0] Rcon256 = rcon(Round256 / 2);
 
-  logic [31:0] sub_word;
-  logic [31:0] temp;
+  logic [31:0]  sub_word, rot_word;
+  logic [31:0]  temp;
   logic [127:0] base;
-  logic [31:0] b01, b012, b0123;
+  logic [31:0]  b01, b012, b0123;
+  logic [127:0] step;
 
   for (genvar b = 0; b < 4; b++) begin : gen_sbox
     aes_sbox u_sbox (
@@ -37,13 +40,15 @@ module aes_key_step #(
     );
   end
 
+  // RotWord after SubWord equals SubWord after RotWord: both act bytewise.
+  assign rot_word = {sub_word[23:0], sub_word[31:24]};
+
   always_comb begin
-    // RotWord after SubWord equals SubWord after RotWord: both act bytewise.
     if (!key256_i) begin
-      temp = {sub_word[23:0], sub_word[31:24]} ^ {Rcon128, 24'h0};
+      temp = rot_word ^ {Rcon128, 24'h0};
       base = rk_prev_i;
-    end else if (Round % 2 == 0) begin
-      temp = {sub_word[23:0], sub_word[31:24]} ^ {Rcon256, 24'h0};
+    end else if (Round256 % 2 == 0) begin
+      temp = rot_word ^ {Rcon256, 24'h0};
       base = rk_prev2_i;
     end else begin
       temp = sub_word;
@@ -55,7 +60,8 @@ module aes_key_step #(
     b01   = base[127:96] ^ base[95:64];
     b012  = b01 ^ base[63:32];
     b0123 = b012 ^ base[31:0];
-    rk_o  = {base[127:96] ^ temp, b01 ^ temp, b012 ^ temp, b0123 ^ temp};
+    step  = {base[127:96] ^ temp, b01 ^ temp, b012 ^ temp, b0123 ^ temp};
+    rk_o  = (!key256_i && Round128 == 0) ? rk_prev_i : step;
   end
 
 endmodule

@@ -69,7 +69,7 @@ module gcm_stream (
   endfunction
 
   // Queue depths. The pipe holds up to InFlight beats that the room check no longer sees
-  // (slot stage and AES stages), each pushing at most one entry into each queue; room_q lags
+  // (the AES pipe's stage 0, the slot stage, and its rounds), each pushing at most one entry into each queue; room_q lags
   // by a clock and a beat may be taken on it.
   localparam int InFlight = 15;
   localparam int OutDepth = 64;   // output beats (block RAM)
@@ -136,9 +136,7 @@ module gcm_stream (
   end
 
   // ---- slot: registered for AES round 1 ---------------------------------------------------
-  gcm_pkg::gcm_slot_t slot_in, s_slot_q, sl;
-  logic               s_valid_q;
-  logic [127:0]       s_block_q;
+  gcm_pkg::gcm_slot_t slot_in, sl;
 
   always_comb begin
     slot_in.has_h   = !started_q;
@@ -149,19 +147,9 @@ module gcm_stream (
     slot_in.data    = s_data_i;
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) s_valid_q <= 1'b0;
-    else         s_valid_q <= issue;
-  end
-
-  always_ff @(posedge clk_i) begin
-    s_slot_q   <= slot_in;
-    s_block_q  <= slot_block;
-  end
-
   // ---- AES pipe; the beat travels beside its block ------------------------------------------
-  // The pipe takes a block's key a clock ahead of the block: the issued beat's key on the
-  // clock its block is registered in the slot stage.
+  // The issued beat enters with its block and key; the pipe's stage 0 registers them (the
+  // slot stage).
   logic         aes_valid;
   logic [127:0] aes_block;
 
@@ -170,9 +158,9 @@ module gcm_stream (
     .en_i     (1'b1),
     .key_i    (slot_key),
     .key256_i (slot_key256),
-    .valid_i  (s_valid_q),
-    .block_i  (s_block_q),
-    .side_i   (s_slot_q),
+    .valid_i  (issue),
+    .block_i  (slot_block),
+    .side_i   (slot_in),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
     .side_o   (sl)

@@ -135,7 +135,7 @@ module esp_gcm (
   // The context of the frame being taken in. Its key is held only while the frame is: from
   // the first beat to the clock its last beat spends here, then zeroed on each clock between
   // frames (and so on the first clock after a reset). The AES pipe takes its key from here,
-  // a clock ahead of the beat's block, on every clock (docs/architecture.md, "Key hygiene").
+  // with the beat's block, on every clock (docs/architecture.md, "Key hygiene").
   esp_pkg::gcm_ctx_t  ctx_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -280,20 +280,6 @@ module esp_gcm (
     else aes_in = gcm_pkg::ctr_block(ctx_q.nonce, {{(32-PosW){1'b0}}, in_ctr_q});
   end
 
-  logic               s_valid_q;
-  esp_pkg::gcm_slot_t s_slot_q;
-  logic [127:0]       s_block_q;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) s_valid_q <= 1'b0;
-    else         s_valid_q <= in_valid_q;
-  end
-
-  always_ff @(posedge clk_i) begin
-    s_slot_q   <= slot_in;
-    s_block_q  <= aes_in;
-  end
-
   // Per frame, for the GHASH engine.
   esp_pkg::gcm_frame_t finfo_in, finfo;
   logic finfo_empty, finfo_pop;
@@ -321,18 +307,18 @@ module esp_gcm (
   logic [127:0]       aes_block;
   esp_pkg::gcm_slot_t sl;
 
-  // Each beat's slot rides the pipe beside its block (`side`): a delay line of 14 stages
+  // Each beat's slot rides the pipe beside its block (`side`): a delay line of 15 stages
   // with no reset, which synthesis maps to shift-register LUTs (SRL16E), about one LUT per
-  // bit, rather than a queue of 16 x 258 bits in LUTRAM. The pipe takes a block's key a
-  // clock ahead of the block: the key of the beat in `in` while that beat's block is chosen.
-  aes_cipher_pipe #(.SideW($bits(s_slot_q))) u_aes (
+  // bit, rather than a queue of 16 x 258 bits in LUTRAM. The beat in `in` enters with its
+  // block and its frame's key; the pipe's stage 0 registers them (the slot stage).
+  aes_cipher_pipe #(.SideW($bits(slot_in))) u_aes (
     .clk_i, .rst_ni,
     .en_i     (1'b1),
     .key_i    (ctx_q.key),
     .key256_i (ctx_q.key256),
-    .valid_i  (s_valid_q),
-    .block_i  (s_block_q),
-    .side_i   (s_slot_q),
+    .valid_i  (in_valid_q),
+    .block_i  (aes_in),
+    .side_i   (slot_in),
     .valid_o  (aes_valid),
     .block_o  (aes_block),
     .side_o   (sl)

@@ -9,6 +9,8 @@
 // with the register before it left in place. From the `case` Yosys 0.23 makes a ROM, merges
 // the register in front into it as a synchronous read and moves that register behind the
 // ROM, so every register boundary of the AES pipe slid past its S-boxes (docs/fpga.md).
+// Under Yosys (`YOSYS`) each column is given as Yosys's own LUT cell, which it maps the same
+// way with a fraction of the memory (below).
 
 // The table, FIPS-197 Figure 7, as the items of a `case` that assigns LHS.
 `define AES_SBOX_ITEMS(LHS) \
@@ -101,7 +103,14 @@ module aes_sbox (
 
   for (genvar k = 0; k < 8; k++) begin : gen_bit
     localparam logic [255:0] Col = column(k);
+`ifdef YOSYS
+    // Yosys maps `Col[data_i]` (a $shiftx) as a 256-wide barrel shifter, 2,048 cells per
+    // bit before it folds the constants: 15 GB for the AES pipe alone. Its own LUT cell of
+    // the same column is 255 and maps the same (read with `read_verilog -icells`).
+    \$lut #(.WIDTH(8), .LUT(Col)) u_col (.A(data_i), .Y(sbox_o[k]));
+`else
     assign sbox_o[k] = Col[data_i];
+`endif
   end
 `else
   always_comb begin

@@ -1,10 +1,12 @@
-// Formal top for the generated register block (rtl/regs/generated/ipsec_regs.sv) as an
-// AXI4-Lite slave: the protocol (axil_slave_props.sv) and the response of every access as the
+// Formal top for the register block as an AXI4-Lite slave: the front end
+// (rtl/regs/axil_regs_if.sv) and the generated block behind it
+// (rtl/regs/generated/ipsec_regs.sv): the protocol (axil_slave_props.sv) and the response of every access as the
 // register map (docs/registers.md) says: OKAY for a read of a readable register and a write
 // of a writable one, SLVERR for everything else (unmapped addresses, writes to read-only and
 // reads of write-only registers). The address's low two bits are ignored, as the block does.
-// At most three requests of a kind are open: two in flight inside the block (its response
-// buffer) and one in its acceptance register. The hardware side (counters, status) is left free; the command window's external block is
+// At most three requests of a kind are open: two in flight (the front end's request register,
+// the block's read stage and its response queue; Depth 2 here) and one in its holding
+// register. The hardware side (counters, status) is left free; the command window's external block is
 // acknowledged in the clock of its request, as cmd_mailbox does.
 module ipsec_regs_formal (
   input logic        clk_i,
@@ -34,21 +36,59 @@ module ipsec_regs_formal (
     hwif_in.CMD_WINDOW.rd_data = '0;
   end
 
+  logic        req, req_is_wr, stall_wr, stall_rd, rd_ack, rd_err, wr_ack, wr_err;
+  logic [11:0] addr;
+  logic [31:0] wr_data, wr_biten, rd_data;
+
+  // Depth 2 rather than the engine's 4: the front end's logic does not depend on it (a
+  // power of two), and the proof's state grows with it.
+  axil_regs_if #(
+    .AddrW(12),
+    .Depth(2),
+    .ReadableWords(ipsec_regs_map_pkg::ReadableWords),
+    .WritableWords(ipsec_regs_map_pkg::WritableWords)
+  ) u_axil (
+    .clk_i, .rst_ni,
+    .s_axil_awready_o(awready), .s_axil_awvalid_i(awvalid), .s_axil_awaddr_i(awaddr),
+    .s_axil_wready_o(wready), .s_axil_wvalid_i(wvalid), .s_axil_wdata_i(wdata),
+    .s_axil_wstrb_i(wstrb), .s_axil_bready_i(bready), .s_axil_bvalid_o(bvalid),
+    .s_axil_bresp_o(bresp), .s_axil_arready_o(arready), .s_axil_arvalid_i(arvalid),
+    .s_axil_araddr_i(araddr), .s_axil_rready_i(rready), .s_axil_rvalid_o(rvalid),
+    .s_axil_rdata_o(rdata), .s_axil_rresp_o(rresp),
+    .cpuif_req_o(req), .cpuif_req_is_wr_o(req_is_wr), .cpuif_addr_o(addr),
+    .cpuif_wr_data_o(wr_data), .cpuif_wr_biten_o(wr_biten),
+    .cpuif_req_stall_wr_i(stall_wr), .cpuif_req_stall_rd_i(stall_rd),
+    .cpuif_rd_ack_i(rd_ack), .cpuif_rd_err_i(rd_err), .cpuif_rd_data_i(rd_data),
+    .cpuif_wr_ack_i(wr_ack), .cpuif_wr_err_i(wr_err)
+  );
+
   ipsec_regs u_regs (
     .clk(clk_i), .arst_n(rst_ni),
-    .s_axil_awready(awready), .s_axil_awvalid(awvalid), .s_axil_awaddr(awaddr),
-    .s_axil_awprot(3'b000),
-    .s_axil_wready(wready), .s_axil_wvalid(wvalid), .s_axil_wdata(wdata), .s_axil_wstrb(wstrb),
-    .s_axil_bready(bready), .s_axil_bvalid(bvalid), .s_axil_bresp(bresp),
-    .s_axil_arready(arready), .s_axil_arvalid(arvalid), .s_axil_araddr(araddr),
-    .s_axil_arprot(3'b000),
-    .s_axil_rready(rready), .s_axil_rvalid(rvalid), .s_axil_rdata(rdata), .s_axil_rresp(rresp),
+    .s_cpuif_req(req), .s_cpuif_req_is_wr(req_is_wr), .s_cpuif_addr(addr),
+    .s_cpuif_wr_data(wr_data), .s_cpuif_wr_biten(wr_biten),
+    .s_cpuif_req_stall_wr(stall_wr), .s_cpuif_req_stall_rd(stall_rd),
+    .s_cpuif_rd_ack(rd_ack), .s_cpuif_rd_err(rd_err), .s_cpuif_rd_data(rd_data),
+    .s_cpuif_wr_ack(wr_ack), .s_cpuif_wr_err(wr_err),
     .hwif_in(hwif_in), .hwif_out(hwif_out)
   );
 
+  // The front end answers from the access map and from when it issued each request; the
+  // block's own acknowledgements and error decode must say the same.
+  logic taken, rd_taken_q, rd_err_q;
+  assign taken = req && !(req_is_wr ? stall_wr : stall_rd);
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_taken_q <= 1'b0;
+      rd_err_q   <= 1'b0;
+    end else begin
+      rd_taken_q <= taken && !req_is_wr;
+      rd_err_q   <= !readable(addr);
+    end
+  end
+
   logic [11:0] b_addr, r_addr;
 
-  axil_slave_props #(.AddrW(12), .MaxWait(4), .MaxOutstanding(3)) u_props (
+  axil_slave_props #(.AddrW(12), .MaxWait(6), .MaxOutstanding(3)) u_props (
     .clk_i, .rst_ni,
     .awvalid, .awready, .awaddr, .wvalid, .wready, .wdata, .wstrb, .bvalid, .bready, .bresp,
     .arvalid, .arready, .araddr, .rvalid, .rready, .rdata, .rresp,
@@ -74,6 +114,15 @@ module ipsec_regs_formal (
             || (w == 10'h014) || (w == 10'h016)  // CMD_DOORBELL, RSP_POP
             || (w >= 10'h040 && w <= 10'h064);   // CMD_WINDOW, 0x100..0x193
   endfunction
+
+  always_comb begin
+    if (rst_ni) begin
+      assert (rd_ack == rd_taken_q);
+      assert (wr_ack == (taken && req_is_wr));
+      if (wr_ack) assert (wr_err == !writable(addr));
+      if (rd_ack) assert (rd_err == rd_err_q);
+    end
+  end
 
   always_comb begin
     if (rst_ni) begin

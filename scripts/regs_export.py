@@ -6,7 +6,11 @@ written the register block into a scratch directory. This script:
   - stamps the register block and its package (a "generated, do not edit" comment with the
     SHA-256 of the .rdl) and rewrites them so Yosys 0.23 reads them too: regblock emits
     unpacked structs (Yosys: "Only PACKED supported at this time") and block-local
-    `automatic` variables (Yosys: "unexpected TOK_AUTOMATIC");
+    `automatic` variables (Yosys: "unexpected TOK_AUTOMATIC"), and its read mux split in two
+    clocks (--rt-read-fanin) has functions over `bit` that `return` and unpacked arrays
+    assigned whole; the read mux is also cut finer, and written as an OR (retimed_readback);
+  - writes the access map, which word addresses a read or a write may reach
+    (ipsec_regs_map_pkg.sv, for the AXI4-Lite front end's responses);
   - writes the C/C++ header for the driver (offsets, masks, shifts, reset values);
   - writes the register documentation in Markdown.
 Outputs are written only when their content changes, so a second run touches nothing.
@@ -57,7 +61,127 @@ def yosys_compatible(sv: str) -> str:
     sv = re.sub(r"\bstruct\s*\{", "struct packed {", sv)
     # Block-local declarations start a line with `automatic`; `function automatic` does not.
     sv = re.sub(r"(?m)^(\s*)automatic\s+", r"\1", sv)
+    return retimed_readback(sv)
+
+
+def retimed_readback(sv: str) -> str:
+    """The read path of --rt-read-fanin, in a form Yosys 0.23 reads.
+
+    regblock splits the read mux in two clocks: stage 1 ORs each group of addresses (by
+    address bits above 6) into its entry of `readback_data_rt_c[N]`, stage 2 picks the entry.
+    Yosys 0.23 rejects the functions over `bit` that `return`, and the unpacked arrays
+    assigned whole (and has no multidimensional packed arrays), so the functions become
+    plain `logic` ones and each array a flat vector of N 32-bit entries, entry i at
+    [i*32 +: 32]. Nothing else changes: every index is the same entry.
+    """
+    if "readback_data_rt" not in sv:
+        return sv
+    sv = finer_fanin(sv)
+    # The read mux's address is held through an external block's read; no external block
+    # here is readable (its reads are answered SLVERR by the block itself, main() checks),
+    # so the read mux takes the request's address as it is.
+    hold = "assign rd_mux_addr = decoded_req ? decoded_addr : pending_rd_addr;"
+    if sv.count(hold) != 1:
+        raise SystemExit("error: regblock's read mux address changed (scripts/regs_export.py)")
+    sv = sv.replace(hold, "assign rd_mux_addr = decoded_addr;  // make regs: no readable external block")
+    # function automatic bit [6:0] ad_low(bit [11:0] addr); return addr[6:0]; endfunction
+    sv, n = re.subn(
+        r"function automatic bit \[(\d+):0\] (\w+)\(bit \[(\d+):0\] (\w+)\);\n(\s*)return ([^;]+);",
+        r"function automatic logic [\1:0] \2(input logic [\3:0] \4);\n\5\2 = \6;", sv)
+    if n == 0:
+        raise SystemExit("error: regblock's readback functions changed (scripts/regs_export.py)")
+    arrays = dict(re.findall(r"logic \[31:0\] (readback_data\w*)\[(\d+)\];", sv))
+    for name, count in arrays.items():
+        n_words = int(count)
+        sv = sv.replace(f"logic [31:0] {name}[{count}];", f"logic [{n_words * 32 - 1}:0] {name};")
+        sv = sv.replace(f"for(int i=0; i<{count}; i++) {name}[i] = '0;", f"{name} = '0;")
+        sv = sv.replace(f"for(int i=0; i<{count}; i++) {name}[i] <= '0;", f"{name} <= '0;")
+
+        def entry(m, name=name):
+            index, bits = m.group(1), m.group(2)
+            if bits is None:
+                return f"{name}[({index})*32 +: 32]"
+            hi, _, lo = bits.partition(":")
+            lo = lo or hi
+            width = int(hi) - int(lo) + 1
+            return f"{name}[({index})*32 + {lo} +: {width}]"
+
+        # name[index] or name[index][hi:lo] / [bit]; index holds no brackets but [11:7].
+        sv = re.sub(rf"\b{name}\[((?:[^\[\]]|\[[^\[\]]*\])+)\](?:\[(\d+(?::\d+)?)\])?", entry, sv)
+    if not arrays or re.search(r"readback_data\w*\[\d+\];", sv):
+        raise SystemExit("error: regblock's readback arrays changed (scripts/regs_export.py)")
+    return or_of_selects(sv)
+
+
+# The read mux's split: stage 1 ORs groups of 2**(READ_GROUP_BIT - 2) words (8), stage 2
+# picks the group by the address bits above.
+READ_GROUP_BIT = 5
+
+
+def finer_fanin(sv: str) -> str:
+    """Groups of 8 words in stage 1 of the read mux, not regblock's 32.
+
+    regblock cuts the address at bit 7 (32 words a group, up to 32 groups). With 30 counter
+    words in one group, a bit of stage 1 is a function of some 35 signals, which the mapper
+    chains 7 LUTs deep; in groups of 8 words each stage's bits depend on few enough inputs
+    to stay within 5 levels. The same code with the cut at READ_GROUP_BIT: the two address
+    functions, the number of groups, and the stage 2 index.
+    """
+    m = re.search(r"function automatic bit \[(\d+):0\] ad_low\(bit \[(\d+):0\] addr\);\n\s*return addr\[\1:0\];", sv)
+    if m is None:
+        raise SystemExit("error: regblock's readback split changed (scripts/regs_export.py)")
+    low, top = int(m.group(1)) + 1, int(m.group(2))
+    groups_old, groups_new = 2 ** (top + 1 - low), 2 ** (top + 1 - READ_GROUP_BIT)
+    hi_old, hi_new = top - low, top - READ_GROUP_BIT
+    edits = [
+        (f"bit [{low - 1}:0] ad_low(bit [{top}:0] addr);", f"bit [{READ_GROUP_BIT - 1}:0] ad_low(bit [{top}:0] addr);"),
+        (f"return addr[{low - 1}:0];", f"return addr[{READ_GROUP_BIT - 1}:0];"),
+        (f"bit [{hi_old}:0] ad_hi(bit [{top}:0] addr);", f"bit [{hi_new}:0] ad_hi(bit [{top}:0] addr);"),
+        (f"return addr[{top}:{low}];", f"return addr[{top}:{READ_GROUP_BIT}];"),
+        (f"readback_data_rt_c[{groups_old}];", f"readback_data_rt_c[{groups_new}];"),
+        (f"readback_data_var[{groups_old}];", f"readback_data_var[{groups_new}];"),
+        (f"readback_data_rt[{groups_old}];", f"readback_data_rt[{groups_new}];"),
+        (f"i<{groups_old}; i++) readback_data_var[i]", f"i<{groups_new}; i++) readback_data_var[i]"),
+        (f"i<{groups_old}; i++) readback_data_rt[i]", f"i<{groups_new}; i++) readback_data_rt[i]"),
+        (f"readback_data_rt[readback_addr_rt[{top}:{low}]]", f"readback_data_rt[readback_addr_rt[{top}:{READ_GROUP_BIT}]]"),
+    ]
+    for old, new in edits:
+        if sv.count(old) != 1:
+            raise SystemExit(f"error: regblock's readback changed, no single `{old}` (scripts/regs_export.py)")
+        sv = sv.replace(old, new)
     return sv
+
+
+def or_of_selects(sv: str) -> str:
+    """Stage 1 of the read mux as an OR of masked values, not a chain of `if`s.
+
+    regblock writes each group's entry as a sequence of `if (address == A) entry = value;`,
+    which Yosys turns into a chain of multiplexers, one per address of the group (30 for
+    the counters), and the mapper keeps it 7 LUTs deep. The addresses of a group are
+    distinct, so at most one `if` of an entry is taken, and the entry is the OR of each
+    value masked by its address compare: the same function, which maps as a tree.
+    """
+    start = sv.index("// readback stage 1")
+    end = sv.index("readback_data_rt_c = readback_data_var;", start)
+    block = sv[start:end]
+    assign = re.compile(
+        r"(readback_data_var\[\(ad_hi\(12'h[0-9a-f]+\)\)\*32(?: \+ \d+)? \+: (\d+)\]) = ([^;]+);")
+
+    def one_if(m):
+        cond, body, indent = m.group(2), m.group(3), m.group(1)
+        lines = []
+        for a in assign.finditer(body):
+            lhs, width, rhs = a.group(1), a.group(2), a.group(3)
+            lines.append(f"{indent}{lhs} |= {{{width}{{{cond}}}}} & ({rhs});")
+        if len(lines) != len([ln for ln in body.splitlines() if ln.strip()]):
+            raise SystemExit("error: regblock's readback stage 1 changed (scripts/regs_export.py)")
+        return "\n".join(lines) + "\n"
+
+    block, n = re.subn(r"(?m)^(\s*)if\((ad_low\(rd_mux_addr\) == ad_low\(12'h[0-9a-f]+\))\) begin\n(.*?)^\s*end\n",
+                       one_if, block, flags=re.S)
+    if n == 0 or re.search(r"\bif\(", block):
+        raise SystemExit("error: regblock's readback stage 1 changed (scripts/regs_export.py)")
+    return sv[:start] + block + sv[end:]
 
 
 def finish_sv(src: Path, dst: Path, digest: str) -> None:
@@ -66,6 +190,47 @@ def finish_sv(src: Path, dst: Path, digest: str) -> None:
         print(f"note: {src.name} needed no rewrite (regblock output changed?)", file=sys.stderr)
     stamp = "".join(f"// {line}\n" for line in stamp_lines(digest))
     write_if_changed(dst, stamp + yosys_compatible(text))
+
+
+def access_map_sv(top: AddrmapNode, digest: str) -> str:
+    """The package of which word addresses answer OKAY to a read and to a write.
+
+    The AXI4-Lite front end (rtl/regs/axil_regs_if.sv) answers with these masks from its
+    registered request: regblock's own error decode, an OR over every address, maps too
+    deep for its clock (docs/fpga.md).
+    """
+    words = 1 << (12 - 2)
+    readable = writable = 0
+    for node in top.children(unroll=True):
+        first = node.absolute_address >> 2
+        count = node.size >> 2
+        mask = ((1 << count) - 1) << first
+        if isinstance(node, MemNode):
+            rd, wr = node.is_sw_readable, node.is_sw_writable
+        else:
+            rd = any(f.is_sw_readable for f in node.fields())
+            wr = any(f.is_sw_writable for f in node.fields())
+        readable |= mask if rd else 0
+        writable |= mask if wr else 0
+    out = [f"// {line}" for line in stamp_lines(digest)]
+    out += [
+        "// Word addresses (byte address bits [11:2]) of the register map that answer OKAY: bit w",
+        "// of ReadableWords for a read, of WritableWords for a write; every other access answers",
+        "// SLVERR. Written by scripts/regs_export.py from the register description.",
+        "package ipsec_regs_map_pkg;",
+        f"  localparam int unsigned Words = {words};",
+        f"  localparam logic [Words-1:0] ReadableWords = {words}'h{readable:0{words // 4}x};",
+        f"  localparam logic [Words-1:0] WritableWords = {words}'h{writable:0{words // 4}x};",
+        "endpackage",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def check_no_readable_external(top: AddrmapNode) -> None:
+    for node in top.children(unroll=True):
+        if node.external and node.is_sw_readable:
+            raise SystemExit(f"error: {node.inst_name} is an external block software can read; "
+                             "scripts/regs_export.py assumes none is (the read mux address)")
 
 
 # ---------------------------------------------------------------------------- register model
@@ -306,8 +471,10 @@ def main() -> int:
     except RDLCompileError:
         return 1
 
+    check_no_readable_external(top)
     for name in ("ipsec_regs_pkg.sv", "ipsec_regs.sv"):
         finish_sv(args.regblock_dir / name, args.sv_dir / name, digest)
+    write_if_changed(args.sv_dir / "ipsec_regs_map_pkg.sv", access_map_sv(top, digest))
     write_if_changed(args.header, c_header(top, digest))
     hwif_report = (args.regblock_dir / "ipsec_regs_hwif.rpt").read_text(encoding="utf-8")
     write_if_changed(args.doc, markdown(top, digest, hwif_report))

@@ -1,5 +1,7 @@
 rtl/regs/generated/ipsec_regs_pkg.sv
+rtl/regs/generated/ipsec_regs_map_pkg.sv
 rtl/regs/generated/ipsec_regs.sv
+rtl/regs/axil_regs_if.sv
 rtl/sadb/sadb_pkg.sv
 rtl/lib/sdp_ram.sv
 rtl/regs/cmd_mailbox.sv

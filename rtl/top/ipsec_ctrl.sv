@@ -71,30 +71,68 @@ module ipsec_ctrl #(
   ipsec_regs_pkg::ipsec_regs__in_t  hwif_in;
   ipsec_regs_pkg::ipsec_regs__out_t hwif_out;
 
+  // The AXI4-Lite front end registers each request before the generated block sees it
+  // (rtl/regs/axil_regs_if.sv); the block's passthrough interface behind it.
+  logic        cpuif_req, cpuif_req_is_wr, cpuif_stall_wr, cpuif_stall_rd;
+  logic        cpuif_rd_ack, cpuif_rd_err, cpuif_wr_ack, cpuif_wr_err;
+  logic [11:0] cpuif_addr;
+  logic [31:0] cpuif_wr_data, cpuif_wr_biten, cpuif_rd_data;
+
+  axil_regs_if #(
+    .AddrW         (12),
+    .ReadableWords (ipsec_regs_map_pkg::ReadableWords),
+    .WritableWords (ipsec_regs_map_pkg::WritableWords)
+  ) u_axil (
+    .clk_i                (clk_i),
+    .rst_ni               (rst_ni),
+    .s_axil_awready_o     (s_axil_awready_o),
+    .s_axil_awvalid_i     (s_axil_awvalid_i),
+    .s_axil_awaddr_i      (s_axil_awaddr_i),
+    .s_axil_wready_o      (s_axil_wready_o),
+    .s_axil_wvalid_i      (s_axil_wvalid_i),
+    .s_axil_wdata_i       (s_axil_wdata_i),
+    .s_axil_wstrb_i       (s_axil_wstrb_i),
+    .s_axil_bready_i      (s_axil_bready_i),
+    .s_axil_bvalid_o      (s_axil_bvalid_o),
+    .s_axil_bresp_o       (s_axil_bresp_o),
+    .s_axil_arready_o     (s_axil_arready_o),
+    .s_axil_arvalid_i     (s_axil_arvalid_i),
+    .s_axil_araddr_i      (s_axil_araddr_i),
+    .s_axil_rready_i      (s_axil_rready_i),
+    .s_axil_rvalid_o      (s_axil_rvalid_o),
+    .s_axil_rdata_o       (s_axil_rdata_o),
+    .s_axil_rresp_o       (s_axil_rresp_o),
+    .cpuif_req_o          (cpuif_req),
+    .cpuif_req_is_wr_o    (cpuif_req_is_wr),
+    .cpuif_addr_o         (cpuif_addr),
+    .cpuif_wr_data_o      (cpuif_wr_data),
+    .cpuif_wr_biten_o     (cpuif_wr_biten),
+    .cpuif_req_stall_wr_i (cpuif_stall_wr),
+    .cpuif_req_stall_rd_i (cpuif_stall_rd),
+    .cpuif_rd_ack_i       (cpuif_rd_ack),
+    .cpuif_rd_err_i       (cpuif_rd_err),
+    .cpuif_rd_data_i      (cpuif_rd_data),
+    .cpuif_wr_ack_i       (cpuif_wr_ack),
+    .cpuif_wr_err_i       (cpuif_wr_err)
+  );
+
   ipsec_regs u_regs (
-    .clk            (clk_i),
-    .arst_n         (rst_ni),
-    .s_axil_awready (s_axil_awready_o),
-    .s_axil_awvalid (s_axil_awvalid_i),
-    .s_axil_awaddr  (s_axil_awaddr_i),
-    .s_axil_awprot  (s_axil_awprot_i),
-    .s_axil_wready  (s_axil_wready_o),
-    .s_axil_wvalid  (s_axil_wvalid_i),
-    .s_axil_wdata   (s_axil_wdata_i),
-    .s_axil_wstrb   (s_axil_wstrb_i),
-    .s_axil_bready  (s_axil_bready_i),
-    .s_axil_bvalid  (s_axil_bvalid_o),
-    .s_axil_bresp   (s_axil_bresp_o),
-    .s_axil_arready (s_axil_arready_o),
-    .s_axil_arvalid (s_axil_arvalid_i),
-    .s_axil_araddr  (s_axil_araddr_i),
-    .s_axil_arprot  (s_axil_arprot_i),
-    .s_axil_rready  (s_axil_rready_i),
-    .s_axil_rvalid  (s_axil_rvalid_o),
-    .s_axil_rdata   (s_axil_rdata_o),
-    .s_axil_rresp   (s_axil_rresp_o),
-    .hwif_in        (hwif_in),
-    .hwif_out       (hwif_out)
+    .clk                  (clk_i),
+    .arst_n               (rst_ni),
+    .s_cpuif_req          (cpuif_req),
+    .s_cpuif_req_is_wr    (cpuif_req_is_wr),
+    .s_cpuif_addr         (cpuif_addr),
+    .s_cpuif_wr_data      (cpuif_wr_data),
+    .s_cpuif_wr_biten     (cpuif_wr_biten),
+    .s_cpuif_req_stall_wr (cpuif_stall_wr),
+    .s_cpuif_req_stall_rd (cpuif_stall_rd),
+    .s_cpuif_rd_ack       (cpuif_rd_ack),
+    .s_cpuif_rd_err       (cpuif_rd_err),
+    .s_cpuif_rd_data      (cpuif_rd_data),
+    .s_cpuif_wr_ack       (cpuif_wr_ack),
+    .s_cpuif_wr_err       (cpuif_wr_err),
+    .hwif_in              (hwif_in),
+    .hwif_out             (hwif_out)
   );
 
   // ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ const std::string kStale =
 constexpr const char* kGeneratedFiles[] = {
     "rtl/regs/generated/ipsec_regs.sv",
     "rtl/regs/generated/ipsec_regs_pkg.sv",
+    "rtl/regs/generated/ipsec_regs_map_pkg.sv",
     "driver/generated/ipsec_regs.h",
     "docs/registers.md",
 };

@@ -7,25 +7,18 @@ module ipsec_regs (
         input wire clk,
         input wire arst_n,
 
-        output logic s_axil_awready,
-        input wire s_axil_awvalid,
-        input wire [11:0] s_axil_awaddr,
-        input wire [2:0] s_axil_awprot,
-        output logic s_axil_wready,
-        input wire s_axil_wvalid,
-        input wire [31:0] s_axil_wdata,
-        input wire [3:0]s_axil_wstrb,
-        input wire s_axil_bready,
-        output logic s_axil_bvalid,
-        output logic [1:0] s_axil_bresp,
-        output logic s_axil_arready,
-        input wire s_axil_arvalid,
-        input wire [11:0] s_axil_araddr,
-        input wire [2:0] s_axil_arprot,
-        input wire s_axil_rready,
-        output logic s_axil_rvalid,
-        output logic [31:0] s_axil_rdata,
-        output logic [1:0] s_axil_rresp,
+        input wire s_cpuif_req,
+        input wire s_cpuif_req_is_wr,
+        input wire [11:0] s_cpuif_addr,
+        input wire [31:0] s_cpuif_wr_data,
+        input wire [31:0] s_cpuif_wr_biten,
+        output wire s_cpuif_req_stall_wr,
+        output wire s_cpuif_req_stall_rd,
+        output wire s_cpuif_rd_ack,
+        output wire s_cpuif_rd_err,
+        output wire [31:0] s_cpuif_rd_data,
+        output wire s_cpuif_wr_ack,
+        output wire s_cpuif_wr_err,
 
         input ipsec_regs_pkg::ipsec_regs__in_t hwif_in,
         output ipsec_regs_pkg::ipsec_regs__out_t hwif_out
@@ -49,178 +42,35 @@ module ipsec_regs (
     logic cpuif_wr_ack;
     logic cpuif_wr_err;
 
-    // Max Outstanding Transactions: 2
-    logic [1:0] axil_n_in_flight;
-    logic axil_prev_was_rd;
-    logic axil_arvalid;
-    logic [11:0] axil_araddr;
-    logic axil_ar_accept;
-    logic axil_awvalid;
-    logic [11:0] axil_awaddr;
-    logic axil_wvalid;
-    logic [31:0] axil_wdata;
-    logic [3:0] axil_wstrb;
-    logic axil_aw_accept;
-    logic axil_resp_acked;
-
-    // Transaction request acceptance
-    always_ff @(posedge clk or negedge arst_n) begin
-        if(~arst_n) begin
-            axil_prev_was_rd <= '0;
-            axil_arvalid <= '0;
-            axil_araddr <= '0;
-            axil_awvalid <= '0;
-            axil_awaddr <= '0;
-            axil_wvalid <= '0;
-            axil_wdata <= '0;
-            axil_wstrb <= '0;
-            axil_n_in_flight <= '0;
-        end else begin
-            // AR* acceptance register
-            if(axil_ar_accept) begin
-                axil_prev_was_rd <= '1;
-                axil_arvalid <= '0;
-            end
-            if(s_axil_arvalid && s_axil_arready) begin
-                axil_arvalid <= '1;
-                axil_araddr <= s_axil_araddr;
-            end
-
-            // AW* & W* acceptance registers
-            if(axil_aw_accept) begin
-                axil_prev_was_rd <= '0;
-                axil_awvalid <= '0;
-                axil_wvalid <= '0;
-            end
-            if(s_axil_awvalid && s_axil_awready) begin
-                axil_awvalid <= '1;
-                axil_awaddr <= s_axil_awaddr;
-            end
-            if(s_axil_wvalid && s_axil_wready) begin
-                axil_wvalid <= '1;
-                axil_wdata <= s_axil_wdata;
-                axil_wstrb <= s_axil_wstrb;
-            end
-
-            // Keep track of in-flight transactions
-            if((axil_ar_accept || axil_aw_accept) && !axil_resp_acked) begin
-                axil_n_in_flight <= axil_n_in_flight + 1'b1;
-            end else if(!(axil_ar_accept || axil_aw_accept) && axil_resp_acked) begin
-                axil_n_in_flight <= axil_n_in_flight - 1'b1;
-            end
-        end
-    end
-
-    always_comb begin
-        s_axil_arready = (!axil_arvalid || axil_ar_accept);
-        s_axil_awready = (!axil_awvalid || axil_aw_accept);
-        s_axil_wready = (!axil_wvalid || axil_aw_accept);
-    end
-
-    // Request dispatch
-    always_comb begin
-        cpuif_wr_data = axil_wdata;
-        for(int i=0; i<4; i++) begin
-            cpuif_wr_biten[i*8 +: 8] = {8{axil_wstrb[i]}};
-        end
-        cpuif_req = '0;
-        cpuif_req_is_wr = '0;
-        cpuif_addr = '0;
-        axil_ar_accept = '0;
-        axil_aw_accept = '0;
-
-        if(axil_n_in_flight < 2'd2) begin
-            // Can safely issue more transactions without overwhelming response buffer
-            if(axil_arvalid && !axil_prev_was_rd) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[11:2], 2'b0};
-                if(!cpuif_req_stall_rd) axil_ar_accept = '1;
-            end else if(axil_awvalid && axil_wvalid) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '1;
-                cpuif_addr = {axil_awaddr[11:2], 2'b0};
-                if(!cpuif_req_stall_wr) axil_aw_accept = '1;
-            end else if(axil_arvalid) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[11:2], 2'b0};
-                if(!cpuif_req_stall_rd) axil_ar_accept = '1;
-            end
-        end
-    end
-
-
-    // AXI4-Lite Response Logic
-    logic axil_resp_buffer_is_wr[2];
-    logic axil_resp_buffer_err[2];
-    logic [31:0] axil_resp_buffer_rdata[2];
-
-    logic [1:0] axil_resp_wptr;
-    logic [1:0] axil_resp_rptr;
-
-    always_ff @(posedge clk or negedge arst_n) begin
-        if(~arst_n) begin
-            for(int i=0; i<2; i++) begin
-                axil_resp_buffer_is_wr[i] <= '0;
-                axil_resp_buffer_err[i] <= '0;
-                axil_resp_buffer_rdata[i] <= '0;
-            end
-            axil_resp_wptr <= '0;
-            axil_resp_rptr <= '0;
-        end else begin
-            // Store responses in buffer until AXI response channel accepts them
-            if(cpuif_rd_ack || cpuif_wr_ack) begin
-                if(cpuif_rd_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '0;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_rd_err;
-                    axil_resp_buffer_rdata[axil_resp_wptr[0:0]] <= cpuif_rd_data;
-
-                end else if(cpuif_wr_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '1;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_wr_err;
-                end
-                axil_resp_wptr <= axil_resp_wptr + 1'b1;
-            end
-
-            // Advance read pointer when acknowledged
-            if(axil_resp_acked) begin
-                axil_resp_rptr <= axil_resp_rptr + 1'b1;
-            end
-        end
-    end
-
-    always_comb begin
-        axil_resp_acked = '0;
-        s_axil_bvalid = '0;
-        s_axil_rvalid = '0;
-        if(axil_resp_rptr != axil_resp_wptr) begin
-            if(axil_resp_buffer_is_wr[axil_resp_rptr[0:0]]) begin
-                s_axil_bvalid = '1;
-                if(s_axil_bready) axil_resp_acked = '1;
-            end else begin
-                s_axil_rvalid = '1;
-                if(s_axil_rready) axil_resp_acked = '1;
-            end
-        end
-
-        s_axil_rdata = axil_resp_buffer_rdata[axil_resp_rptr[0:0]];
-        if(axil_resp_buffer_err[axil_resp_rptr[0:0]]) begin
-            s_axil_bresp = 2'b10;
-            s_axil_rresp = 2'b10;
-        end else begin
-            s_axil_bresp = 2'b00;
-            s_axil_rresp = 2'b00;
-        end
-    end
+    assign cpuif_req = s_cpuif_req;
+    assign cpuif_req_is_wr = s_cpuif_req_is_wr;
+    assign cpuif_addr = s_cpuif_addr;
+    assign cpuif_wr_data = s_cpuif_wr_data;
+    assign cpuif_wr_biten = s_cpuif_wr_biten;
+    assign s_cpuif_req_stall_wr = cpuif_req_stall_wr;
+    assign s_cpuif_req_stall_rd = cpuif_req_stall_rd;
+    assign s_cpuif_rd_ack = cpuif_rd_ack;
+    assign s_cpuif_rd_err = cpuif_rd_err;
+    assign s_cpuif_rd_data = cpuif_rd_data;
+    assign s_cpuif_wr_ack = cpuif_wr_ack;
+    assign s_cpuif_wr_err = cpuif_wr_err;
 
     logic cpuif_req_masked;
     logic external_pending;
 
-    // Read & write latencies are balanced. Stalls not required
-    // except if external
+    // Read latency > write latency. May need to delay next write that follows a read
+    logic [0:0] cpuif_req_stall_sr;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            cpuif_req_stall_sr <= '0;
+        end else if(cpuif_req && !cpuif_req_is_wr) begin
+            cpuif_req_stall_sr <= '1;
+        end else begin
+            cpuif_req_stall_sr <= (cpuif_req_stall_sr >> 'd1);
+        end
+    end
     assign cpuif_req_stall_rd = external_pending;
-    assign cpuif_req_stall_wr = external_pending;
+    assign cpuif_req_stall_wr = cpuif_req_stall_sr[0] | external_pending;
     assign cpuif_req_masked = cpuif_req
                             & !(!cpuif_req_is_wr & cpuif_req_stall_rd)
                             & !(cpuif_req_is_wr & cpuif_req_stall_wr);
@@ -1407,8 +1257,13 @@ module ipsec_regs (
     end
 
     logic readback_external_rd_ack;
-
-    assign readback_external_rd_ack = readback_external_rd_ack_c;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            readback_external_rd_ack <= '0;
+        end else begin
+            readback_external_rd_ack <= readback_external_rd_ack_c;
+        end
+    end
 
     logic [11:0] rd_mux_addr;
     logic [11:0] pending_rd_addr;
@@ -1420,207 +1275,157 @@ module ipsec_regs (
             if(decoded_req) pending_rd_addr <= decoded_addr;
         end
     end
-    assign rd_mux_addr = decoded_req ? decoded_addr : pending_rd_addr;
+    assign rd_mux_addr = decoded_addr;  // make regs: no readable external block
 
     logic readback_err;
     logic readback_done;
     logic [31:0] readback_data;
+    function automatic logic [4:0] ad_low(input logic [11:0] addr);
+        ad_low = addr[4:0];
+    endfunction
+    function automatic logic [6:0] ad_hi(input logic [11:0] addr);
+        ad_hi = addr[11:5];
+    endfunction
+
+    // readback stage 1
+    logic [4095:0] readback_data_rt_c;
+    always_comb begin
+        logic [4095:0] readback_data_var;
+        readback_data_var = '0;
+        readback_data_var[(ad_hi(12'h0))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h0)}} & (32'h2c9);
+        readback_data_var[(ad_hi(12'h4))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h4)}} & (32'h2);
+        readback_data_var[(ad_hi(12'h8))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h8)}} & (32'h1);
+        readback_data_var[(ad_hi(12'hc))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'hc)}} & (32'h10000);
+        readback_data_var[(ad_hi(12'h10))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h10)}} & (32'h10000);
+        readback_data_var[(ad_hi(12'h14))*32 + 0 +: 16] |= {16{ad_low(rd_mux_addr) == ad_low(12'h14)}} & (hwif_in.ENGINE_PARAMS.NUM_SA.next);
+        readback_data_var[(ad_hi(12'h14))*32 + 16 +: 16] |= {16{ad_low(rd_mux_addr) == ad_low(12'h14)}} & (hwif_in.ENGINE_PARAMS.MAX_FRAME.next);
+        readback_data_var[(ad_hi(12'h20))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h20)}} & (32'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 0 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 1 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 2 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 3 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 4 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 5 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 6 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 7 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 8 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 9 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 10 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 11 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h24))*32 + 12 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h0);
+        readback_data_var[(ad_hi(12'h24))*32 + 13 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h24)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h28))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h28)}} & (32'h0);
+        readback_data_var[(ad_hi(12'h2c))*32 + 0 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h2c)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h2c))*32 + 1 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h2c)}} & (1'h1);
+        readback_data_var[(ad_hi(12'h30))*32 + 0 +: 16] |= {16{ad_low(rd_mux_addr) == ad_low(12'h30)}} & (hwif_in.CAP_SA.NUM_SA.next);
+        readback_data_var[(ad_hi(12'h34))*32 + 0 +: 16] |= {16{ad_low(rd_mux_addr) == ad_low(12'h34)}} & (16'he);
+        readback_data_var[(ad_hi(12'h38))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h38)}} & (32'h200);
+        readback_data_var[(ad_hi(12'h3c))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h3c)}} & (32'h0);
+        readback_data_var[(ad_hi(12'h40))*32 + 0 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h40)}} & (hwif_in.CONTROL.NO_TRAILER.next);
+        readback_data_var[(ad_hi(12'h40))*32 + 1 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h40)}} & (field_storage.CONTROL.FWD_BAD_FRAMES.value);
+        readback_data_var[(ad_hi(12'h44))*32 + 0 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h44)}} & (field_storage.INTR_ENABLE.RSP_READY.value);
+        readback_data_var[(ad_hi(12'h48))*32 + 0 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h48)}} & (hwif_in.INTR_STATUS.RSP_READY.next);
+        readback_data_var[(ad_hi(12'h54))*32 + 0 +: 4] |= {4{ad_low(rd_mux_addr) == ad_low(12'h54)}} & (hwif_in.CMD_STATUS.OUTSTANDING.next);
+        readback_data_var[(ad_hi(12'h54))*32 + 8 +: 4] |= {4{ad_low(rd_mux_addr) == ad_low(12'h54)}} & (hwif_in.CMD_STATUS.RSP_LEVEL.next);
+        readback_data_var[(ad_hi(12'h54))*32 + 16 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h54)}} & (hwif_in.CMD_STATUS.FULL.next);
+        readback_data_var[(ad_hi(12'h54))*32 + 17 +: 1] |= {1{ad_low(rd_mux_addr) == ad_low(12'h54)}} & (hwif_in.CMD_STATUS.RSP_VALID.next);
+        readback_data_var[(ad_hi(12'h60))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h60)}} & (hwif_in.RSP_WORD0.VALUE.next);
+        readback_data_var[(ad_hi(12'h64))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h64)}} & (hwif_in.RSP_WORD1.VALUE.next);
+        readback_data_var[(ad_hi(12'h68))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h68)}} & (hwif_in.RSP_WORD2.VALUE.next);
+        readback_data_var[(ad_hi(12'h6c))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h6c)}} & (hwif_in.RSP_WORD3.VALUE.next);
+        readback_data_var[(ad_hi(12'h70))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h70)}} & (hwif_in.RSP_WORD4.VALUE.next);
+        readback_data_var[(ad_hi(12'h74))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h74)}} & (hwif_in.RSP_WORD5.VALUE.next);
+        readback_data_var[(ad_hi(12'h78))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h78)}} & (hwif_in.RSP_WORD6.VALUE.next);
+        readback_data_var[(ad_hi(12'h7c))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h7c)}} & (hwif_in.RSP_WORD7.VALUE.next);
+        readback_data_var[(ad_hi(12'h200))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h200)}} & (field_storage.DEC_IN_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h204))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h204)}} & (rbuf_storage.DEC_IN_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h208))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h208)}} & (field_storage.DEC_OUT_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h20c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h20c)}} & (rbuf_storage.DEC_OUT_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h210))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h210)}} & (field_storage.DEC_BYPASS_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h214))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h214)}} & (rbuf_storage.DEC_BYPASS_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h218))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h218)}} & (field_storage.ENC_IN_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h21c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h21c)}} & (rbuf_storage.ENC_IN_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h220))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h220)}} & (field_storage.ENC_OUT_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h224))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h224)}} & (rbuf_storage.ENC_OUT_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h228))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h228)}} & (field_storage.ENC_BYPASS_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h22c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h22c)}} & (rbuf_storage.ENC_BYPASS_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h230))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h230)}} & (field_storage.DEC_DROP_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h234))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h234)}} & (rbuf_storage.DEC_DROP_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h238))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h238)}} & (field_storage.DEC_AUTH_FAIL_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h23c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h23c)}} & (rbuf_storage.DEC_AUTH_FAIL_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h240))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h240)}} & (field_storage.ENC_DROP_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h244))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h244)}} & (rbuf_storage.ENC_DROP_PACKETS.data[63:32]);
+        readback_data_var[(ad_hi(12'h248))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h248)}} & (field_storage.ADD_SA_SUCCESS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h24c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h24c)}} & (rbuf_storage.ADD_SA_SUCCESS.data[63:32]);
+        readback_data_var[(ad_hi(12'h250))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h250)}} & (field_storage.ADD_SA_FAIL.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h254))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h254)}} & (rbuf_storage.ADD_SA_FAIL.data[63:32]);
+        readback_data_var[(ad_hi(12'h258))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h258)}} & (field_storage.DEL_SA_SUCCESS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h25c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h25c)}} & (rbuf_storage.DEL_SA_SUCCESS.data[63:32]);
+        readback_data_var[(ad_hi(12'h260))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h260)}} & (field_storage.DEL_SA_FAIL.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h264))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h264)}} & (rbuf_storage.DEL_SA_FAIL.data[63:32]);
+        readback_data_var[(ad_hi(12'h268))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h268)}} & (field_storage.CMD_DROP.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h26c))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h26c)}} & (rbuf_storage.CMD_DROP.data[63:32]);
+        readback_data_var[(ad_hi(12'h270))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h270)}} & (field_storage.DEC_OVERFLOW_DROP_PACKETS.COUNT.value[31:0]);
+        readback_data_var[(ad_hi(12'h274))*32 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h274)}} & (rbuf_storage.DEC_OVERFLOW_DROP_PACKETS.data[63:32]);
+        readback_data_rt_c = readback_data_var;
+    end
+
+    logic [4095:0] readback_data_rt;
+    logic readback_done_rt;
+    logic readback_err_rt;
+    logic [11:0] readback_addr_rt;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            readback_data_rt <= '0;
+            readback_done_rt <= '0;
+            readback_err_rt <= '0;
+            readback_addr_rt <= '0;
+        end else begin
+            readback_data_rt <= readback_data_rt_c;
+            readback_err_rt <= decoded_err;
+            readback_done_rt <= decoded_req & ~decoded_req_is_wr & ~decoded_req_is_external;
+            readback_addr_rt <= rd_mux_addr;
+        end
+    end
+
+
+    logic [31:0] readback_ext_block_data_rt_c;
+    logic readback_is_ext_block_c;
     always_comb begin
         logic [31:0] readback_data_var;
+        logic is_external_block_var;
         readback_data_var = '0;
-        if(rd_mux_addr == 12'h0) begin
-            readback_data_var[31:0] = 32'h2c9;
-        end
-        if(rd_mux_addr == 12'h4) begin
-            readback_data_var[31:0] = 32'h2;
-        end
-        if(rd_mux_addr == 12'h8) begin
-            readback_data_var[31:0] = 32'h1;
-        end
-        if(rd_mux_addr == 12'hc) begin
-            readback_data_var[31:0] = 32'h10000;
-        end
-        if(rd_mux_addr == 12'h10) begin
-            readback_data_var[31:0] = 32'h10000;
-        end
-        if(rd_mux_addr == 12'h14) begin
-            readback_data_var[15:0] = hwif_in.ENGINE_PARAMS.NUM_SA.next;
-            readback_data_var[31:16] = hwif_in.ENGINE_PARAMS.MAX_FRAME.next;
-        end
-        if(rd_mux_addr == 12'h20) begin
-            readback_data_var[31:0] = 32'h0;
-        end
-        if(rd_mux_addr == 12'h24) begin
-            readback_data_var[0] = 1'h0;
-            readback_data_var[1] = 1'h0;
-            readback_data_var[2] = 1'h1;
-            readback_data_var[3] = 1'h0;
-            readback_data_var[4] = 1'h1;
-            readback_data_var[5] = 1'h1;
-            readback_data_var[6] = 1'h1;
-            readback_data_var[7] = 1'h1;
-            readback_data_var[8] = 1'h1;
-            readback_data_var[9] = 1'h1;
-            readback_data_var[10] = 1'h0;
-            readback_data_var[11] = 1'h1;
-            readback_data_var[12] = 1'h0;
-            readback_data_var[13] = 1'h1;
-        end
-        if(rd_mux_addr == 12'h28) begin
-            readback_data_var[31:0] = 32'h0;
-        end
-        if(rd_mux_addr == 12'h2c) begin
-            readback_data_var[0] = 1'h1;
-            readback_data_var[1] = 1'h1;
-        end
-        if(rd_mux_addr == 12'h30) begin
-            readback_data_var[15:0] = hwif_in.CAP_SA.NUM_SA.next;
-        end
-        if(rd_mux_addr == 12'h34) begin
-            readback_data_var[15:0] = 16'he;
-        end
-        if(rd_mux_addr == 12'h38) begin
-            readback_data_var[31:0] = 32'h200;
-        end
-        if(rd_mux_addr == 12'h3c) begin
-            readback_data_var[31:0] = 32'h0;
-        end
-        if(rd_mux_addr == 12'h40) begin
-            readback_data_var[0] = hwif_in.CONTROL.NO_TRAILER.next;
-            readback_data_var[1] = field_storage.CONTROL.FWD_BAD_FRAMES.value;
-        end
-        if(rd_mux_addr == 12'h44) begin
-            readback_data_var[0] = field_storage.INTR_ENABLE.RSP_READY.value;
-        end
-        if(rd_mux_addr == 12'h48) begin
-            readback_data_var[0] = hwif_in.INTR_STATUS.RSP_READY.next;
-        end
-        if(rd_mux_addr == 12'h54) begin
-            readback_data_var[3:0] = hwif_in.CMD_STATUS.OUTSTANDING.next;
-            readback_data_var[11:8] = hwif_in.CMD_STATUS.RSP_LEVEL.next;
-            readback_data_var[16] = hwif_in.CMD_STATUS.FULL.next;
-            readback_data_var[17] = hwif_in.CMD_STATUS.RSP_VALID.next;
-        end
-        if(rd_mux_addr == 12'h60) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD0.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h64) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD1.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h68) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD2.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h6c) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD3.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h70) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD4.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h74) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD5.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h78) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD6.VALUE.next;
-        end
-        if(rd_mux_addr == 12'h7c) begin
-            readback_data_var[31:0] = hwif_in.RSP_WORD7.VALUE.next;
-        end
+        is_external_block_var = '0;
         if((rd_mux_addr >= 12'h100) && (rd_mux_addr <= 12'h100 + 12'h93)) begin
             readback_data_var = hwif_in.CMD_WINDOW.rd_data;
+            is_external_block_var = 1'b1;
         end
-        if(rd_mux_addr == 12'h200) begin
-            readback_data_var[31:0] = field_storage.DEC_IN_PACKETS.COUNT.value[31:0];
+        readback_ext_block_data_rt_c = readback_data_var;
+        readback_is_ext_block_c = is_external_block_var;
+    end
+
+    logic [31:0] readback_ext_block_data_rt;
+    logic readback_is_ext_block;
+    always_ff @(posedge clk or negedge arst_n) begin
+        if(~arst_n) begin
+            readback_ext_block_data_rt <= '0;
+            readback_is_ext_block <= '0;
+        end else begin
+            readback_ext_block_data_rt <= readback_ext_block_data_rt_c;
+            readback_is_ext_block <= readback_is_ext_block_c;
         end
-        if(rd_mux_addr == 12'h204) begin
-            readback_data_var = rbuf_storage.DEC_IN_PACKETS.data[63:32];
+    end
+
+
+    // readback stage 2
+    always_comb begin
+        if(readback_is_ext_block) begin
+            readback_data = readback_ext_block_data_rt;
+        end else begin
+            readback_data = readback_data_rt[(readback_addr_rt[11:5])*32 +: 32];
         end
-        if(rd_mux_addr == 12'h208) begin
-            readback_data_var[31:0] = field_storage.DEC_OUT_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h20c) begin
-            readback_data_var = rbuf_storage.DEC_OUT_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h210) begin
-            readback_data_var[31:0] = field_storage.DEC_BYPASS_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h214) begin
-            readback_data_var = rbuf_storage.DEC_BYPASS_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h218) begin
-            readback_data_var[31:0] = field_storage.ENC_IN_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h21c) begin
-            readback_data_var = rbuf_storage.ENC_IN_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h220) begin
-            readback_data_var[31:0] = field_storage.ENC_OUT_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h224) begin
-            readback_data_var = rbuf_storage.ENC_OUT_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h228) begin
-            readback_data_var[31:0] = field_storage.ENC_BYPASS_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h22c) begin
-            readback_data_var = rbuf_storage.ENC_BYPASS_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h230) begin
-            readback_data_var[31:0] = field_storage.DEC_DROP_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h234) begin
-            readback_data_var = rbuf_storage.DEC_DROP_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h238) begin
-            readback_data_var[31:0] = field_storage.DEC_AUTH_FAIL_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h23c) begin
-            readback_data_var = rbuf_storage.DEC_AUTH_FAIL_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h240) begin
-            readback_data_var[31:0] = field_storage.ENC_DROP_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h244) begin
-            readback_data_var = rbuf_storage.ENC_DROP_PACKETS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h248) begin
-            readback_data_var[31:0] = field_storage.ADD_SA_SUCCESS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h24c) begin
-            readback_data_var = rbuf_storage.ADD_SA_SUCCESS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h250) begin
-            readback_data_var[31:0] = field_storage.ADD_SA_FAIL.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h254) begin
-            readback_data_var = rbuf_storage.ADD_SA_FAIL.data[63:32];
-        end
-        if(rd_mux_addr == 12'h258) begin
-            readback_data_var[31:0] = field_storage.DEL_SA_SUCCESS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h25c) begin
-            readback_data_var = rbuf_storage.DEL_SA_SUCCESS.data[63:32];
-        end
-        if(rd_mux_addr == 12'h260) begin
-            readback_data_var[31:0] = field_storage.DEL_SA_FAIL.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h264) begin
-            readback_data_var = rbuf_storage.DEL_SA_FAIL.data[63:32];
-        end
-        if(rd_mux_addr == 12'h268) begin
-            readback_data_var[31:0] = field_storage.CMD_DROP.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h26c) begin
-            readback_data_var = rbuf_storage.CMD_DROP.data[63:32];
-        end
-        if(rd_mux_addr == 12'h270) begin
-            readback_data_var[31:0] = field_storage.DEC_OVERFLOW_DROP_PACKETS.COUNT.value[31:0];
-        end
-        if(rd_mux_addr == 12'h274) begin
-            readback_data_var = rbuf_storage.DEC_OVERFLOW_DROP_PACKETS.data[63:32];
-        end
-        readback_data = readback_data_var;
-        readback_done = decoded_req & ~decoded_req_is_wr & ~decoded_req_is_external;
-        readback_err = decoded_err;
+        readback_done = readback_done_rt;
+        readback_err = readback_err_rt;
     end
 
     assign external_rd_ack = readback_external_rd_ack;

@@ -34,6 +34,7 @@ module esp_tx_strip (
   logic        carry_first_q;   // the carried beat is beat 0 of its frame
   logic        strip_q;         // the carried beat's frame loses its metadata
   logic        first_q;         // the next input beat starts a frame
+  logic        tail_q;          // the carried beat keeps bytes if it is the last and stripped
   logic        skid_ready, fire, emit;
   logic        in_strip;
 
@@ -69,8 +70,7 @@ module esp_tx_strip (
     end
     // A tail with no byte left (from the carried beat alone) does not leave.
     emit = carry_valid_q && skid_ready && (fire || carry_q.last) &&
-           (!strip_q || !carry_q.last ||
-            (carry_first_q ? (carry_q.keep & 16'h0fff) : {8'b0, carry_q.keep[15:8]}) != '0);
+           (!strip_q || !carry_q.last || tail_q);
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -79,11 +79,15 @@ module esp_tx_strip (
       first_q       <= 1'b1;
       strip_q       <= 1'b0;
       carry_first_q <= 1'b0;
+      tail_q        <= 1'b0;
     end else if (fire) begin
       carry_valid_q <= 1'b1;
       carry_first_q <= first_q;
       strip_q       <= in_strip;
       first_q       <= s_last_i;
+      // Whether the beat, stripped as its frame's last, keeps any byte: computed as it is
+      // taken, so that the emit decision reads a register rather than a compare of keep.
+      tail_q        <= (first_q ? (s_keep_i & 16'h0fff) : {8'b0, s_keep_i[15:8]}) != '0;
     end else if (carry_valid_q && carry_q.last && skid_ready) begin
       carry_valid_q <= 1'b0;  // the tail left on a clock without input
     end

@@ -31,20 +31,42 @@ module sync_fifo #(
   logic [Width-1:0] mem_q [Depth];
   logic [AddrW-1:0] wr_q, rd_q;
   logic [AddrW:0]   count_q;
+  logic             empty_q, full_q;  // count_q == 0, count_q == Depth, kept as registers
   logic             do_push, do_pop;
 
   assign do_push = push_i && !full_o;
   assign do_pop  = pop_i && !empty_o;
 
+  // x + up - down, with up and down in the last LUT only: x + 1 and x - 1 come from the
+  // register alone, and up and down choose between them and x. Written as an AND-OR, not a
+  // choice (?: or case): Yosys shares the two adders of a choice into one adder with its
+  // operand chosen, which puts the push and the pop in front of the carry chain (a user's
+  // push or pop, often a few LUTs deep already, then ran on through a full-adder layer and
+  // the chain into the count).
+  function automatic logic [AddrW:0] step(input logic [AddrW:0] x, input logic up,
+                                          input logic down);
+    logic [AddrW:0] inc, dec;
+    inc  = x + (AddrW+1)'(1);
+    dec  = x - (AddrW+1)'(1);
+    step = ({(AddrW+1){up && !down}} & inc) | ({(AddrW+1){down && !up}} & dec) |
+           ({(AddrW+1){up == down}} & x);
+  endfunction
+
+  // Empty and full are registers, so that a consumer's decision on the head (and a
+  // producer's on the room) starts at a flip-flop rather than at a compare of the count.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wr_q    <= '0;
       rd_q    <= '0;
       count_q <= '0;
+      empty_q <= 1'b1;
+      full_q  <= 1'b0;
     end else begin
       if (do_push) wr_q <= wr_q + AddrW'(1);
       if (do_pop)  rd_q <= rd_q + AddrW'(1);
-      count_q <= count_q + (AddrW+1)'(do_push) - (AddrW+1)'(do_pop);
+      count_q <= step(count_q, do_push, do_pop);
+      empty_q <= !do_push && (empty_q || (do_pop && count_q == (AddrW+1)'(1)));
+      full_q  <= !do_pop && (full_q || (do_push && count_q == (AddrW+1)'(Depth - 1)));
     end
   end
 
@@ -63,7 +85,7 @@ module sync_fifo #(
         stale_q <= (AddrW+1)'(Depth);  // what the memory held before the reset
       end else begin
         if (clear || overwrite) clr_q <= clr_q + AddrW'(1);
-        stale_q <= stale_q + (AddrW+1)'(do_pop) - (AddrW+1)'(clear || overwrite);
+        stale_q <= step(stale_q, do_pop, clear || overwrite);
       end
     end
 
@@ -92,8 +114,8 @@ module sync_fifo #(
   end
 
   assign data_o        = mem_q[rd_q];
-  assign empty_o       = count_q == '0;
-  assign full_o        = count_q == (AddrW+1)'(Depth);
+  assign empty_o       = empty_q;
+  assign full_o        = full_q;
   assign almost_full_o = count_q >= (AddrW+1)'(Depth - 1);
   assign count_o       = count_q;
 
@@ -107,6 +129,8 @@ module sync_fifo #(
     end else begin
       assert (!(push_i && full_o)) else $error("%m: push into a full FIFO (entry lost)");
       assert (!(pop_i && empty_o)) else $error("%m: pop of an empty FIFO");
+      assert (empty_q == (count_q == '0) && full_q == (count_q == (AddrW+1)'(Depth)))
+        else $error("%m: empty or full flag disagrees with the count");
     end
   end
 `endif

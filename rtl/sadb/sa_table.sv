@@ -35,7 +35,8 @@
 // Logic depth (docs/fpga.md: at most 5 LUT levels between registers). Yosys maps a wide
 // function between registers into chains of LUTs through their fast inputs where its delay
 // model allows, so every stage below keeps each registered bit a function of few inputs
-// (at most 22 from registers), or of one 32-bit word compare straight after a block RAM.
+// (at most 22 from registers), or of one 32-bit word compare straight after a block RAM,
+// whose AND runs on a carry chain (word_eq).
 //
 // Lookup pipeline, per port (LookupLatency = 6):
 //   clock 1: the key registered;
@@ -149,6 +150,22 @@ module sa_table #(
     n = '0;
     for (int unsigned w = 0; w < Ways; w++) n = n + {{WayW{1'b0}}, valid[w]};
     used_slots = n;
+  endfunction
+
+  // Two 32-bit key words equal: by groups of three bit pairs, each group's compare one LUT6
+  // (six inputs, all registers or block RAM outputs), and the eleven groups ANDed on a
+  // carry chain, written as an increment whose carry out is set only when every group is
+  // (a carry chain is a fixed structure the LUT mapper cannot deepen). So the compare after
+  // the index RAM is one LUT and three CARRY4 (1.4 levels) however the mapper relaxes the
+  // block's other paths; as `==` it came out 5 levels deep alone and 6 inside ipsec_ctrl, a
+  // chain of LUTs through their fast inputs.
+  function automatic logic word_eq(input logic [31:0] a, input logic [31:0] b);
+    logic [10:0] grp, unused_sum;  // only the increment's carry out is wanted
+    logic        carry;
+    for (int unsigned j = 0; j < 10; j++) grp[j] = a[3*j +: 3] == b[3*j +: 3];
+    grp[10] = a[31:30] == b[31:30];
+    {carry, unused_sum} = {1'b0, grp} + 12'd1;
+    word_eq = carry;
   endfunction
 
   // The bucket of `fold` (sadb_pkg::sa_fold_a/b) in the first or the second half.
@@ -267,9 +284,9 @@ module sa_table #(
         for (int unsigned w = 0; w < Ways; w++) begin
           for (int unsigned k = 0; k + 1 < KeyWords; k++) begin
             s4_eq_q[w*KeyWords + k] <=
-                s3_row_a[w*SlotW + 32*k +: 32] == s3_key_q[32*k +: 32];
+                word_eq(s3_row_a[w*SlotW + 32*k +: 32], s3_key_q[32*k +: 32]);
             s4_eq_q[(Ways + w)*KeyWords + k] <=
-                s3_row_b[w*SlotW + 32*k +: 32] == s3_key_q[32*k +: 32];
+                word_eq(s3_row_b[w*SlotW + 32*k +: 32], s3_key_q[32*k +: 32]);
           end
           s4_eq_q[w*KeyWords + KeyWords - 1] <=
               s3_row_a[w*SlotW + LastAt +: LastW] == s3_key_q[LastAt +: LastW];
@@ -407,9 +424,10 @@ module sa_table #(
     if (state_q == sadb_pkg::TblMatch) begin
       for (int unsigned w = 0; w < Ways; w++) begin
         for (int unsigned k = 0; k + 1 < KeyWords; k++) begin
-          mt_eq_q[w*KeyWords + k] <= op_row_a[w*SlotW + 32*k +: 32] == op_key_q[32*k +: 32];
+          mt_eq_q[w*KeyWords + k] <=
+              word_eq(op_row_a[w*SlotW + 32*k +: 32], op_key_q[32*k +: 32]);
           mt_eq_q[(Ways + w)*KeyWords + k] <=
-              op_row_b[w*SlotW + 32*k +: 32] == op_key_q[32*k +: 32];
+              word_eq(op_row_b[w*SlotW + 32*k +: 32], op_key_q[32*k +: 32]);
         end
         mt_eq_q[w*KeyWords + KeyWords - 1] <=
             op_row_a[w*SlotW + LastAt +: LastW] == op_key_q[LastAt +: LastW];

@@ -10,6 +10,21 @@ module gf128_clmul32 (
   output logic [62:0] p_o
 );
 
+`ifdef SYNTHESIS
+  // For synthesis each product bit is one XOR of its up to 32 terms, a balanced tree: the
+  // running XOR below is a chain sixteen deep, and the mapper does not reshape XORs much.
+  for (genvar i = 0; i < 63; i++) begin : gen_bit
+    logic [31:0] t;
+    for (genvar j = 0; j < 32; j++) begin : gen_term
+      if (i - j >= 0 && i - j < 32) begin : gen_and
+        assign t[j] = a_i[j] & b_i[i - j];
+      end else begin : gen_zero
+        assign t[j] = 1'b0;
+      end
+    end
+    assign p_o[i] = ^t;
+  end
+`else
   logic [33:0] mult [4];  // a * 0, a * 1, a * x, a * (x + 1)
 
   always_comb begin
@@ -25,5 +40,6 @@ module gf128_clmul32 (
       p_o = p_o ^ ({29'b0, mult[b_i[2*i +: 2]]} << (2*i));
     end
   end
+`endif
 
 endmodule

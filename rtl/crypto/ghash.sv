@@ -11,11 +11,12 @@
 // computed from H as the message's first block enters (squaring is a linear map).
 //
 // Stages (all advance together on `step_i`):
-//   in:   the block and its message's H and H^2 (loaded with its first block), split for
-//         Karatsuba
-//   mul:  (block + product two blocks back) times H^2 or H: nine 32 x 32 carry-less products;
-//         the product two blocks back is split for Karatsuba here, on its way in
-//   red:  join of the nine products and reduction mod P(x): the lane's new value
+//   in:   the block plus the product two blocks back (joined, reduced mod P(x) and split for
+//         Karatsuba on its way in), split for Karatsuba; its message's H and H^2 (loaded with
+//         its first block), split
+//   mul:  that sum times H^2 or H: nine 32 x 32 carry-less products (the lane's new value,
+//         unreduced)
+//   red:  join of the nine products and reduction mod P(x), for the hash
 // and one clock later `hash_valid_o` with the message's hash.
 //
 // The caller's rule: between the first and the last block of a message, step only with a
@@ -45,15 +46,15 @@ module ghash (
   // Two levels of Karatsuba: a 128-bit operand gives nine 32-bit operands, piece 3*i + j
   // for the 64-bit half i (0: high, 1: low, 2: high ^ low) and its 32-bit half j (same).
   function automatic logic [287:0] kara_split(input logic [127:0] a);
-    logic [63:0] h [3];
+    logic [3*64-1:0] h;  // packed: Yosys evaluates this at elaboration
     logic [287:0] s;
-    h[0] = a[127:64];
-    h[1] = a[63:0];
-    h[2] = a[127:64] ^ a[63:0];
+    h[0 +: 64]   = a[127:64];
+    h[64 +: 64]  = a[63:0];
+    h[128 +: 64] = a[127:64] ^ a[63:0];
     for (int i = 0; i < 3; i++) begin
-      s[32*(3*i + 0) +: 32] = h[i][63:32];
-      s[32*(3*i + 1) +: 32] = h[i][31:0];
-      s[32*(3*i + 2) +: 32] = h[i][63:32] ^ h[i][31:0];
+      s[32*(3*i + 0) +: 32] = h[64*i + 32 +: 32];
+      s[32*(3*i + 1) +: 32] = h[64*i +: 32];
+      s[32*(3*i + 2) +: 32] = h[64*i + 32 +: 32] ^ h[64*i +: 32];
     end
     kara_split = s;
   endfunction
@@ -69,13 +70,12 @@ module ghash (
   // The full product of the nine pieces' products (piece order of kara_split), as
   // V = {product, 1'b0}: V bit (255 - d) holds x^d.
   function automatic logic [255:0] kara_join(input logic [9*63-1:0] p);
-    logic [126:0] q [3];
-    logic [126:0] mixed;
-    for (int i = 0; i < 3; i++) begin
-      q[i] = kara_join64(p[63*(3*i + 0) +: 63], p[63*(3*i + 1) +: 63], p[63*(3*i + 2) +: 63]);
-    end
-    mixed = q[2] ^ q[0] ^ q[1];
-    kara_join = {q[0], 129'b0} ^ {64'b0, mixed, 65'b0} ^ {128'b0, q[1], 1'b0};
+    logic [126:0] q0, q1, q2, mixed;  // no unpacked array: Yosys evaluates this at elaboration
+    q0 = kara_join64(p[63*0 +: 63], p[63*1 +: 63], p[63*2 +: 63]);
+    q1 = kara_join64(p[63*3 +: 63], p[63*4 +: 63], p[63*5 +: 63]);
+    q2 = kara_join64(p[63*6 +: 63], p[63*7 +: 63], p[63*8 +: 63]);
+    mixed = q2 ^ q0 ^ q1;
+    kara_join = {q0, 129'b0} ^ {64'b0, mixed, 65'b0} ^ {128'b0, q1, 1'b0};
   endfunction
 
   // V mod P(x), P(x) = x^128 + x^7 + x^2 + x + 1. V[255:128] holds x^0..x^127, V[127:0]
@@ -111,10 +111,15 @@ module ghash (
     logic last;
   } ctl_t;
 
-  // ---- in: the block and the message's key powers, split for Karatsuba --------------------
+  // ---- in: the block plus its lane's value, and the message's key powers, split -----------
+  // A block meets the product of the block two steps back when both that block and the one
+  // between are of its message. That product is joined, reduced, split and added to the
+  // block here, so that the lane's loop is the multiplier (mul) and this sum of product bits
+  // (in), each from registers. The product comes from a copy of the multiplier's register
+  // kept zero when it is not to be met (`lane_q`), so that the sum has no condition in it.
   ctl_t         in_q;
-  logic [287:0] x_q, h_q, h2_q;
-  logic         lane_in_q;     // the block entering mul meets its lane's last product
+  logic [287:0] a_q, h_q, h2_q;
+  logic [9*63-1:0] lane_q;     // the product two steps back if the entering block meets it
 
   ctl_t in_d;
   always_comb begin
@@ -123,36 +128,73 @@ module ghash (
     in_d.last  = last_i;
   end
 
-  // The block two steps back is of the same message unless this block or the one before it
-  // is its message's first: known a clock ahead, so that in mul each piece of the block plus
-  // that product is one LUT (the block's piece, the flag, four bits of the product).
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      in_q      <= '0;
-      lane_in_q <= 1'b1;
-    end else if (step_i) begin
-      in_q      <= in_d;
-      lane_in_q <= !in_d.first && !in_q.first;
-    end
+    if (!rst_ni)     in_q <= '0;
+    else if (step_i) in_q <= in_d;
   end
 
+  // The lane's value, split: kara_split(reduce(kara_join(lane_q))), a linear map of the
+  // product bits.
+  logic [287:0] lane_split;
+
+`ifdef SYNTHESIS
+  // For synthesis each bit is written as one XOR of the product bits it depends on (at most
+  // 54), a balanced tree over those bits alone: the steps as written (join, reduce, split)
+  // are about fifteen XOR2 deep, and the mapper does not reshape XORs much. The bits are
+  // listed at elaboration from the same functions (column j of the map: the image of product
+  // bit j).
+  localparam int ProdW = 9*63;
+  localparam int MaxTerms = 64;
+
+  function automatic logic [288*ProdW-1:0] split_columns();
+    logic [288*ProdW-1:0] m;
+    for (int j = 0; j < ProdW; j++) m[288*j +: 288] = kara_split(reduce(kara_join(ProdW'(1) << j)));
+    split_columns = m;
+  endfunction
+  localparam logic [288*ProdW-1:0] SplitCols = split_columns();
+
+  // Row i as a list: the product bits' indices (10 bits each), then their count.
+  function automatic logic [10*MaxTerms+7:0] split_terms(input int i);
+    logic [10*MaxTerms-1:0] idx;
+    int n;
+    idx = '0;
+    n = 0;
+    for (int j = 0; j < ProdW; j++) begin
+      if (SplitCols[288*j + i]) begin
+        idx[10*n +: 10] = j[9:0];
+        n = n + 1;
+      end
+    end
+    split_terms = {n[7:0], idx};
+  endfunction
+
+  for (genvar i = 0; i < 288; i++) begin : gen_split
+    localparam logic [10*MaxTerms+7:0] Terms = split_terms(i);
+    localparam int N = 32'(Terms[10*MaxTerms +: 8]);
+    logic [N-1:0] t;
+    for (genvar k = 0; k < N; k++) begin : gen_t
+      assign t[k] = lane_q[Terms[10*k +: 10]];
+    end
+    assign lane_split[i] = ^t;
+  end
+`else
+  assign lane_split = kara_split(reduce(kara_join(lane_q)));
+`endif
+
   always_ff @(posedge clk_i) begin
-    if (step_i) x_q <= kara_split(block_i);
+    if (step_i) a_q <= kara_split(block_i) ^ lane_split;
     if (step_i && valid_i && first_i) begin
       h_q  <= kara_split(h_i);
       h2_q <= kara_split(square(h_i));
     end
   end
 
-  // ---- mul: the lane's value plus the block, times H^2 (or H for the last block) ---------
+  // ---- mul: (block + lane's value) times H^2, or H for the last block ----------------------
   ctl_t         mul_q;
-  logic [127:0] red_q;         // the reduced product of the block two steps back
   logic [287:0] a, b;
   logic [9*63-1:0] prod, prod_q;
 
-  // The lane's value is split here rather than in red, where it would follow the reduction
-  // (one LUT level more than the clock has).
-  assign a = x_q ^ (lane_in_q ? kara_split(red_q) : '0);
+  assign a = a_q;
   assign b = in_q.last ? h_q : h2_q;
 
   for (genvar k = 0; k < 9; k++) begin : gen_clmul
@@ -172,8 +214,16 @@ module ghash (
     if (step_i) prod_q <= prod;
   end
 
-  // ---- red: join and reduce; the lane's new value ------------------------------------------
-  logic [127:0] red, red_prev_q;
+  // The block entering next meets this product unless this block is its message's last, or
+  // the next one is (it, or the one after it, then begins a message), or this step is empty
+  // (inside a message every step has a block). Reset clears it for the first message.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)     lane_q <= '0;
+    else if (step_i) lane_q <= (in_q.valid && !in_q.last && !last_i) ? prod : '0;
+  end
+
+  // ---- red: join and reduce, for the hash ----------------------------------------------------
+  logic [127:0] red, red_q, red_prev_q;
   logic         done_q, with_prev_q;
 
   assign red = reduce(kara_join(prod_q));
@@ -311,11 +361,14 @@ module ghash (
       assert (!f_first1_q || f_v1_q);
       assert (!f_last1_q || f_v1_q);
       assert (!f_open_q || f_v1_q);
-      assert (lane_in_q == (!in_q.first && !mul_q.first));
-      if (f_nsteps_q != '0) begin
-        assert (x_q == kara_split(f_x1_q));
-        assert (red_q == f_p1_q);
-      end
+      if (f_nsteps_q != '0) assert (red_q == f_p1_q);
+      assert (lane_q == ((mul_q.valid && !mul_q.last && !in_q.last) ? prod_q : '0));
+      // A message is open while the step in in is one of its blocks other than its last.
+      // Inside a message every step has a block: the steps in in and mul are of one message
+      // when the later is not a first or the earlier not a last.
+      assert (f_open_q == (in_q.valid && !in_q.last));
+      if (in_q.valid && !in_q.first) assert (mul_q.valid && !mul_q.last);
+      if (mul_q.valid && !mul_q.last) assert (in_q.valid && !in_q.first);
       if (f_nsteps_q > 2'd1) assert (red_prev_q == f_p2_q);
       if (f_hset_q) assert (h_q == kara_split(f_h_q) && h2_q == kara_split(square(f_h_q)));
       if (f_done_q) assert (with_prev_q == !f_first3_q);

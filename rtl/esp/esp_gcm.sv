@@ -453,6 +453,7 @@ module esp_gcm (
     logic            cut;
     logic [3:0]      text_off;
     logic [15:0]     text_mask;
+    logic [15:0]     low_bytes; // bytes 0 .. 15 - text_off: a GHASH block's part of this beat
     logic [15:0]     run_sel;
     logic [15:0]     pad_sel;
     logic [15:0]     nh_sel;
@@ -472,6 +473,7 @@ module esp_gcm (
     p1_d.cut       = p0.cut;
     p1_d.text_off  = p0.text_off;
     p1_d.text_mask = p0.text_mask;
+    p1_d.low_bytes = 16'hffff >> p0.text_off;  // a shift: no carry chain for the mapper to share
     p1_d.run_sel   = p0.run_sel;
     p1_d.pad_sel   = p0.pad_sel;
     p1_d.nh_sel    = p0.nh_sel;
@@ -492,15 +494,14 @@ module esp_gcm (
   // ---- p2: GHASH blocks; the trailer's byte conditions ------------------------------------
   logic         p2_step;
   logic [127:0] ct_rot, ct_rot_prev_q, x_block;
-  logic [15:0]  low_bytes;
 
   assign p2_step = p1_valid_q;
 
   always_comb begin
-    // GHASH block k = bytes text_off.. of text beat k, then bytes ..text_off-1 of beat k+1.
+    // GHASH block k = bytes text_off.. of text beat k, then bytes ..text_off-1 of beat k+1
+    // (the mask of the former from p1, a register).
     ct_rot    = rotr(p1.ct, p1.text_off);
-    low_bytes = 16'(17'h1 << (5'd16 - {1'b0, p1.text_off})) - 16'h1;
-    x_block   = (ct_rot_prev_q & bytes(low_bytes)) | (ct_rot & ~bytes(low_bytes));
+    x_block   = (ct_rot_prev_q & bytes(p1.low_bytes)) | (ct_rot & ~bytes(p1.low_bytes));
   end
 
   always_ff @(posedge clk_i) begin
@@ -541,8 +542,6 @@ module esp_gcm (
     logic [15:0]     run_sel;
     logic [7:0]      run_byte, pad_byte, nh_byte;
     logic [15:0]     gen, prop;     // p2: per byte; p4: over bytes 0..i
-    logic            run_gen;       // p4: gen, prop at the byte run_sel picks
-    logic            run_prop;
   } trl_t;
   trl_t p2_d, p2, p3_d, p3;
   logic [7:0] last_byte_q;          // byte 15 of the beat before
@@ -570,8 +569,6 @@ module esp_gcm (
     p2_d.run_byte = '0;
     p2_d.pad_byte = '0;
     p2_d.nh_byte  = '0;
-    p2_d.run_gen  = 1'b0;
-    p2_d.run_prop = 1'b0;
     for (int i = 0; i < 16; i++) begin
       b      = p1.pt[8*i +: 8];
       prev_b = (i == 0) ? last_byte_q : p1.pt[8*i - 8 +: 8];
@@ -600,7 +597,6 @@ module esp_gcm (
 
   // ---- p3, p4: the run over bytes 0..i of the beat, a Kogge-Stone prefix in four steps, two
   // per clock (spans 1 and 2, then 4 and 8) --------------------------------------------------
-  // p5 reads the selected byte's prefix (run_gen, run_prop), not p4's run_sel.
   /* verilator lint_off UNUSEDSIGNAL */
   trl_t p4_d, p4;
   /* verilator lint_on UNUSEDSIGNAL */
@@ -652,8 +648,6 @@ module esp_gcm (
     p4_d          = p3;
     p4_d.gen      = g;
     p4_d.prop     = p;
-    p4_d.run_gen  = |(p3.run_sel & g);
-    p4_d.run_prop = |(p3.run_sel & p);
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -675,7 +669,9 @@ module esp_gcm (
   logic [PosW-1:0] pad_max_q;
 
   assign p5_step  = p4_valid_q;
-  assign run_ends = p4.run_gen || (p4.run_prop && run_in_q);
+  // The prefix at the byte run_sel picks (C-3): a run ends there, counting the beat's bytes
+  // alone or continuing one from the beat before.
+  assign run_ends = |(p4.run_sel & p4.gen) || (|(p4.run_sel & p4.prop) && run_in_q);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -703,7 +699,10 @@ module esp_gcm (
 
   // ---- p6: the verdict --------------------------------------------------------------------
   esp_pkg::trailer_t trailer_in, trailer_head;
-  logic trl_empty, trl_pop;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic trl_empty;  // read by the checking build's assertion on st_valid_q only
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic trl_pop;
   logic [$clog2(FrameQDepth):0] trl_count;
 
   always_comb begin
@@ -855,7 +854,10 @@ module esp_gcm (
   // its queue, a byte at a time (wider compares leave the mapper chains to build); the 16
   // bytes' results wait for the trailer.
   logic [15:0] ok_in, ok_head;
-  logic       ok_empty, ok_pop;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic       ok_empty;  // read by the checking build's assertion on st_valid_q only
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic       ok_pop;
 
   assign icv_pop = tag_valid && !tag_enc;
   always_comb begin
@@ -869,8 +871,33 @@ module esp_gcm (
     .empty_o (ok_empty), .full_o (), .almost_full_o (), .count_o (ok_count)
   );
 
-  assign st_valid_o = !ok_empty && !trl_empty;
-  assign ok_pop     = st_valid_o && st_ready_i;
+  // A status is ready when both queues hold an entry. Kept in a register, set from the
+  // queues' counts and this clock's pushes and pop, so that `st_valid_o` is a flip-flop and
+  // the pop goes straight into the counts (the two empty compares read combinationally put
+  // them between the counts and the pop: 5.12 levels). A queue holds an entry after the
+  // clock if it takes one, or holds two, or holds one and gives none.
+  logic st_valid_q, ok_more, trl_more;
+
+  assign ok_more  = icv_pop || ok_count > 4'd1 || (ok_count == 4'd1 && !ok_pop);
+  assign trl_more = done_q || trl_count > ($clog2(FrameQDepth)+1)'(1) ||
+                    (trl_count == ($clog2(FrameQDepth)+1)'(1) && !ok_pop);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) st_valid_q <= 1'b0;
+    else         st_valid_q <= ok_more && trl_more;
+  end
+
+  assign st_valid_o = st_valid_q;
+  assign ok_pop     = st_valid_q && st_ready_i;
+
+`ifdef IPSEC_ASSERTIONS
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (st_valid_q == (!ok_empty && !trl_empty)) else $error("%m: status valid out of step with its queues");
+    end
+  end
+`endif
   assign trl_pop    = ok_pop;
   always_comb begin
     st_o.tag_ok = &ok_head;

@@ -30,7 +30,8 @@ std::vector<std::string> fault_words(const std::string& args) { return split("fa
 }  // namespace
 
 TEST_CASE("--reg-log: one line per access, cycle, R/W, address, name, value, response") {
-  sim::EngineSim sim(sim::EngineSimOptions{1, 0, 0});  // no bus delays: the cycles are fixed
+  // No bus delays: the cycles are fixed, a read 4 clocks and a write 3.
+  sim::EngineSim sim(sim::EngineSimOptions{1, 0, 0});
   sim::FaultInjector faults(sim.bus());
   std::vector<std::string> lines;
   sim::RegTrace trace(faults, [&](const sim::RegAccess& a) { lines.push_back(sim::format_reg_access(a)); });
@@ -47,13 +48,13 @@ TEST_CASE("--reg-log: one line per access, cycle, R/W, address, name, value, res
   CHECK(trace.write32(IPSEC_REGS_CMD_DOORBELL_OFFSET, 148) == driver::BusStatus::kSlvErr);
 
   const std::vector<std::string> golden = {
-      "           3 R 0x000 VENDOR_ID                0x000002c9 OKAY",
-      "           6 W 0x040 CONTROL                  0x00000002 OKAY",
-      "           9 R 0x040 CONTROL                  0x00000002 OKAY",
-      "          12 W 0x000 VENDOR_ID                0x00000001 SLVERR",
-      "          15 R 0x10c CMD_WINDOW[3]            0x00000000 SLVERR",
-      "          18 R 0x204 DEC_IN_PACKETS_HI        0x00000000 OKAY",
-      "          18 W 0x050 CMD_DOORBELL             0x00000094 SLVERR # SLVERR on write CMD_DOORBELL (0x050)",
+      "           4 R 0x000 VENDOR_ID                0x000002c9 OKAY",
+      "           7 W 0x040 CONTROL                  0x00000002 OKAY",
+      "          11 R 0x040 CONTROL                  0x00000002 OKAY",
+      "          14 W 0x000 VENDOR_ID                0x00000001 SLVERR",
+      "          18 R 0x10c CMD_WINDOW[3]            0x00000000 SLVERR",
+      "          22 R 0x204 DEC_IN_PACKETS_HI        0x00000000 OKAY",
+      "          22 W 0x050 CMD_DOORBELL             0x00000094 SLVERR # SLVERR on write CMD_DOORBELL (0x050)",
   };
   REQUIRE(lines.size() == golden.size());
   for (size_t i = 0; i < golden.size(); ++i) CHECK(lines[i] == golden[i]);

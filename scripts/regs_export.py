@@ -110,7 +110,7 @@ def retimed_readback(sv: str) -> str:
         sv = re.sub(rf"\b{name}\[((?:[^\[\]]|\[[^\[\]]*\])+)\](?:\[(\d+(?::\d+)?)\])?", entry, sv)
     if not arrays or re.search(r"readback_data\w*\[\d+\];", sv):
         raise SystemExit("error: regblock's readback arrays changed (scripts/regs_export.py)")
-    return or_of_selects(sv)
+    return used_groups_only(or_of_selects(sv))
 
 
 # The read mux's split: stage 1 ORs groups of 2**(READ_GROUP_BIT - 2) words (8), stage 2
@@ -182,6 +182,47 @@ def or_of_selects(sv: str) -> str:
     if n == 0 or re.search(r"\bif\(", block):
         raise SystemExit("error: regblock's readback stage 1 changed (scripts/regs_export.py)")
     return sv[:start] + block + sv[end:]
+
+
+def used_groups_only(sv: str) -> str:
+    """Stage 1 of the read mux as wide as the groups that hold a register, not the whole map.
+
+    regblock gives stage 1 an entry for every group of the address map (128 of 8 words, a
+    4,096-bit register) and stage 2 picks one by address bits [11:5]; the groups above the
+    last register's are constant zeros. Synthesis drops those constants, but a Verilated
+    model clears, copies and registers all 4,096 bits on every clock (770 instructions a
+    clock of the whole engine's 32,000, docs/architecture.md, "Simulation speed"). Here the
+    entries stop at the power of two above the last group that holds a register, and stage 2
+    gives zero for a group above them, as the constant entries did: the same function. (A
+    power of two, so that stage 2's index never runs past the vector: a select that can,
+    even where a compare masks it, is an 'x' to Yosys, and the formal flow refuses those.)
+    """
+    groups = [int(a, 16) >> READ_GROUP_BIT
+              for a in re.findall(r"readback_data_var\[\(ad_hi\(12'h([0-9a-f]+)\)\)\*32", sv)]
+    m = re.search(r"logic \[(\d+):0\] readback_data_rt_c;", sv)
+    if not groups or m is None:
+        raise SystemExit("error: regblock's readback stage 1 changed (scripts/regs_export.py)")
+    width_old = int(m.group(1)) + 1
+    bits = max(max(groups), 1).bit_length()  # index bits of the groups kept
+    used = 1 << bits
+    top = 11  # the address's top bit: 12-bit addresses, as the patterns above
+    if used * 32 >= width_old:
+        return sv
+    index = f"readback_addr_rt[{READ_GROUP_BIT + bits - 1}:{READ_GROUP_BIT}]"
+    edits = [
+        (f"logic [{width_old - 1}:0] readback_data_rt_c;", f"logic [{used * 32 - 1}:0] readback_data_rt_c;"),
+        (f"logic [{width_old - 1}:0] readback_data_var;", f"logic [{used * 32 - 1}:0] readback_data_var;"),
+        (f"logic [{width_old - 1}:0] readback_data_rt;", f"logic [{used * 32 - 1}:0] readback_data_rt;"),
+        (f"readback_data = readback_data_rt[(readback_addr_rt[{top}:{READ_GROUP_BIT}])*32 +: 32];",
+         f"// make regs: the first {used} groups, which hold every register; zero above\n"
+         f"            readback_data = readback_addr_rt[{top}:{READ_GROUP_BIT + bits}] == '0\n"
+         f"                            ? readback_data_rt[({index})*32 +: 32] : '0;"),
+    ]
+    for old, new in edits:
+        if sv.count(old) != 1:
+            raise SystemExit(f"error: regblock's readback changed, no single `{old}` (scripts/regs_export.py)")
+        sv = sv.replace(old, new)
+    return sv
 
 
 def finish_sv(src: Path, dst: Path, digest: str) -> None:

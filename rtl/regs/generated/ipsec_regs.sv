@@ -1288,9 +1288,9 @@ module ipsec_regs (
     endfunction
 
     // readback stage 1
-    logic [4095:0] readback_data_rt_c;
+    logic [1023:0] readback_data_rt_c;
     always_comb begin
-        logic [4095:0] readback_data_var;
+        logic [1023:0] readback_data_var;
         readback_data_var = '0;
         readback_data_var[(ad_hi(12'h0))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h0)}} & (32'h2c9);
         readback_data_var[(ad_hi(12'h4))*32 + 0 +: 32] |= {32{ad_low(rd_mux_addr) == ad_low(12'h4)}} & (32'h2);
@@ -1370,7 +1370,7 @@ module ipsec_regs (
         readback_data_rt_c = readback_data_var;
     end
 
-    logic [4095:0] readback_data_rt;
+    logic [1023:0] readback_data_rt;
     logic readback_done_rt;
     logic readback_err_rt;
     logic [11:0] readback_addr_rt;
@@ -1422,7 +1422,9 @@ module ipsec_regs (
         if(readback_is_ext_block) begin
             readback_data = readback_ext_block_data_rt;
         end else begin
-            readback_data = readback_data_rt[(readback_addr_rt[11:5])*32 +: 32];
+            // make regs: the first 32 groups, which hold every register; zero above
+            readback_data = readback_addr_rt[11:10] == '0
+                            ? readback_data_rt[(readback_addr_rt[9:5])*32 +: 32] : '0;
         end
         readback_done = readback_done_rt;
         readback_err = readback_err_rt;

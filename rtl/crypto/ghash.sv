@@ -13,8 +13,8 @@
 // Stages (all advance together on `step_i`):
 //   in:   the block plus the product two blocks back (joined, reduced mod P(x) and split for
 //         Karatsuba on its way in), split for Karatsuba; its message's H and H^2 (loaded with
-//         its first block), split
-//   mul:  that sum times H^2 or H: nine 32 x 32 carry-less products (the lane's new value,
+//         its first block), split, and of them the block's multiplier (H for the last block)
+//   mul:  that sum times that multiplier: nine 32 x 32 carry-less products (the lane's new value,
 //         unreduced)
 //   red:  join of the nine products and reduction mod P(x), for the hash
 // and one clock later `hash_valid_o` with the message's hash.
@@ -181,11 +181,20 @@ module ghash (
   assign lane_split = kara_split(reduce(kara_join(lane_q)));
 `endif
 
+  // The entering block's multiplier, H^2 or H for its message's last, chosen here so that the
+  // multiplier starts from registers alone.
+  logic [287:0] h_in, h2_in, b_q;
+  assign h_in  = (valid_i && first_i) ? kara_split(h_i) : h_q;
+  assign h2_in = (valid_i && first_i) ? kara_split(square(h_i)) : h2_q;
+
   always_ff @(posedge clk_i) begin
-    if (step_i) a_q <= kara_split(block_i) ^ lane_split;
+    if (step_i) begin
+      a_q <= kara_split(block_i) ^ lane_split;
+      b_q <= last_i ? h_in : h2_in;
+    end
     if (step_i && valid_i && first_i) begin
-      h_q  <= kara_split(h_i);
-      h2_q <= kara_split(square(h_i));
+      h_q  <= h_in;
+      h2_q <= h2_in;
     end
   end
 
@@ -195,7 +204,7 @@ module ghash (
   logic [9*63-1:0] prod, prod_q;
 
   assign a = a_q;
-  assign b = in_q.last ? h_q : h2_q;
+  assign b = b_q;
 
   for (genvar k = 0; k < 9; k++) begin : gen_clmul
     gf128_clmul32 u_clmul (

@@ -812,15 +812,44 @@ module esp_gcm (
   logic       tag_valid, tag_enc;
   logic [1:0] tag_off;
 
+  // The engine's choice (a queue head, the AAD or the lengths) has a register of its own
+  // before `gcm_tag`, whose first stage sums the block into its lane: `ghash` steps as the
+  // engine decides, a clock later.
+  logic         gt_step_q, gt_valid_q, gt_first_q, gt_last_q;
+  logic [127:0] gt_blk_q, gt_h_q;
+  logic [2:0]   gt_side_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      gt_step_q  <= 1'b0;
+      gt_valid_q <= 1'b0;
+      gt_first_q <= 1'b0;
+      gt_last_q  <= 1'b0;
+    end else begin
+      gt_step_q  <= ghash_step;
+      gt_valid_q <= eng_go;
+      gt_first_q <= eng_q == EngAad;
+      gt_last_q  <= eng_q == EngLen;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (eng_go) begin
+      gt_blk_q   <= blk;
+      gt_h_q     <= h_head;
+      gt_side_q  <= {finfo.encrypt, finfo.tag_rot};
+    end
+  end
+
   gcm_tag #(.SideW(3), .Depth(FrameQDepth)) u_tag (
     .clk_i, .rst_ni,
-    .step_i      (ghash_step),
-    .valid_i     (eng_go),
-    .first_i     (eng_q == EngAad),
-    .last_i      (eng_q == EngLen),
-    .block_i     (blk),
-    .h_i         (h_head),
-    .side_i      ({finfo.encrypt, finfo.tag_rot}),
+    .step_i      (gt_step_q),
+    .valid_i     (gt_valid_q),
+    .first_i     (gt_first_q),
+    .last_i      (gt_last_q),
+    .block_i     (gt_blk_q),
+    .h_i         (gt_h_q),
+    .side_i      (gt_side_q),
     .ej0_push_i  (p1_step && p0.j0_slot),
     .ej0_i       (p0_block_q),
     .ej0_count_o (ej0_count),

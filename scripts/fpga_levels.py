@@ -135,6 +135,27 @@ def _port_bits(cell):
     return ins, outs
 
 
+def _flop_label(net, cell, fallback):
+    """A register named by its output net; where only a name the mapper made is left, by
+    the signal that name still carries, or else by the flop's source line."""
+    q = cell["connections"].get("Q", [None])[0]
+    if q is None or isinstance(q, str):
+        return fallback
+    name = net.name(q)
+    if "$" not in name:
+        return name
+    m = re.search(r"\$lut\\([^$]+?)(\.[A-Z]\[\d+\])?$", name)
+    if m:
+        return "register of %s" % m.group(1)
+    src = [s for s in str(cell.get("attributes", {}).get("src", "")).split("|")
+           if s and not s.startswith("/")]
+    if src:
+        # Yosys lists the instance lines and the flop's own line, in no order to rely on.
+        return "register at %s" % ", ".join(
+            re.sub(r"\.\d+-\d+\.\d+$", "", os.path.basename(x)) for x in src)
+    return name
+
+
 def _clean(name):
     return name[1:] if name.startswith("\\") else name
 
@@ -143,6 +164,7 @@ def analyse_levels(net, worst=10):
     """Longest paths. Returns (depth, paths): paths are the worst per end signal."""
     driver = {}  # bit -> (cell name, weight, [input bits])
     starts = {}  # bit -> what starts there
+    start_flop = {}  # bit -> the flip-flop whose output it is
     ends = []  # (bit, end label)
     unknown = set()
     for pname, p in net.ports.items():
@@ -177,8 +199,7 @@ def analyse_levels(net, worst=10):
                     if kind == "seq" and ctype.startswith("FD"):
                         # A register is named by its output; a path into its clock enable
                         # or reset says so.
-                        q = cell["connections"].get("Q", [None])[0]
-                        reg = net.name(q) if q is not None and not isinstance(q, str) else label
+                        reg = _flop_label(net, cell, label)
                         ends.append((b, reg if port == "D" else "%s (%s)" % (reg, port)))
                     else:
                         ends.append((b, "%s/%s" % (label, port)))
@@ -190,6 +211,8 @@ def analyse_levels(net, worst=10):
                         continue
                     if kind == "seq" or not deps:  # Q31 of an SRL: a register
                         starts[b] = ctype
+                        if ctype.startswith("FD"):
+                            start_flop[b] = cell
                     else:
                         driver[b] = (cname, weight, [d for d in deps if not isinstance(d, str)])
             continue
@@ -270,6 +293,8 @@ def analyse_levels(net, worst=10):
         seen.add(base)
         start, cells = path_of(b)
         start_label = net.name(start) if start is not None else "<loop>"
+        if start in start_flop:
+            start_label = _flop_label(net, start_flop[start], start_label)
         if start is not None and starts.get(start) == "port":
             start_label = _port_label(net, start) or start_label
         paths.append({"levels": lv, "start": start_label, "end": label, "through": cells})

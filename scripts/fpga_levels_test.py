@@ -102,6 +102,20 @@ class LevelCount(unittest.TestCase):
         self.assertEqual([c["cell"] for c in paths[0]["through"]],
                          ["LUT2", "LUT2", "MUXF7", "CARRY8"])
 
+    def test_registers_with_mapper_made_names(self):
+        # After abc9 a flop's output may keep only a name the mapper made: the signal it
+        # still carries names it, or else the flop's source lines.
+        b = new()
+        a = b.ff("$techmap7$abc$3$lut\\ctr_q[2].A[1]", b.port("din", "input"))
+        q = b.ff("$techmap9$abc$3$lut$aiger3$41.A[0]", b.lut(a, a))
+        b.cells["reg_$techmap9$abc$3$lut$aiger3$41.A[0]"]["attributes"] = {
+            "src": "rtl/x/top.sv:10.3-12.4|rtl/x/sub.sv:5.1-6.2|/usr/share/yosys/ff_map.v:31.4-31.9"}
+        b.ff("out_q", b.lut(q, q))
+        _, paths = fl.analyse_levels(b.netlist())
+        ends = {p["end"]: p["start"] for p in paths}
+        self.assertEqual(ends["register at top.sv:10, sub.sv:5"], "register of ctr_q[2]")
+        self.assertEqual(ends["out_q"], "register at top.sv:10, sub.sv:5")
+
     def test_carry_chain_counts_a_quarter_per_cell(self):
         b = new()
         a = b.ff("a_q", b.port("din", "input"))

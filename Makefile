@@ -17,8 +17,12 @@ configure: deps
 	  || { cat $(BUILD).configure.log; exit 1; }
 	@rm -f $(BUILD).configure.log
 
+# Once more on failure: when an RTL change alters the set of files Verilator writes, the build
+# that runs Verilator still compiles the list CMake read before it (a stale file fails to
+# compile); CMake reads the new list on the next build. A real error fails twice.
 all: configure
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) || { echo "make: building again with Verilator's new file list"; \
+	  cmake --build $(BUILD) -j $(JOBS); }
 
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure --no-tests=error -j $(JOBS)

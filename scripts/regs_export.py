@@ -61,7 +61,27 @@ def yosys_compatible(sv: str) -> str:
     sv = re.sub(r"\bstruct\s*\{", "struct packed {", sv)
     # Block-local declarations start a line with `automatic`; `function automatic` does not.
     sv = re.sub(r"(?m)^(\s*)automatic\s+", r"\1", sv)
-    return retimed_readback(sv)
+    return decode_on_request(retimed_readback(sv))
+
+
+def decode_on_request(sv: str) -> str:
+    """The address decode evaluated under the request only: the same function.
+
+    regblock's decode ANDs every register's strobe with the request; as written a Verilated
+    model evaluates all of them on every clock (about 500 instructions a clock of the whole
+    engine's, docs/architecture.md, "Simulation speed"), though a request comes seldom. The
+    strobes start at zero and the compares run inside `if (cpuif_req_masked)`.
+    """
+    if "decoded_reg_strb" not in sv:  # the package
+        return sv
+    head = "        is_valid_rw = '0;\n"
+    tail = "        decoded_err = (~is_valid_addr"
+    if sv.count(head) != 1 or sv.count(tail) != 1 or sv.find(head) > sv.find(tail):
+        raise SystemExit("error: regblock's address decode changed (scripts/regs_export.py)")
+    sv = sv.replace(head, head + "        decoded_reg_strb = '0;\n"
+                    "        // make regs: the compares under the request only (the same function)\n"
+                    "        if (cpuif_req_masked) begin\n")
+    return sv.replace(tail, "        end\n" + tail)
 
 
 def retimed_readback(sv: str) -> str:

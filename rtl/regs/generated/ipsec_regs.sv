@@ -141,6 +141,9 @@ module ipsec_regs (
         is_external = '0;
         is_valid_addr = '0;
         is_valid_rw = '0;
+        decoded_reg_strb = '0;
+        // make regs: the compares under the request only (the same function)
+        if (cpuif_req_masked) begin
         decoded_reg_strb.VENDOR_ID = cpuif_req_masked & (cpuif_addr == 12'h0) & !cpuif_req_is_wr;
         is_valid_addr |= cpuif_req_masked & (cpuif_addr == 12'h0);
         is_valid_rw |= cpuif_req_masked & (cpuif_addr == 12'h0) & !cpuif_req_is_wr;
@@ -319,6 +322,7 @@ module ipsec_regs (
         decoded_reg_strb.DEC_OVERFLOW_DROP_PACKETS[1] = cpuif_req_masked & (cpuif_addr == 12'h274) & !cpuif_req_is_wr;
         is_valid_addr |= cpuif_req_masked & (cpuif_addr == 12'h274);
         is_valid_rw |= cpuif_req_masked & (cpuif_addr == 12'h274) & !cpuif_req_is_wr;
+        end
         decoded_err = (~is_valid_addr | (is_valid_addr & ~is_valid_rw)) & decoded_req;
         decoded_req_is_external = is_external;
     end

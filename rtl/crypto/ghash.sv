@@ -21,7 +21,8 @@
 //
 // The caller's rule: between the first and the last block of a message, step only with a
 // block (`valid_i`), which keeps the lanes in step; between messages the pipe may step empty,
-// and must, two steps after a message's last block, for its hash to come out.
+// and must, two steps after a message's last block, for its hash to come out. The first step
+// after reset is an empty one.
 module ghash (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -181,20 +182,22 @@ module ghash (
   assign lane_split = kara_split(reduce(kara_join(lane_q)));
 `endif
 
-  // The entering block's multiplier, H^2 or H for its message's last, chosen here so that the
-  // multiplier starts from registers alone.
-  logic [287:0] h_in, h2_in, b_q;
-  assign h_in  = (valid_i && first_i) ? kara_split(h_i) : h_q;
-  assign h2_in = (valid_i && first_i) ? kara_split(square(h_i)) : h2_q;
+  // The entering block's multiplier, H^2 or H for its message's last, is chosen here, so that
+  // the multiplier starts from registers alone. (H and H^2 from h_i are computed in this
+  // block, under the first block's step, not in an `assign`: a Verilated model evaluates an
+  // assign on every clock.)
+  logic [287:0] b_q;
 
   always_ff @(posedge clk_i) begin
     if (step_i) begin
       a_q <= kara_split(block_i) ^ lane_split;
-      b_q <= last_i ? h_in : h2_in;
-    end
-    if (step_i && valid_i && first_i) begin
-      h_q  <= h_in;
-      h2_q <= h2_in;
+      if (valid_i && first_i) begin
+        h_q  <= kara_split(h_i);
+        h2_q <= kara_split(square(h_i));
+        b_q  <= last_i ? kara_split(h_i) : kara_split(square(h_i));
+      end else begin
+        b_q  <= last_i ? h_q : h2_q;
+      end
     end
   end
 
@@ -225,10 +228,23 @@ module ghash (
 
   // The block entering next meets this product unless this block is its message's last, or
   // the next one is (it, or the one after it, then begins a message), or this step is empty
-  // (inside a message every step has a block). Reset clears it for the first message.
+  // (inside a message every step has a block). The zero is the flip-flops' synchronous reset,
+  // beside the multiplier rather than a LUT after it; so the register has no asynchronous
+  // one (an FDCE has no synchronous reset). The caller's first step after reset carries no
+  // block (the caller's rule below), and zeroes it before any block can meet it.
+  always_ff @(posedge clk_i) begin
+    if (step_i) begin
+      if (in_q.valid && !in_q.last && !last_i) lane_q <= prod;
+      else                                     lane_q <= '0;
+    end
+  end
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic stepped_q;  // a step since reset (read by the checking build's assertion and the proof)
+  /* verilator lint_on UNUSEDSIGNAL */
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni)     lane_q <= '0;
-    else if (step_i) lane_q <= (in_q.valid && !in_q.last && !last_i) ? prod : '0;
+    if (!rst_ni)     stepped_q <= 1'b0;
+    else if (step_i) stepped_q <= 1'b1;
   end
 
   // ---- red: join and reduce, for the hash ----------------------------------------------------
@@ -259,6 +275,16 @@ module ghash (
   assign hash_valid_o = done_q;
   assign hash_o       = red_q ^ (with_prev_q ? red_prev_q : '0);
 
+`ifdef IPSEC_ASSERTIONS
+  // The caller's rule on the first step, which `lane_q`'s lack of a reset relies on.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      assert (!(step_i && valid_i && !stepped_q)) else $error("%m: a block on the first step after reset");
+    end
+  end
+`endif
+
 `ifdef FORMAL
   // Formal properties (make formal, docs/formal.md): one hash per message, in order, at the
   // documented latency; the lanes' bookkeeping; the data path with the multiplier left free.
@@ -275,6 +301,7 @@ module ghash (
 `ifdef FORMAL_GHASH
   initial assume (!rst_ni);
   always_comb begin
+    if (rst_ni && step_i && !stepped_q) assume (!valid_i);  // the first step is empty
     if (rst_ni && step_i) begin
       if (f_open_q)     assume (valid_i && !first_i);  // inside a message: its blocks only
       else if (valid_i) assume (first_i);              // a message begins with its first
@@ -371,7 +398,8 @@ module ghash (
       assert (!f_last1_q || f_v1_q);
       assert (!f_open_q || f_v1_q);
       if (f_nsteps_q != '0) assert (red_q == f_p1_q);
-      assert (lane_q == ((mul_q.valid && !mul_q.last && !in_q.last) ? prod_q : '0));
+      if (stepped_q) assert (lane_q == ((mul_q.valid && !mul_q.last && !in_q.last) ? prod_q : '0));
+      assert (stepped_q || (!in_q.valid && !mul_q.valid));
       // A message is open while the step in in is one of its blocks other than its last.
       // Inside a message every step has a block: the steps in in and mul are of one message
       // when the later is not a first or the earlier not a last.

@@ -29,7 +29,12 @@
 //    LUT levels. The pipe from the input register to the queues runs free, with a valid bit
 //    per stage and no enable on its data; `s_ready_o` is a register, high while every
 //    queue has room for all the pipe may still push into it.
-module esp_gcm (
+module esp_gcm #(
+  // 0: the instance only encrypts (TX). The trailer check's byte logic is left out, so that
+  // a Verilated model does not evaluate it on every clock (synthesis drops it anyway, its
+  // status unread); a decrypt context is then a checking-build error.
+  parameter bit Decrypt = 1'b1
+) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
 
@@ -569,14 +574,18 @@ module esp_gcm (
     p2_d.run_byte = '0;
     p2_d.pad_byte = '0;
     p2_d.nh_byte  = '0;
-    for (int i = 0; i < 16; i++) begin
-      b      = p1.pt[8*i +: 8];
-      prev_b = (i == 0) ? last_byte_q : p1.pt[8*i - 8 +: 8];
-      p2_d.gen[i]  = p1.text_mask[i] && b == 8'd1;
-      p2_d.prop[i] = p1.text_mask[i] && is_next(b, prev_b);
-      p2_d.run_byte = p2_d.run_byte | (p1.run_sel[i] ? b : 8'd0);
-      p2_d.pad_byte = p2_d.pad_byte | (p1.pad_sel[i] ? b : 8'd0);
-      p2_d.nh_byte  = p2_d.nh_byte  | (p1.nh_sel[i]  ? b : 8'd0);
+    p2_d.gen      = '0;
+    p2_d.prop     = '0;
+    if (Decrypt) begin
+      for (int i = 0; i < 16; i++) begin
+        b      = p1.pt[8*i +: 8];
+        prev_b = (i == 0) ? last_byte_q : p1.pt[8*i - 8 +: 8];
+        p2_d.gen[i]  = p1.text_mask[i] && b == 8'd1;
+        p2_d.prop[i] = p1.text_mask[i] && is_next(b, prev_b);
+        p2_d.run_byte = p2_d.run_byte | (p1.run_sel[i] ? b : 8'd0);
+        p2_d.pad_byte = p2_d.pad_byte | (p1.pad_sel[i] ? b : 8'd0);
+        p2_d.nh_byte  = p2_d.nh_byte  | (p1.nh_sel[i]  ? b : 8'd0);
+      end
     end
   end
 
@@ -608,18 +617,20 @@ module esp_gcm (
     logic [15:0] g, p, g_next, p_next;
     g = p2.gen;
     p = p2.prop;
-    for (int span = 1; span < 4; span = span * 2) begin
-      for (int i = 0; i < 16; i++) begin
-        if (i >= span) begin
-          g_next[i] = g[i] | (p[i] & g[i - span]);
-          p_next[i] = p[i] & p[i - span];
-        end else begin
-          g_next[i] = g[i];
-          p_next[i] = p[i];
+    if (Decrypt) begin
+      for (int span = 1; span < 4; span = span * 2) begin
+        for (int i = 0; i < 16; i++) begin
+          if (i >= span) begin
+            g_next[i] = g[i] | (p[i] & g[i - span]);
+            p_next[i] = p[i] & p[i - span];
+          end else begin
+            g_next[i] = g[i];
+            p_next[i] = p[i];
+          end
         end
+        g = g_next;
+        p = p_next;
       end
-      g = g_next;
-      p = p_next;
     end
     p3_d      = p2;
     p3_d.gen  = g;
@@ -632,18 +643,20 @@ module esp_gcm (
     logic [15:0] g, p, g_next, p_next;
     g = p3.gen;
     p = p3.prop;
-    for (int span = 4; span < 16; span = span * 2) begin
-      for (int i = 0; i < 16; i++) begin
-        if (i >= span) begin
-          g_next[i] = g[i] | (p[i] & g[i - span]);
-          p_next[i] = p[i] & p[i - span];
-        end else begin
-          g_next[i] = g[i];
-          p_next[i] = p[i];
+    if (Decrypt) begin
+      for (int span = 4; span < 16; span = span * 2) begin
+        for (int i = 0; i < 16; i++) begin
+          if (i >= span) begin
+            g_next[i] = g[i] | (p[i] & g[i - span]);
+            p_next[i] = p[i] & p[i - span];
+          end else begin
+            g_next[i] = g[i];
+            p_next[i] = p[i];
+          end
         end
+        g = g_next;
+        p = p_next;
       end
-      g = g_next;
-      p = p_next;
     end
     p4_d          = p3;
     p4_d.gen      = g;
@@ -924,6 +937,8 @@ module esp_gcm (
     if (!rst_ni) begin
     end else begin
       assert (st_valid_q == (!ok_empty && !trl_empty)) else $error("%m: status valid out of step with its queues");
+      assert (Decrypt || !(fire && first_q && s_ctx_i.mode == esp_pkg::GcmDecrypt))
+        else $error("%m: a frame to decrypt entered an instance built to encrypt only");
     end
   end
 `endif

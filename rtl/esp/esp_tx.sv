@@ -136,7 +136,7 @@ module esp_tx #(
   esp_pkg::gcm_status_t unused_status;
   logic                 unused_status_valid;
 
-  esp_gcm u_gcm (
+  esp_gcm #(.Decrypt(1'b0)) u_gcm (
     .clk_i, .rst_ni,
     .s_valid_i (ed_valid && !abort_afull), .s_ready_o (gcm_ready), .s_data_i (ed_data),
     .s_keep_i (ed_keep), .s_last_i (ed_last), .s_ctx_i (ed_ctx),

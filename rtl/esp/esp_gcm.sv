@@ -611,56 +611,40 @@ module esp_gcm #(
   /* verilator lint_on UNUSEDSIGNAL */
   logic p4_valid_q;
 
-  // Each step makes a bit a function of three; two steps a clock, a function of seven: two
-  // LUT levels.
-  always_comb begin
+  // The prefix steps of spans from..to-1 (powers of two) over a beat's 16 bytes: gen[i], a
+  // run ends at byte i; prop[i], the bytes continue the run before them. Each step makes a
+  // bit a function of three; two steps a clock, a function of seven: two LUT levels.
+  function automatic logic [31:0] prefix_steps(input logic [15:0] gen, input logic [15:0] prop,
+                                               input int from, input int to);
     logic [15:0] g, p, g_next, p_next;
-    g = p2.gen;
-    p = p2.prop;
-    if (Decrypt) begin
-      for (int span = 1; span < 4; span = span * 2) begin
-        for (int i = 0; i < 16; i++) begin
-          if (i >= span) begin
-            g_next[i] = g[i] | (p[i] & g[i - span]);
-            p_next[i] = p[i] & p[i - span];
-          end else begin
-            g_next[i] = g[i];
-            p_next[i] = p[i];
-          end
+    g = gen;
+    p = prop;
+    for (int span = from; span < to; span = span * 2) begin
+      for (int i = 0; i < 16; i++) begin
+        if (i >= span) begin
+          g_next[i] = g[i] | (p[i] & g[i - span]);
+          p_next[i] = p[i] & p[i - span];
+        end else begin
+          g_next[i] = g[i];
+          p_next[i] = p[i];
         end
-        g = g_next;
-        p = p_next;
       end
+      g = g_next;
+      p = p_next;
     end
-    p3_d      = p2;
-    p3_d.gen  = g;
-    p3_d.prop = p;
+    prefix_steps = {g, p};
+  endfunction
+
+  always_comb begin
+    p3_d = p2;
+    if (Decrypt) {p3_d.gen, p3_d.prop} = prefix_steps(p2.gen, p2.prop, 1, 4);
   end
 
   // After p4: gen[i], a run ends at byte i, counting only bytes 0..i; prop[i], bytes 0..i
   // all continue a run that ends before the beat.
   always_comb begin
-    logic [15:0] g, p, g_next, p_next;
-    g = p3.gen;
-    p = p3.prop;
-    if (Decrypt) begin
-      for (int span = 4; span < 16; span = span * 2) begin
-        for (int i = 0; i < 16; i++) begin
-          if (i >= span) begin
-            g_next[i] = g[i] | (p[i] & g[i - span]);
-            p_next[i] = p[i] & p[i - span];
-          end else begin
-            g_next[i] = g[i];
-            p_next[i] = p[i];
-          end
-        end
-        g = g_next;
-        p = p_next;
-      end
-    end
-    p4_d          = p3;
-    p4_d.gen      = g;
-    p4_d.prop     = p;
+    p4_d = p3;
+    if (Decrypt) {p4_d.gen, p4_d.prop} = prefix_steps(p3.gen, p3.prop, 4, 16);
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

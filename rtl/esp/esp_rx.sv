@@ -75,7 +75,7 @@ module esp_rx #(
 
   // ---- Input: the FIFO the frames wait in, and the parser beside it -------------------------
   esp_rx_pkg::rx_beat_t in_beat, in_head;
-  logic in_fire, in_full, in_empty, in_pop;
+  logic in_fire, in_empty, in_pop;
   logic rec_afull, rec_valid, rec_push, rec_pop;
   esp_rx_pkg::rx_parse_t rec_in, rec_head;
 
@@ -86,19 +86,29 @@ module esp_rx #(
     in_beat.user = s_axis_tuser_i;
   end
 
-  // Ready depends on registers only: the FIFO's and the record queue's fill levels.
-  assign s_axis_tready_o = !in_full && !rec_afull;
-  assign in_fire = s_axis_tvalid_i && s_axis_tready_o;
+  // Ready is a register, decided a clock ahead from the FIFO's and the record queue's fill
+  // levels with a margin of the beat (and the record) that clock may push: the beat taken
+  // is then one LUT from registers, since it drives the parser's state and the FIFO's push.
+  logic in_afull, ready_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) ready_q <= 1'b0;
+    else         ready_q <= !in_afull && !rec_afull;
+  end
+
+  assign s_axis_tready_o = ready_q;
+  assign in_fire = s_axis_tvalid_i && ready_q;
 
   sync_fifo #(.Width($bits(in_beat)), .Depth(32)) u_in_fifo (
     .clk_i, .rst_ni,
     .push_i (in_fire), .data_i (in_beat),
     .pop_i  (in_pop), .data_o (in_head),
-    .empty_o (in_empty), .full_o (in_full), .almost_full_o (), .count_o ()
+    .empty_o (in_empty), .full_o (), .almost_full_o (in_afull), .count_o ()
   );
 
   esp_rx_parse #(.MaxFrame(MaxFrame)) u_parse (
     .clk_i, .rst_ni,
+    .valid_i     (s_axis_tvalid_i),
     .beat_i      (in_fire),
     .data_i      (s_axis_tdata_i),
     .keep_i      (s_axis_tkeep_i),

@@ -20,6 +20,7 @@ module esp_rx_parse #(
   input  logic                   clk_i,
   input  logic                   rst_ni,
 
+  input  logic                   valid_i,  // a wire beat is offered this clock (taken or not)
   input  logic                   beat_i,   // a wire beat is accepted this clock
   input  logic [127:0]           data_i,
   input  logic [15:0]            keep_i,
@@ -75,7 +76,10 @@ module esp_rx_parse #(
     w2 = b2_q;
     w3 = b3_q;
     w4 = b4_q;
-    if (beat_i) begin
+    // The offered beat, taken or not: whatever reads the window acts only with beat_i, when
+    // the two agree, and the window's choice then waits for no ready (in the engine the
+    // ready is logic of the queues' fill levels, the valid a register).
+    if (valid_i) begin
       unique case (idx_q)
         3'd0:    w0 = data_be[31:0];
         3'd1:    w1 = data_be;

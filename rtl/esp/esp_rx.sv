@@ -23,7 +23,7 @@
 //
 // Rate: one beat per clock in and out, back to back, a different SA on every frame.
 // Latency from a frame's last beat in to its first beat out (limit 40): 38 clocks for a
-// decrypted frame into an idle unit, 39 through the whole engine with its ingress FIFO
+// decrypted frame into an idle unit, 40 through the whole engine with its ingress FIFO
 // (docs/architecture.md, the RX stage map); frames esp_gcm never sees leave sooner. A
 // truncated frame (its IP length runs past its end) is
 // cut in esp_gcm at its last beat: it costs its own beats, never filler.

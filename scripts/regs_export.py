@@ -210,8 +210,8 @@ def used_groups_only(sv: str) -> str:
     regblock gives stage 1 an entry for every group of the address map (128 of 8 words, a
     4,096-bit register) and stage 2 picks one by address bits [11:5]; the groups above the
     last register's are constant zeros. Synthesis drops those constants, but a Verilated
-    model clears, copies and registers all 4,096 bits on every clock (770 instructions a
-    clock of the whole engine's 32,000, docs/architecture.md, "Simulation speed"). Here the
+    model clears, copies and registers all 4,096 bits on every clock (docs/architecture.md,
+    "Simulation speed"). Here the
     entries stop at the power of two above the last group that holds a register, and stage 2
     gives zero for a group above them, as the constant entries did: the same function. (A
     power of two, so that stage 2's index never runs past the vector: a select that can,

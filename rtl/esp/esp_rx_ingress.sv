@@ -17,8 +17,9 @@
 //
 // Storage: one simple dual-port block RAM of Depth beats (sdp_ram: one write port, one
 // registered read port, no reset on data). The read side keeps a small output queue filled
-// ahead (credits), so its valid never depends on ready; a beat written at clock t leaves
-// at t + 2 at the earliest.
+// ahead (credits), so its valid never depends on ready, and its output is a register; a beat
+// written at clock t leaves at t + 2 at the earliest (a beat is read in the clock it is
+// written when nothing is ahead of it).
 //
 // Reset: the FIFO empties; tready stays 1 (the port does not go away during reset either),
 // and beats offered while rst_ni is low are lost with the engine's state, uncounted, as the
@@ -124,39 +125,70 @@ module esp_rx_ingress #(
   );
 
   // ---- Read side: reads issued against credits in the output queue ---------------------------
-  logic                    s1_valid_q;  // the RAM's read register holds a beat this clock
+  // A beat may be read in the clock it is written, when the ring holds nothing else: the
+  // block RAM then reads the row's old contents, so the beat is also kept from the wire
+  // (`byp_q`) and chosen in place of the RAM's (`s1_byp_q`). So a beat written at clock t is
+  // in the RAM's read register's place at t + 1 and in the output register at t + 2.
+  logic                    s1_valid_q;  // a beat read last clock: the RAM's read register's
+  logic                    s1_byp_q;    // ... or, if set, byp_q
+  beat_t                   byp_q, s1_beat;
   logic                    q_empty, q_push, q_pop;
   logic [$clog2(ODepth):0] ocount;
   beat_t                   q_head;
 
-  assign re = wr_q != rd_q && 32'(ocount) + 32'(s1_valid_q) < ODepth;
+  assign re = (wr_q != rd_q || we) && 32'(ocount) + 32'(s1_valid_q) < ODepth;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rd_q       <= '0;
       s1_valid_q <= 1'b0;
+      s1_byp_q   <= 1'b0;
     end else begin
       if (re) rd_q <= rd_q + PtrW'(1);
       s1_valid_q <= re;
+      s1_byp_q   <= re && wr_q == rd_q;
     end
   end
 
-  // The beat read passes straight out while the queue is empty.
-  assign q_push = s1_valid_q && !(q_empty && m_axis_tready_i);
-  assign q_pop  = !q_empty && m_axis_tready_i;
+  always_ff @(posedge clk_i) begin
+    if (we) byp_q <= w_beat;
+  end
+
+  assign s1_beat = s1_byp_q ? byp_q : r_beat;
+
+  // ---- Output: a register, the queue's head behind it ------------------------------------------
+  // The output is a register, so that esp_rx's parser, which looks at the offered beat,
+  // starts at a flip-flop rather than behind the choice between the RAM's read and the
+  // queue's LUTRAM read. It takes the queue's head, or the beat just read while the queue
+  // is empty; a beat read finding the register taken goes into the queue.
+  logic  out_valid_q, out_free;
+  beat_t out_q;
+
+  assign out_free = !out_valid_q || m_axis_tready_i;
+  assign q_pop    = out_free && !q_empty;
+  assign q_push   = s1_valid_q && !(q_empty && out_free);
 
   sync_fifo #(.Width($bits(r_beat)), .Depth(ODepth)) u_outq (
     .clk_i, .rst_ni,
-    .push_i (q_push), .data_i (r_beat),
+    .push_i (q_push), .data_i (s1_beat),
     .pop_i  (q_pop), .data_o (q_head),
     .empty_o (q_empty), .full_o (), .almost_full_o (), .count_o (ocount)
   );
 
-  assign m_axis_tvalid_o = s1_valid_q || !q_empty;
-  assign m_axis_tdata_o  = q_empty ? r_beat.data : q_head.data;
-  assign m_axis_tkeep_o  = q_empty ? r_beat.keep : q_head.keep;
-  assign m_axis_tlast_o  = q_empty ? r_beat.last : q_head.last;
-  assign m_axis_tuser_o  = q_empty ? r_beat.user : q_head.user;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) out_valid_q <= 1'b0;
+    else if (out_free) out_valid_q <= !q_empty || s1_valid_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (out_free) out_q <= q_empty ? s1_beat : q_head;
+  end
+
+  assign m_axis_tvalid_o = out_valid_q;
+  assign m_axis_tdata_o  = out_q.data;
+  assign m_axis_tkeep_o  = out_q.keep;
+  assign m_axis_tlast_o  = out_q.last;
+  assign m_axis_tuser_o  = out_q.user;
 
 `ifdef IPSEC_ASSERTIONS
   // An admitted frame always fits: the room test at its first beat covers its largest size.
@@ -207,10 +239,11 @@ module esp_rx_ingress #(
   logic f_adm_now;  // the arriving beat's frame is admitted
   assign f_adm_now = f_in_frame_q ? f_adm_q : take;
 
-  // Beats inside, in order: the ring's unread ones, the one in the RAM's read register, the
-  // queue's.
+  // Beats inside, in order from the last: the ring's unread ones, the one read last clock,
+  // the queue's, the output register's.
   logic [PtrW+1:0] f_inside;
-  assign f_inside = (PtrW+2)'(used) + (PtrW+2)'(s1_valid_q) + (PtrW+2)'(ocount);
+  assign f_inside = (PtrW+2)'(used) + (PtrW+2)'(s1_valid_q) + (PtrW+2)'(ocount) +
+                    (PtrW+2)'(out_valid_q);
 
   // One written beat, chosen by the solver, is followed to the output.
   (* anyseq *) logic f_pick;

@@ -132,6 +132,7 @@ module esp_rx_feed #(
   logic            go_common, go_first, go_next;
   logic            store_q;    // beat k_q is below the cut at MaxFrame (is stored)
   logic            more_q;     // beat k_q goes to esp_gcm: at or before the ICV's beat
+  logic            icv_q;      // beat k_q is the ICV's beat
   logic            room_q;     // the buffer has room for this clock's beat
   logic            desc_ok_q;  // the descriptor queue has room for a frame ending now
   logic            d_valid_q;  // a descriptor for the queue this clock
@@ -155,8 +156,11 @@ module esp_rx_feed #(
     beat_last = in_beat_i.last;
 
     // A frame's first beat and the beats after it move on separately: the queues' pops
-    // follow the first alone. What every beat needs reads 6 signals.
-    go_common = in_valid_i && (!store || room_q) && (!beat_last || desc_ok_q);
+    // follow the first alone. What every beat needs reads registers only: the descriptor
+    // queue's room is asked of every beat, not only of a frame's last, so that the beat's
+    // own bits (a LUTRAM read) reach no move decision. It is short only when 30 descriptors
+    // wait for the read side, which then holds the frames back anyway.
+    go_common = in_valid_i && (!store || room_q) && desc_ok_q;
     go_first  = first && go_common && head_ready && (!head_gcm || (!gbase_full_i && gcm_ready_i));
     go_next   = !first && go_common && (!more_q || gcm_ready_i);
     go        = go_first || go_next;
@@ -165,7 +169,7 @@ module esp_rx_feed #(
     gcm_valid_o = offer && to_gcm;
     gcm_data_o  = in_beat_i.data;
     gcm_keep_o  = in_beat_i.keep;
-    gcm_last_o  = k == CntW'(f_icv_beat) || beat_last;
+    gcm_last_o  = (first ? rec_i.icv_beat == '0 : icv_q) || beat_last;
 
     in_pop_o     = go;
     rec_pop_o    = go_first;
@@ -188,6 +192,7 @@ module esp_rx_feed #(
       k_q        <= '0;
       store_q    <= 1'b1;
       more_q     <= 1'b0;
+      icv_q      <= 1'b0;
       wa_q       <= '0;
       room_q     <= 1'b1;
       desc_ok_q  <= 1'b1;
@@ -205,6 +210,7 @@ module esp_rx_feed #(
           k_q     <= k_next;
           store_q <= store && k < CntW'(MaxBeats - 1);
           more_q  <= f_gcm && k_next <= CntW'(f_icv_beat);
+          icv_q   <= k_next == CntW'(f_icv_beat);
         end
         if (store) wa_q <= wa_q + PtrW'(1);
       end

@@ -115,7 +115,7 @@ module esp_rx_feed #(
   logic [CntW-1:0] k_q;          // beat index, saturating at MaxBeats
   logic [PtrW-1:0] wa_q;         // buffer write pointer
   logic            hit_q, gcm_q, meta_q, ipv6_q;
-  logic [9:0]      icv_beat_q;
+  logic [9:0]      icv_beat_q, icv_m1_q;  // the ICV's beat, and one before
   logic [16:0]     dgram_len_q;
   logic [15:0]     csum_part_q;
   logic [31:0]     handle_q;
@@ -209,8 +209,12 @@ module esp_rx_feed #(
         end else begin
           k_q     <= k_next;
           store_q <= store && k < CntW'(MaxBeats - 1);
-          more_q  <= f_gcm && k_next <= CntW'(f_icv_beat);
-          icv_q   <= k_next == CntW'(f_icv_beat);
+          // f_gcm && k_next <= f_icv_beat, and k_next == f_icv_beat: from registers, with
+          // the comparisons of k_q + 1 made against the ICV's beat less one.
+          more_q  <= first   ? head_gcm && rec_i.icv_beat != '0 :
+                     gcm_q && (store_q ? k_q <= CntW'(icv_m1_q) : k_q <= CntW'(icv_beat_q));
+          icv_q   <= first   ? rec_i.icv_beat == 10'd1 :
+                     store_q ? k_q == CntW'(icv_m1_q) : k_q == CntW'(icv_beat_q);
         end
         if (store) wa_q <= wa_q + PtrW'(1);
       end
@@ -279,6 +283,7 @@ module esp_rx_feed #(
       meta_q      <= f_meta;
       ipv6_q      <= f_ipv6;
       icv_beat_q  <= f_icv_beat;
+      icv_m1_q    <= f_icv_beat - 10'd1;
       dgram_len_q <= f_dgram_len;
       csum_part_q <= f_csum_part;
       handle_q    <= f_handle;

@@ -499,6 +499,16 @@ def analyse_block(directory, allowed, top=None):
     m = re.search(r"Yosys (\d+\.\d+\S*)", log_text)
     if m:
         out["yosys"] = m.group(1)
+    # ABC's own figure for its mapping (its delay units: the LUT library's, 300 a wire), and
+    # the LUT library it was given (none: synth_xilinx's, Yosys's xc7 pin delays).
+    dels = re.findall(r"ABC: A:\s+Del =\s*(\d+(?:\.\d+)?)", log_text)
+    if dels:
+        out["abc_delay"] = float(dels[-1])
+    fpath = os.path.join(directory, "flow.ys")
+    if os.path.exists(fpath):
+        with open(fpath) as f:
+            m = re.search(r"^abc9 .*-lut (\S+)", f.read(), re.M)
+        out["abc9_lut_library"] = m.group(1) if m else None
     tpath = os.path.join(directory, "time.txt")
     if os.path.exists(tpath):
         with open(tpath) as f:

@@ -44,7 +44,9 @@ module aes_key_step #(
   assign rot_word = {sub_word[23:0], sub_word[31:24]};
 
   always_comb begin
-    if (!key256_i) begin
+    // A pass-through stage (Round128 0) never uses the step for AES-128: the step is then
+    // AES-256's alone, with no choice by key size in front of it.
+    if (Round128 != 0 && !key256_i) begin
       temp = rot_word ^ {Rcon128, 24'h0};
       base = rk_prev_i;
     end else if (Round256 % 2 == 0) begin

@@ -1,4 +1,5 @@
 rtl/lib/stream_skid.sv
+rtl/lib/count_step.sv
 rtl/lib/sync_fifo.sv
 rtl/lib/sdp_ram.sv
 rtl/lib/ram_fifo.sv

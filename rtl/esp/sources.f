@@ -1,3 +1,4 @@
+rtl/lib/count_step.sv
 rtl/lib/sync_fifo.sv
 rtl/lib/stream_check.sv
 rtl/lib/stream_gapless_check.sv

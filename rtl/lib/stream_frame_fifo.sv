@@ -143,22 +143,21 @@ module stream_frame_fifo #(
   assign m_last_o  = oq_head.last;
   assign m_user_o  = oq_head.user;
 
-  // frames_q + commit - (a frame's last beat out), with the commit and the pop in the last
-  // LUT only: frames_q + 1 and frames_q - 1 come from the register alone (an AND-OR rather
-  // than a choice, which Yosys would share into one adder after the pop, as in sync_fifo).
-  logic             frame_in, frame_out;
-  logic [FramesW-1:0] frames_inc, frames_dec;
+  // frames_q + commit - (a frame's last beat out), the commit and the pop in the last LUT
+  // only (count_step).
+  logic               frame_in, frame_out;
+  logic [FramesW-1:0] frames_d;
 
-  assign frame_in   = commit;
-  assign frame_out  = pop && oq_head.last;
-  assign frames_inc = frames_q + FramesW'(1);
-  assign frames_dec = frames_q - FramesW'(1);
+  assign frame_in  = commit;
+  assign frame_out = pop && oq_head.last;
+
+  count_step #(.Width(FramesW)) u_frames (
+    .x_i (frames_q), .up_i (frame_in), .down_i (frame_out), .y_o (frames_d)
+  );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) frames_q <= '0;
-    else         frames_q <= ({FramesW{frame_in && !frame_out}} & frames_inc) |
-                             ({FramesW{frame_out && !frame_in}} & frames_dec) |
-                             ({FramesW{frame_in == frame_out}} & frames_q);
+    else         frames_q <= frames_d;
   end
 
   assign s_ready_o = ready_q;

@@ -37,20 +37,11 @@ module sync_fifo #(
   assign do_push = push_i && !full_o;
   assign do_pop  = pop_i && !empty_o;
 
-  // x + up - down, with up and down in the last LUT only: x + 1 and x - 1 come from the
-  // register alone, and up and down choose between them and x. Written as an AND-OR, not a
-  // choice (?: or case): Yosys shares the two adders of a choice into one adder with its
-  // operand chosen, which puts the push and the pop in front of the carry chain (a user's
-  // push or pop, often a few LUTs deep already, then ran on through a full-adder layer and
-  // the chain into the count).
-  function automatic logic [AddrW:0] step(input logic [AddrW:0] x, input logic up,
-                                          input logic down);
-    logic [AddrW:0] inc, dec;
-    inc  = x + (AddrW+1)'(1);
-    dec  = x - (AddrW+1)'(1);
-    step = ({(AddrW+1){up && !down}} & inc) | ({(AddrW+1){down && !up}} & dec) |
-           ({(AddrW+1){up == down}} & x);
-  endfunction
+  // The count's next value (count_step: the push and the pop in its last LUT only).
+  logic [AddrW:0] count_d;
+  count_step #(.Width(AddrW + 1)) u_count (
+    .x_i (count_q), .up_i (do_push), .down_i (do_pop), .y_o (count_d)
+  );
 
   // Empty and full are registers, so that a consumer's decision on the head (and a
   // producer's on the room) starts at a flip-flop rather than at a compare of the count.
@@ -64,7 +55,7 @@ module sync_fifo #(
     end else begin
       if (do_push) wr_q <= wr_q + AddrW'(1);
       if (do_pop)  rd_q <= rd_q + AddrW'(1);
-      count_q <= step(count_q, do_push, do_pop);
+      count_q <= count_d;
       empty_q <= !do_push && (empty_q || (do_pop && count_q == (AddrW+1)'(1)));
       full_q  <= !do_pop && (full_q || (do_push && count_q == (AddrW+1)'(Depth - 1)));
     end
@@ -75,6 +66,11 @@ module sync_fifo #(
     logic [AddrW-1:0] clr_q;
     logic [AddrW:0]   stale_q;
     logic             clear, overwrite;
+    logic [AddrW:0]   stale_d;
+
+    count_step #(.Width(AddrW + 1)) u_stale (
+      .x_i (stale_q), .up_i (do_pop), .down_i (clear || overwrite), .y_o (stale_d)
+    );
 
     assign clear     = !do_push && stale_q != '0;
     assign overwrite = do_push && stale_q != '0 && wr_q == clr_q;  // every entry in use or stale
@@ -85,7 +81,7 @@ module sync_fifo #(
         stale_q <= (AddrW+1)'(Depth);  // what the memory held before the reset
       end else begin
         if (clear || overwrite) clr_q <= clr_q + AddrW'(1);
-        stale_q <= step(stale_q, do_pop, clear || overwrite);
+        stale_q <= stale_d;
       end
     end
 

@@ -1,4 +1,5 @@
 # The checkers on their own, for the suite that proves they fire (testbench/assertions/).
+rtl/lib/count_step.sv
 rtl/lib/sync_fifo.sv
 rtl/lib/stream_check.sv
 rtl/lib/stream_gapless_check.sv

@@ -285,7 +285,7 @@ class MemoryCheck(unittest.TestCase):
 class Verdict(unittest.TestCase):
     """main(): the exit status against the 5.0 level limit, and --report-only."""
 
-    def run_main(self, luts, extra=()):
+    def run_main(self, luts, extra=(), files=None):
         b = new()
         x = b.ff("a_q", b.port("din", "input"))
         for _ in range(luts):
@@ -299,6 +299,9 @@ class Verdict(unittest.TestCase):
             os.mkdir(d)
             with open(os.path.join(d, "net.json"), "w") as f:
                 json.dump(net, f)
+            for name, text in (files or {}).items():
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
             out, err = io.StringIO(), io.StringIO()
             with redirect_stdout(out), redirect_stderr(err):
                 rc = fl.main([d, "--json", os.path.join(tmp, "fpga.json"), *extra])
@@ -319,6 +322,17 @@ class Verdict(unittest.TestCase):
         rc, _, text = self.run_main(5, ["--report-only"])
         self.assertEqual(rc, 0)
         self.assertIn("5.25 levels, above 5.0", text)
+
+    def test_abc_delay_and_lut_library_recorded(self):
+        # The last "A:" line of the last ABC run; the library from the flow's abc9 line.
+        log = ("ABC: A:  Del = 5100.00.  Ar =  9.0.\n"
+               "ABC: A:  Del = 4454.00.  Ar =  8.0.  Edge = 10.\n")
+        flow = "synth_xilinx -run map_memory:map_luts\nabc9 -W 300 -lut rtl/fpga/x.lut\n"
+        _, blk, _ = self.run_main(2, files={"yosys.log": log, "flow.ys": flow})
+        self.assertEqual((blk["abc_delay"], blk["abc9_lut_library"]), (4454.0, "rtl/fpga/x.lut"))
+        _, blk, _ = self.run_main(2, files={"flow.ys": "synth_xilinx -run map_memory:\n"})
+        self.assertIsNone(blk["abc9_lut_library"])
+        self.assertNotIn("abc_delay", blk)
 
 
 if __name__ == "__main__":

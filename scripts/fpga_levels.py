@@ -499,11 +499,12 @@ def analyse_block(directory, allowed, top=None):
     m = re.search(r"Yosys (\d+\.\d+\S*)", log_text)
     if m:
         out["yosys"] = m.group(1)
-    # ABC's own figure for its mapping (its delay units: the LUT library's, 300 a wire), and
-    # the LUT library it was given (none: synth_xilinx's, Yosys's xc7 pin delays).
+    # ABC's own figure for its mapping (its delay units: the LUT library's, 300 a wire): the
+    # largest over its runs (one per module mapped apart, FPGA_KEEP), and the LUT library it
+    # was given (none: synth_xilinx's, Yosys's xc7 pin delays).
     dels = re.findall(r"ABC: A:\s+Del =\s*(\d+(?:\.\d+)?)", log_text)
     if dels:
-        out["abc_delay"] = float(dels[-1])
+        out["abc_delay"] = max(float(d) for d in dels)
     fpath = os.path.join(directory, "flow.ys")
     if os.path.exists(fpath):
         with open(fpath) as f:

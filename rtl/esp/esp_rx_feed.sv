@@ -122,7 +122,6 @@ module esp_rx_feed #(
   logic [PtrW-1:0] base_q;
 
   logic            first, f_hit, f_gcm, f_meta, f_ipv6;
-  logic [9:0]      f_icv_beat;
   logic [16:0]     f_dgram_len;
   logic [15:0]     f_csum_part;
   logic [31:0]     f_handle;
@@ -143,7 +142,6 @@ module esp_rx_feed #(
     f_gcm       = first ? head_gcm          : gcm_q;
     f_meta      = first ? rec_i.meta        : meta_q;
     f_ipv6      = first ? rec_i.ipv6        : ipv6_q;
-    f_icv_beat  = first ? rec_i.icv_beat    : icv_beat_q;
     f_dgram_len = first ? rec_i.dgram_len   : dgram_len_q;
     f_csum_part = first ? rec_i.csum_part   : csum_part_q;
     f_handle    = first ? res_ctx_i.handle  : handle_q;
@@ -209,7 +207,7 @@ module esp_rx_feed #(
         end else begin
           k_q     <= k_next;
           store_q <= store && k < CntW'(MaxBeats - 1);
-          // f_gcm && k_next <= f_icv_beat, and k_next == f_icv_beat: from registers, with
+          // f_gcm && k_next <= the ICV's beat, and k_next == it: from registers, with
           // the comparisons of k_q + 1 made against the ICV's beat less one.
           more_q  <= first   ? head_gcm && rec_i.icv_beat != '0 :
                      gcm_q && (store_q ? k_q <= CntW'(icv_m1_q) : k_q <= CntW'(icv_beat_q));
@@ -282,8 +280,8 @@ module esp_rx_feed #(
       gcm_q       <= f_gcm;
       meta_q      <= f_meta;
       ipv6_q      <= f_ipv6;
-      icv_beat_q  <= f_icv_beat;
-      icv_m1_q    <= f_icv_beat - 10'd1;
+      icv_beat_q  <= rec_i.icv_beat;
+      icv_m1_q    <= rec_i.icv_beat - 10'd1;
       dgram_len_q <= f_dgram_len;
       csum_part_q <= f_csum_part;
       handle_q    <= f_handle;

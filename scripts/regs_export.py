@@ -211,11 +211,11 @@ def used_groups_only(sv: str) -> str:
     4,096-bit register) and stage 2 picks one by address bits [11:5]; the groups above the
     last register's are constant zeros. Synthesis drops those constants, but a Verilated
     model clears, copies and registers all 4,096 bits on every clock (docs/architecture.md,
-    "Simulation speed"). Here the
-    entries stop at the power of two above the last group that holds a register, and stage 2
-    gives zero for a group above them, as the constant entries did: the same function. (A
-    power of two, so that stage 2's index never runs past the vector: a select that can,
-    even where a compare masks it, is an 'x' to Yosys, and the formal flow refuses those.)
+    "Simulation speed"). Here the entries stop at the power of two above the last group that
+    holds a register, and stage 2 gives zero for a group above them, as the constant entries
+    did: the same function. (A power of two, so that stage 2's index never runs past the
+    vector: a select that can, even where a compare masks it, is an 'x' to Yosys, and the
+    formal flow refuses those.)
     """
     groups = [int(a, 16) >> READ_GROUP_BIT
               for a in re.findall(r"readback_data_var\[\(ad_hi\(12'h([0-9a-f]+)\)\)\*32", sv)]

@@ -171,7 +171,11 @@ TEST_CASE("the search finds a secret in every byte order at every bit offset, wh
          return b;
        }()},
   };
-  for (const auto& [what, bytes] : planted) {
+  for (const auto& entry : planted) {
+    // Named references, not a structured binding: CAPTURE captures them in a lambda, which
+    // C++17 does not allow for a binding (clang refuses it).
+    const std::string& what = entry.first;
+    const SecretBytes& bytes = entry.second;
     for (size_t shift = 0; shift < 8; ++shift) {
       CAPTURE(what);
       CAPTURE(shift);

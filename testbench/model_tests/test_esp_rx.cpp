@@ -279,7 +279,11 @@ TEST_CASE(
       b = good;
       b[esp + 8] ^= 0x80;
       bad.emplace_back("IV", b);
-      for (const auto& [what, frame] : bad) {
+      // Named references, not a structured binding: doctest's INFO captures them in a
+      // lambda, which C++17 does not allow for a binding (clang refuses it).
+      for (const auto& entry : bad) {
+        const std::string& what = entry.first;
+        const Bytes& frame = entry.second;
         INFO(what << ": " << describe(frame));
         const auto r = f.rx(frame);
         CHECK(r.fate == model::Fate::kAuthFail);
@@ -507,7 +511,9 @@ TEST_CASE("RX: frames that are not ESP for a known RX SA bypass unchanged") {
     t.table.emplace(f.sa.tx_key, f.sa.ctx);
     const Bytes tx_only = f.wire();
     CHECK(t.rx(tx_only).fate == model::Fate::kBypass);
-    for (const auto& [what, frame] : frames) {
+    for (const auto& entry : frames) {
+      const std::string& what = entry.first;  // not a binding: INFO captures it
+      const Bytes& frame = entry.second;
       INFO(what << ": " << describe(frame));
       const auto r = f.rx(frame);
       CHECK(r.fate == model::Fate::kBypass);

@@ -467,7 +467,7 @@ std::vector<Section> bench_engine() {
     sim.figures.push_back({"fst_bytes_per_cycle", fst3.bytes_per_clock, "bytes of FST per clock, depth 3"});
     sim.figures.push_back({"fst_full_bytes_per_cycle", fst99.bytes_per_clock, "bytes of FST per clock, every signal"});
   } else {
-    const std::string note = "absent: vcd2fst not found (Debian package gtkwave; scripts/install-deps bench)";
+    const std::string note = "absent: vcd2fst not found (Debian package gtkwave; scripts/install-deps)";
     std::fprintf(stderr, "ipsec-bench: sim.fst_slowdown %s\n", note.c_str());
     sim.figures.push_back({"fst_slowdown", std::nan(""), note});
     sim.figures.push_back({"fst_full_slowdown", std::nan(""), note});

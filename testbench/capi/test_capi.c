@@ -575,8 +575,8 @@ static void test_trace(const char *dir) {
   remove(path);
 
   /* FST: through vcd2fst when it is there; else refused up front, saying why. Optional on
-     purpose: vcd2fst comes with GTKWave, which only `make bench` installs
-     (scripts/install-deps bench), so without it the refusal is what is checked, and the
+     purpose: vcd2fst comes with GTKWave (scripts/install-deps installs it, but the C API
+     may be used where it is not), so without it the refusal is what is checked, and the
      test says so. */
   snprintf(path, sizeof path, "%s/capi_window.fst", dir);
   o.trace_path = path;

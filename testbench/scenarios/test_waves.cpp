@@ -240,7 +240,7 @@ TEST_CASE("pcap time stamps are on the same clock: each frame at the clock its f
 
 TEST_CASE("FST: a clock lasts 3.2 ns there too") {
   if (!have("vcd2fst") || !have("fst2vcd")) {
-    MESSAGE("vcd2fst and fst2vcd not found (Debian package gtkwave; scripts/install-deps bench): FST not checked");
+    MESSAGE("vcd2fst and fst2vcd not found (Debian package gtkwave; scripts/install-deps): FST not checked");
     return;
   }
   const SimRun r = run_sim("fst", "--fst demo.fst");

@@ -3,6 +3,8 @@
 // and the ethtool counter names. Each constant appears here once, with the contract section
 // it comes from ("contract section N", see docs/architecture.md) and the mlx5 name where
 // there is one. Register addresses are not here: driver/generated/ipsec_regs.h has them.
+// Full packet offload, beyond the Innova, has a contract of its own, written ahead of its
+// code: docs/packet_offload.md ("packet section Pn"); its constants join this file with it.
 #pragma once
 
 #include <array>

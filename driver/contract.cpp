@@ -23,6 +23,7 @@ std::string opcode_name(uint32_t opcode) {
     case SaOpcode::kDelSaV2: return "DEL_SA_V2";
     case SaOpcode::kModSaV2: return "MOD_SA_V2";
     case SaOpcode::kSetCap: return "SET_CAP";
+    case SaOpcode::kAddSaPkt: return "ADD_SA_PKT";
   }
   return hex_word("OPCODE_", opcode);
 }
@@ -35,6 +36,7 @@ size_t command_length(SaOpcode op) {
     case SaOpcode::kDelSaV2:
     case SaOpcode::kModSaV2: return kSaImageV2Bytes;
     case SaOpcode::kSetCap: return kSetCapBytes;
+    case SaOpcode::kAddSaPkt: return packet::kSaImageBytes;
   }
   return 0;
 }

@@ -3,8 +3,9 @@
 // and the ethtool counter names. Each constant appears here once, with the contract section
 // it comes from ("contract section N", see docs/architecture.md) and the mlx5 name where
 // there is one. Register addresses are not here: driver/generated/ipsec_regs.h has them.
-// Full packet offload, beyond the Innova, has a contract of its own, written ahead of its
-// code: docs/packet_offload.md ("packet section Pn"); its constants join this file with it.
+// Full packet offload, beyond the Innova, has a contract of its own: docs/packet_offload.md
+// ("packet section Pn"); its constants are the last part of this file, with its register
+// addresses (the register description gains them with the RTL that implements them).
 #pragma once
 
 #include <array>
@@ -24,6 +25,7 @@ enum class SaOpcode : uint32_t {
   kDelSaV2 = 3,  // 148-byte image
   kModSaV2 = 4,  // 148-byte image
   kSetCap = 5,   // 32 bytes
+  kAddSaPkt = 6,  // 208-byte image, packet offload (packet section P2)
 };
 
 // "ADD_SA_V2"; "OPCODE_0x00000009" for a value the contract does not name.
@@ -197,5 +199,69 @@ inline constexpr std::array<const char*, kNumSwCounters> kSwCounterNames = {
     "ipsec_tx_drop_bundle",    "ipsec_tx_drop_no_state",  "ipsec_tx_drop_not_ip",
     "ipsec_tx_drop_trailer",   "ipsec_tx_drop_metadata",
 };
+
+// ---- Packet offload, beyond the Innova (docs/packet_offload.md) -------------------------
+namespace packet {
+
+// P1: CAP_FLAGS (capability word 0x04) bit 16; CAP_PKT, a register of its own, read at probe
+// only when the bit is set: bits 15:0 the largest replay window in bits.
+inline constexpr unsigned kCapBitPktOffload = 16;
+inline constexpr uint32_t kRegCapPkt = 0x018;
+inline constexpr uint32_t kCapPktMaxWindowMask = 0xFFFF;
+
+// P2: the ADD_SA_PKT image, the V2 image's 148 bytes and then these (big-endian).
+inline constexpr size_t kSaImageBytes = 208;  // the command window grows to 0x100..0x1CF
+namespace image {
+inline constexpr size_t kMode = 0x94;         // 1: PktMode
+inline constexpr size_t kReplayWords = 0x95;  // 1: RX window in 32-bit words, 0..32
+inline constexpr size_t kReserved96 = 0x96;   // 2
+inline constexpr size_t kSeq = 0x98;          // 8: TX next SN; RX the window's right edge
+inline constexpr size_t kSoftBytes = 0xA0;    // 8: all ones for none (XFRM_INF)
+inline constexpr size_t kHardBytes = 0xA8;    // 8
+inline constexpr size_t kSoftPackets = 0xB0;  // 8
+inline constexpr size_t kHardPackets = 0xB8;  // 8
+inline constexpr size_t kTtl = 0xC0;          // 1: tunnel TX, outer TTL / hop limit
+inline constexpr size_t kTclass = 0xC1;       // 1: tunnel TX, outer DSCP and ECN
+inline constexpr size_t kTunnelFlags = 0xC2;  // 1: kTunnelFlag*
+inline constexpr size_t kReservedC3 = 0xC3;   // 1
+inline constexpr size_t kFlowLabel = 0xC4;    // 4: tunnel TX, IPv6 outer flow label 19:0
+inline constexpr size_t kReservedC8 = 0xC8;   // 8
+}  // namespace image
+
+enum class PktMode : uint8_t { kTransport = 0, kTunnel = 1 };
+inline constexpr uint8_t kTunnelFlagCopyDscp = 0x01;  // DSCP from the inner header
+inline constexpr uint8_t kTunnelFlagCopyDf = 0x02;    // IPv4 DF from the inner header
+inline constexpr unsigned kMaxReplayWords = 32;       // 1,024 bits
+inline constexpr uint64_t kNoLimit = ~uint64_t{0};    // XFRM_INF
+
+// P2: the response's word 2, bits 15:0, the SA's table index.
+inline constexpr size_t kResponseIndexOffset = 8;
+
+// P3 / P4: metadata syndromes and the TX content.
+inline constexpr uint8_t kTxSyndromePktOffload = 0x0A;
+inline constexpr uint8_t kRxSyndromePktDecap = 0x13;
+inline constexpr size_t kTxMetaIndex = 3;   // be16: the SA's table index
+inline constexpr size_t kTxMetaHandle = 5;  // be16: the low 16 bits of its handle
+
+// P5 / P6: registers.
+inline constexpr uint32_t kRegStatsIndex = 0x080;  // wo: snapshot an SA's counters
+inline constexpr uint32_t kRegEvtWord0 = 0x084;    // ro: 7:0 kind, 31:16 SA index
+inline constexpr uint32_t kRegEvtWord1 = 0x088;    // ro: the SA's handle
+inline constexpr uint32_t kRegEvtPop = 0x08C;      // wo: drops the head
+inline constexpr uint32_t kRegStatsWord0 = 0x0A0;  // ro: 10 words, each counter low word first
+inline constexpr size_t kStatsWords = 10;
+inline constexpr uint32_t kRegEvtDrop = 0x278;     // 64 bit: events lost to a full queue
+inline constexpr uint32_t kIntrEventReady = 0x2;   // INTR_STATUS / INTR_ENABLE bit 1
+
+// P6: event kinds.
+enum class EventKind : uint8_t {
+  kSoftBytes = 1,
+  kSoftPackets = 2,
+  kHardBytes = 3,
+  kHardPackets = 4,
+  kSeqExhausted = 5,
+};
+
+}  // namespace packet
 
 }  // namespace ipsec::driver

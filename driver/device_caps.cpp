@@ -16,6 +16,7 @@ DeviceCaps DeviceCaps::parse(const std::array<uint8_t, kCapBytes>& raw) {
   c.rx_no_trailer = bit(cap::kBitRxNoTrailer);
   c.udp_encap = bit(cap::kBitUdpEncap);
   c.v2_command = bit(cap::kBitV2Command);
+  c.pkt_offload = bit(packet::kCapBitPktOffload);
   c.num_sa = static_cast<uint16_t>(load_be32(&raw[cap::kSaWord]));
   c.number_of_ipsec_counters = static_cast<uint16_t>(load_be32(&raw[cap::kCountersWord]));
   c.counters_addr = load_be32(&raw[cap::kCountersAddrLowWord]) |
@@ -29,6 +30,13 @@ DeviceCaps DeviceCaps::full() {
   c.num_sa = 1024;
   c.number_of_ipsec_counters = kNumHwCounters;
   c.counters_addr = 0x200;
+  return c;
+}
+
+DeviceCaps DeviceCaps::with_packet_offload(uint32_t max_replay_window) {
+  DeviceCaps c = full();
+  c.pkt_offload = true;
+  c.pkt_max_replay_window = max_replay_window;
   return c;
 }
 

@@ -14,6 +14,9 @@ namespace ipsec::driver {
 
 namespace {
 
+// KBUILD_MODNAME, which NL_SET_ERR_MSG_MOD puts before a driver's extended-ack message.
+constexpr const char* kModuleName = "mlx5_core";
+
 std::string hex32(uint32_t v) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", v);
@@ -112,6 +115,12 @@ Status IpsecDevice::probe() {
     store_be32(&raw[4 * i], word);
   }
   caps_ = DeviceCaps::parse(raw);
+  // Packet section P1: CAP_PKT exists only where the flag says so (an Innova answers SLVERR).
+  if (caps_.pkt_offload) {
+    uint32_t word = 0;
+    if (Status s = regs_.read(packet::kRegCapPkt, word); !s.ok()) return s;
+    caps_.pkt_max_replay_window = word & packet::kCapPktMaxWindowMask;
+  }
 
   if (options_.commands.wait == CompletionWait::kInterrupt) {
     if (Status s = regs_.write(IPSEC_REGS_INTR_ENABLE_OFFSET,
@@ -200,6 +209,16 @@ OffloadedSa* IpsecDevice::live_or_dying(SaId id) {
   return nullptr;
 }
 
+// ---- policies (mlx5e_xfrm_add_policy) ----------------------------------------------------
+
+Status IpsecDevice::policy_add(const PolicyOffloadView& policy) {
+  if (!probed_) return Status(-ENODEV, options_.name + ": the device is not probed");
+  if (Status s = validate_packet_policy(policy, caps_); !s.ok()) {
+    return Status(s.code(), std::string(kModuleName) + ": " + s.message());
+  }
+  return Status::success();
+}
+
 // ---- add (mlx5e_xfrm_add_state, mlx5_fpga_ipsec_create_sa_ctx) -------------------------
 
 StatusOr<std::pair<SaId, IpsecDevice::Ticket>> IpsecDevice::start_add(const XfrmState& state,
@@ -212,6 +231,16 @@ StatusOr<std::pair<SaId, IpsecDevice::Ticket>> IpsecDevice::start_add(const Xfrm
   }
   // mlx5e_ipsec_build_netdev: without ESP offload the device takes no xfrm states at all.
   if (!caps_.esp) return Status(-EOPNOTSUPP, "ESP offload is not supported by this device");
+  // Packet offload is Linux 6.2's: mlx5e_xfrm_validate_state's refusals are extended acks
+  // there, the message prefixed with the module's name as NL_SET_ERR_MSG_MOD does, and
+  // nothing goes to the kernel log. The checks common to both modes come first, as in 6.2.
+  if (state.packet_offload()) {
+    Status s = validate_state(state, caps_);
+    if (s.ok()) s = validate_packet_state(state, caps_);
+    if (!s.ok()) return Status(s.code(), std::string(kModuleName) + ": " + s.message());
+    return Status(-EINVAL, std::string(kModuleName) +
+                               ": Packet offload SAs are not added by this driver yet");
+  }
   // mlx5e_xfrm_validate_state: each refusal is a netdev_info.
   if (Status s = validate_state(state, caps_); !s.ok()) {
     netdev_log(LogLevel::kInfo, s.message());

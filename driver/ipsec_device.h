@@ -30,6 +30,7 @@
 #include "register_access.h"
 #include "sa_image.h"
 #include "status.h"
+#include "validate.h"
 #include "xfrm_state.h"
 
 namespace ipsec::driver {
@@ -117,6 +118,10 @@ class IpsecDevice {
   // the wrong handle, a vanished response) deferred work sends a DEL for it, and its image
   // and handle stay reserved until that DEL completes.
   StatusOr<SaId> add_state(const XfrmState& state);
+
+  // xdo_dev_policy_add: a policy offered for packet offload (validate_packet_policy). The
+  // refusal's message is the extended ack ("mlx5_core: ..."). The device holds no policies.
+  Status policy_add(const PolicyOffloadView& policy);
 
   // state_delete + state_free, then wait for the DEL: its answer is returned. The SA leaves
   // the driver's tables whatever the device answers, as in the kernel. -ENOENT for an id

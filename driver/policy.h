@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <list>
+#include <string>
 #include <vector>
 
 #include "packet.h"
@@ -44,6 +45,9 @@ struct XfrmPolicy {
   uint32_t index = 0;  // given by the table, as the kernel's xfrm_gen_index
   std::vector<XfrmTmpl> tmpls;
   uint64_t add_time = 0;  // seconds since the epoch, for `ip -s xfrm policy`
+  // `offload packet dev DEV` (XFRMA_OFFLOAD_DEV with XFRM_OFFLOAD_PACKET, Linux 6.2): the
+  // device the policy is offloaded to; empty: none.
+  std::string offload_dev;
 };
 
 // The family of a selector: its addresses'; AF_UNSPEC when none is given.

@@ -63,6 +63,47 @@ Status validate_state(const XfrmState& x, const DeviceCaps& caps) {
   return Status::success();
 }
 
+Status validate_packet_state(const XfrmState& x, const DeviceCaps& caps) {
+  if (!caps.pkt_offload) return invalid("Packet offload is not supported");
+  // An RX window the device cannot keep exactly is refused, not rounded: a wider window
+  // would take packets the state's own window refuses (P2). 0 is no replay check.
+  if (x.inbound() && x.replay_window != 0 &&
+      (x.replay_window % 32 != 0 || x.replay_window > caps.pkt_max_replay_window)) {
+    return invalid("Unsupported replay window size");
+  }
+  // mlx5 pairs offloaded policies with their states by reqid.
+  if (!x.reqid) return invalid("Cannot offload without reqid");
+  const XfrmLifetimeCfg& l = x.lft;
+  if (l.soft_byte_limit >= l.hard_byte_limit && l.hard_byte_limit != kXfrmInf) {
+    return invalid("Hard byte limit must be greater than soft one");
+  }
+  if (!l.soft_byte_limit || !l.hard_byte_limit) {
+    return invalid("Soft/hard byte limits can't be 0");
+  }
+  if (l.soft_packet_limit >= l.hard_packet_limit && l.hard_packet_limit != kXfrmInf) {
+    return invalid("Hard packet limit must be greater than soft one");
+  }
+  if (!l.soft_packet_limit || !l.hard_packet_limit) {
+    return invalid("Soft/hard packet limits can't be 0");
+  }
+  return Status::success();
+}
+
+Status validate_packet_policy(const PolicyOffloadView& p, const DeviceCaps& caps) {
+  if (p.templates > 1) return invalid("Cannot offload more than one template");
+  if (p.forward) return invalid("Cannot offload forward policy");
+  if (!p.reqid && p.selector_proto == 0 && p.selector_addrs_any) {
+    return invalid(
+        "Unsupported policy with reqid 0 without at least one of upper protocol or ip "
+        "addr(s) different than 0");
+  }
+  if (p.selector_proto != 0 && p.selector_proto != 6 && p.selector_proto != 17) {
+    return invalid("Device does not support upper protocol other than TCP/UDP");
+  }
+  if (!caps.pkt_offload) return invalid("Packet offload is not supported");
+  return Status::success();
+}
+
 Status validate_accel_attrs(const AccelAttrs& attrs, const DeviceCaps& caps) {
   if (attrs.tfc_pad) {
     return unsupported("Cannot offload xfrm states with tfc padding");

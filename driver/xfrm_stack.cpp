@@ -189,7 +189,7 @@ std::vector<const StateEntry*> XfrmStack::states() const {
 
 AddStateResult XfrmStack::add_state(const XfrmState& x) {
   auto fail = [](int code, std::string message) {
-    return AddStateResult{driver::Status(code, std::move(message)), false, {}};
+    return AddStateResult{driver::Status(code, std::move(message)), false, {}, {}};
   };
   // verify_newsa_info.
   if (x.proto != XfrmProto::kEsp) return fail(-EPROTONOSUPPORT, "only ESP states are supported");
@@ -234,10 +234,16 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
     driver::StatusOr<driver::SaId> id = device_->add_state(x);
     if (id.ok()) {
       offload = *id;
+    } else if (x.packet_offload()) {
+      // Linux 6.2's xfrm_dev_state_add: packet offload never falls back to software, not
+      // even on -EOPNOTSUPP ("be civil to users, and return an error instead of taking
+      // fallback path"); the driver's extended ack reaches the user.
+      AddStateResult r{id.status(), true, {}, id.status().message()};
+      return r;
     } else if (id.status().code() == -EOPNOTSUPP) {
       reason = id.status().message();
     } else {
-      return AddStateResult{id.status(), true, {}};
+      return AddStateResult{id.status(), true, {}, {}};
     }
   }
   // xfrm_state_add (xfrm_add_sa, after xfrm_state_construct): a state with the same dst, spi
@@ -251,7 +257,8 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
     return fail(-EEXIST, text);
   }
   StateEntry e{
-      x, ReplayWindow(x.replay_window, x.flag_esn, x.replay), offload, reason, aead, {}, {}, 0, {}};
+      x, ReplayWindow(x.replay_window, x.flag_esn, x.replay), offload, reason, aead, {}, {}, 0,
+      {}, false, false};
   const uint64_t salt = splitmix64(rng_state_);
   for (size_t b = 0; b < 8; ++b) e.seqiv_salt[b] = static_cast<uint8_t>(salt >> (8 * b));
   e.curlft.add_time = now();
@@ -261,6 +268,24 @@ AddStateResult XfrmStack::add_state(const XfrmState& x) {
   }
   states_.push_back(std::move(e));
   return result;
+}
+
+driver::Status XfrmStack::add_policy(XfrmPolicy p, std::string* extack) {
+  if (!p.offload_dev.empty()) {
+    // xfrm_dev_policy_add: the device by index (iproute2 resolved the name), then the driver.
+    if (!device_ || p.offload_dev != device_->name()) return driver::Status(-EINVAL, "no device");
+    driver::PolicyOffloadView view;
+    view.forward = p.dir == PolicyDir::kFwd;
+    view.templates = p.tmpls.size();
+    view.reqid = p.tmpls.empty() ? 0 : p.tmpls.front().reqid;
+    view.selector_proto = p.sel.proto;
+    view.selector_addrs_any = is_any(p.sel.saddr) && is_any(p.sel.daddr);
+    if (driver::Status s = device_->policy_add(view); !s.ok()) {
+      if (extack) *extack = s.message();
+      return s;
+    }
+  }
+  return policies_.add(std::move(p));
 }
 
 driver::Status XfrmStack::delete_state(const driver::IpAddress& daddr, uint32_t spi,
@@ -293,6 +318,40 @@ void XfrmStack::dev_state_delete(driver::SaId id) {
   device_->queue_work([dev, id] { (void)dev->state_free(id); });
 }
 
+bool XfrmStack::check_expire(StateEntry& e) {
+  const driver::XfrmLifetimeCfg& l = e.state.lft;
+  if (e.expired) return false;
+  if (e.curlft.bytes >= l.hard_byte_limit || e.curlft.packets >= l.hard_packet_limit) {
+    e.expired = true;
+    return false;
+  }
+  if (!e.dying &&
+      (e.curlft.bytes >= l.soft_byte_limit || e.curlft.packets >= l.soft_packet_limit)) {
+    e.dying = true;
+    expires_.push_back(KmExpire{e, false});
+  }
+  return true;
+}
+
+void XfrmStack::reap_expired() {
+  for (auto it = states_.begin(); it != states_.end();) {
+    if (!it->expired) {
+      ++it;
+      continue;
+    }
+    // xfrm_timer_handler's "expired" path: __xfrm_state_delete, then km_state_expired(x, 1).
+    if (it->offload) dev_state_delete(*it->offload);
+    expires_.push_back(KmExpire{*it, true});
+    it = states_.erase(it);
+  }
+}
+
+std::vector<KmExpire> XfrmStack::take_expires() {
+  std::vector<KmExpire> out;
+  out.swap(expires_);
+  return out;
+}
+
 void XfrmStack::note_use(StateEntry& e, size_t bytes) {
   const uint64_t t = now();
   e.curlft.bytes += bytes;
@@ -322,6 +381,7 @@ StateEntry* XfrmStack::find_output_state(const XfrmTmpl& t, const Flow& flow) {
 }
 
 std::vector<driver::TxSkb> XfrmStack::output(const Bytes& frame) {
+  const ReapOnReturn reap{this};
   const std::optional<IpHeader> ip = driver::parse_ip_frame(frame);
   if (!ip) return {driver::TxSkb{frame, std::nullopt, 0}};
   const Flow flow = driver::flow_of(frame, *ip);
@@ -350,6 +410,11 @@ std::vector<driver::TxSkb> XfrmStack::encapsulate(StateEntry& e, const Bytes& fr
   const bool offload = e.offloaded_out() && device_ && !ip.has_options;
   if (!offload && !e.aead) {
     count(XfrmMib::kOutStateProtoError);
+    return {};
+  }
+  // xfrm_output_one: the lifetime check comes before the sequence number is taken.
+  if (!check_expire(e)) {
+    count(XfrmMib::kOutStateExpired);
     return {};
   }
   const bool tunnel = e.state.mode == XfrmMode::kTunnel;
@@ -593,6 +658,7 @@ bool XfrmStack::policy_check_in(const Bytes& frame, const StateEntry* sp) {
 }
 
 std::optional<Bytes> XfrmStack::input(const driver::RxSkb& skb) {
+  const ReapOnReturn reap{this};
   const Bytes& f = skb.frame;
   const std::optional<IpHeader> ip = driver::parse_ip_frame(f);
   if (!ip) return f;  // not IP: up unchanged, no policy applies
@@ -652,6 +718,11 @@ std::optional<Bytes> XfrmStack::input(const driver::RxSkb& skb) {
     case ReplayVerdict::kInvalid:
       count(XfrmMib::kInStateSeqError);
       return std::nullopt;
+  }
+  // xfrm_input: the lifetime check after the replay check, before the payload is used.
+  if (!check_expire(*e)) {
+    count(XfrmMib::kInStateExpired);
+    return std::nullopt;
   }
 
   // The payload: decrypted by the device, or by software ESP here.

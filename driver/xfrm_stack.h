@@ -125,6 +125,9 @@ struct StateEntry {
   uint64_t lastused = 0;
   XfrmStateStats stats;
 
+  bool dying = false;    // x->km.dying: the soft expire was sent
+  bool expired = false;  // XFRM_STATE_EXPIRED: hard limit reached, deleted on the way out
+
   bool offloaded_out() const { return offload && !state.inbound(); }
   bool offloaded_in() const { return offload && state.inbound(); }
 };
@@ -136,6 +139,13 @@ struct StackOptions {
   std::function<uint64_t()> clock;
 };
 
+// An expire the kernel sends to the key manager (km_state_expired, XFRM_MSG_EXPIRE), which
+// `ip xfrm monitor expire` prints: the state as it was, soft (hard 0) or hard (hard 1).
+struct KmExpire {
+  StateEntry state;
+  bool hard = false;
+};
+
 // The outcome of `ip xfrm state add`.
 struct AddStateResult {
   driver::Status status;        // what netlink answers (0 or a negative errno)
@@ -143,6 +153,9 @@ struct AddStateResult {
   // On success: a limit of this simulator's software ESP the state runs into, if any (why
   // an offload request fell back to software is the state's software_reason).
   std::string note;
+  // Linux 6.2's extended ack, which iproute2 prints as "Error: <extack>." in place of
+  // "RTNETLINK answers: ...": packet offload's refusals have one (v5.7's xfrm has none).
+  std::string extack;
 };
 
 class XfrmStack {
@@ -170,6 +183,10 @@ class XfrmStack {
                                driver::XfrmProto proto) const;
 
   // ---- SPD (ip xfrm policy) ----
+  // xfrm_add_policy: a policy with `offload packet dev DEV` goes to the device first
+  // (xfrm_dev_policy_add, Linux 6.2): its refusal fails the add, with its extended ack in
+  // `extack`; then the SPD's own checks (PolicyTable::add).
+  driver::Status add_policy(XfrmPolicy policy, std::string* extack = nullptr);
   PolicyTable& policies() { return policies_; }
   const PolicyTable& policies() const { return policies_; }
 
@@ -195,6 +212,10 @@ class XfrmStack {
   // In ip_frag_counter_names() order.
   std::array<uint64_t, kIpFragCounterCount> ip_frag_counters() const;
 
+  // The expires sent since the last call, oldest first (xfrm_state_check_expire: byte and
+  // packet limits, `limit byte-soft N ...`).
+  std::vector<KmExpire> take_expires();
+
   uint64_t mib(XfrmMib counter) const { return mib_[static_cast<size_t>(counter)]; }
   const std::array<uint64_t, kXfrmMibCount>& mib() const { return mib_; }
   driver::IpsecDevice* device() const { return device_; }
@@ -218,6 +239,16 @@ class XfrmStack {
                                          uint16_t gso_size);
   bool policy_check_in(const Bytes& frame, const StateEntry* protected_by);
   void count(XfrmMib counter) { ++mib_[static_cast<size_t>(counter)]; }
+  // xfrm_state_check_expire, before a packet is counted: false when a hard limit is reached
+  // (the packet is dropped, the state expires); a soft limit sends the soft expire once.
+  bool check_expire(StateEntry& entry);
+  // xfrm_timer_handler for the states check_expire expired: the hard expire, then the
+  // delete (and the device's, for an offloaded state). Run when a packet's processing ends.
+  void reap_expired();
+  struct ReapOnReturn {
+    XfrmStack* stack;
+    ~ReapOnReturn() { stack->reap_expired(); }
+  };
   void note_use(StateEntry& entry, size_t bytes);
 
   driver::IpsecDevice* device_;
@@ -227,6 +258,7 @@ class XfrmStack {
   std::array<uint64_t, kXfrmMibCount> mib_{};
   std::array<IpFragStats, 2> ip_stats_{};  // IPv4, IPv6
   uint64_t emsgsize_errors_ = 0;
+  std::vector<KmExpire> expires_;
   uint64_t rng_state_;
   uint16_t next_ipv4_id_;
 };

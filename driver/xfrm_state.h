@@ -158,10 +158,27 @@ struct XfrmSelector {
 
 enum class OffloadDirection : uint8_t { kOut, kIn };
 
-// `offload dev DEV dir in|out` (XFRMA_OFFLOAD_DEV).
+// What the device does for an offloaded state (xso.type, Linux 6.2): crypto offload, the
+// Innova's (the stack builds ESP, the device encrypts), or packet offload (the device does
+// the whole of ESP: docs/packet_offload.md). Linux 5.7 knows crypto offload only.
+enum class OffloadType : uint8_t { kCrypto, kPacket };
+
+// `offload [crypto|packet] dev DEV dir in|out` (XFRMA_OFFLOAD_DEV; `packet` is
+// XFRM_OFFLOAD_PACKET).
 struct XfrmOffloadRequest {
   std::string dev;
   OffloadDirection dir = OffloadDirection::kOut;
+  OffloadType type = OffloadType::kCrypto;
+};
+
+// xfrm_lifetime_cfg's byte and packet limits (`limit byte-soft N ...`); all ones, XFRM_INF,
+// is none, as iproute2 sends when no limit is given.
+inline constexpr uint64_t kXfrmInf = ~uint64_t{0};
+struct XfrmLifetimeCfg {
+  uint64_t soft_byte_limit = kXfrmInf;
+  uint64_t hard_byte_limit = kXfrmInf;
+  uint64_t soft_packet_limit = kXfrmInf;
+  uint64_t hard_packet_limit = kXfrmInf;
 };
 
 struct XfrmState {
@@ -187,11 +204,13 @@ struct XfrmState {
   XfrmReplayState replay;
   XfrmSelector selector;
   std::optional<XfrmOffloadRequest> offload;
+  XfrmLifetimeCfg lft;
 
   // The family of the state (props.family): the addresses' family when both agree,
   // AF_UNSPEC otherwise.
   AddressFamily family() const;
   bool inbound() const { return offload && offload->dir == OffloadDirection::kIn; }
+  bool packet_offload() const { return offload && offload->type == OffloadType::kPacket; }
 
   // Attach an algorithm as the kernel's xfrm_user does (attach_aead, attach_auth_trunc,
   // attach_one_algo): look it up by name (and ICV length), record its SADB id in props and,

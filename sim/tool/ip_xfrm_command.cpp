@@ -270,6 +270,29 @@ void remember(driver::Status& first, const driver::Status& s) {
 
 // ---- ip xfrm state ... -------------------------------------------------------------------
 
+// xfrm_lifetime_cfg_parse: one limit per `limit` word. The byte and packet limits are kept;
+// time limits need the kernel's timers, which this simulator does not keep.
+void parse_limit(Args& a, driver::XfrmLifetimeCfg& lft) {
+  const std::string& kind = a.next();
+  uint64_t* field = nullptr;
+  if (kind == "byte-soft") {
+    field = &lft.soft_byte_limit;
+  } else if (kind == "byte-hard") {
+    field = &lft.hard_byte_limit;
+  } else if (kind == "packet-soft") {
+    field = &lft.soft_packet_limit;
+  } else if (kind == "packet-hard") {
+    field = &lft.hard_packet_limit;
+  } else if (kind == "time-soft" || kind == "time-hard" || kind == "time-use-soft" ||
+             kind == "time-use-hard") {
+    unsupported("limit \"" + kind + "\" (time limits)");
+  } else {
+    invarg("LIMIT value is invalid", kind);
+  }
+  const std::string& v = a.next();
+  if (!parse_u64(v, *field)) invarg("value after \"" + kind + "\" is invalid", v);
+}
+
 StateAdd parse_state_add(Args& a, const std::string& device) {
   StateAdd add;
   driver::XfrmState& x = add.state;
@@ -341,16 +364,16 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
     } else if (w == "tfcpad") {
       x.tfcpad = u32_arg(a, w);
     } else if (w == "offload") {
+      // iproute2 6.2 xfrm_state_modify: [crypto|packet] dev DEV dir DIR, DEV by
+      // ll_name_to_index; `packet` sets XFRM_OFFLOAD_PACKET.
+      driver::OffloadType type = driver::OffloadType::kCrypto;
       std::string v = a.next();
       if (v == "crypto") {
         v = a.next();
       } else if (v == "packet") {
-        remember(add.kernel_error,
-                 driver::Status(-EINVAL, device + ": packet offload is not supported"));
+        type = driver::OffloadType::kPacket;
         v = a.next();
       }
-      // iproute2 6.2 xfrm_state_modify: [crypto|packet] dev DEV dir DIR, DEV by
-      // ll_name_to_index.
       if (v != "dev") invarg("Missing dev keyword", v);
       const std::string& dev = a.next();
       if (dev != device) invarg("Invalid device name", dev);
@@ -359,6 +382,7 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
       const std::string& dir = a.next();
       driver::XfrmOffloadRequest req;
       req.dev = dev;
+      req.type = type;
       if (dir == "in") {
         req.dir = driver::OffloadDirection::kIn;
       } else if (dir == "out") {
@@ -402,7 +426,9 @@ StateAdd parse_state_add(Args& a, const std::string& device) {
         comp = true;
         remember(add.kernel_error, x.attach_comp({name}));
       }
-    } else if (w == "mark" || w == "seq" || w == "limit" || w == "coa" || w == "ctx" ||
+    } else if (w == "limit") {
+      parse_limit(a, x.lft);
+    } else if (w == "mark" || w == "seq" || w == "coa" || w == "ctx" ||
                w == "extra-flag" || w == "if_id" || w == "output-mark") {
       unsupported("option \"" + w + "\"");
     } else if (!have_id && (w == "src" || w == "dst" || w == "proto" || w == "spi")) {
@@ -529,7 +555,7 @@ xfrm::XfrmTmpl parse_tmpl(Args& a) {
   return t;
 }
 
-PolicyAdd parse_policy_add(Args& a) {
+PolicyAdd parse_policy_add(Args& a, const std::string& device) {
   PolicyAdd add;
   xfrm::XfrmPolicy& p = add.policy;
   bool dir = false, sel = false, ptype = false;
@@ -557,8 +583,17 @@ PolicyAdd parse_policy_add(Args& a) {
       p.tmpls.push_back(parse_tmpl(a));
     } else if (w == "ptype") {
       parse_ptype(a, ptype);
+    } else if (w == "offload") {
+      // iproute2 6.2 xfrm_policy_modify: `offload packet dev DEV`, packet offload only.
+      const std::string& mode = a.next();
+      if (mode != "packet") invarg("Invalid offload mode", mode);
+      const std::string& v = a.next();
+      if (v != "dev") invarg("Missing dev keyword", v);
+      const std::string& dev = a.next();
+      if (dev != device) invarg("Invalid device name", dev);
+      p.offload_dev = dev;
     } else if (w == "index" || w == "flag" || w == "limit" || w == "ctx" || w == "mark" ||
-               w == "if_id" || w == "offload") {
+               w == "if_id") {
       unsupported("option \"" + w + "\"");
     } else {
       if (sel) duparg("unknown", w);
@@ -572,11 +607,11 @@ PolicyAdd parse_policy_add(Args& a) {
   return add;
 }
 
-IpXfrmAction parse_policy(Args& a) {
+IpXfrmAction parse_policy(Args& a, const std::string& device) {
   if (a.done()) return PolicyList{};
   const std::string sub = a.cur();
   a.advance();
-  if (matches(sub, "add")) return parse_policy_add(a);
+  if (matches(sub, "add")) return parse_policy_add(a, device);
   if (matches(sub, "update")) unsupported("ip xfrm policy " + sub);
   if (matches(sub, "delete")) {
     PolicyDelete del;
@@ -670,9 +705,15 @@ IpXfrmCommand parse_ip_command(const std::vector<std::string>& words, const std:
   if (matches(what, "state") || matches(what, "sa")) {
     cmd.action = parse_state(a, device);
   } else if (matches(what, "policy")) {
-    cmd.action = parse_policy(a);
+    cmd.action = parse_policy(a, device);
   } else if (matches(what, "monitor")) {
-    unsupported("ip xfrm monitor");
+    // iproute2's xfrm_monitor takes a list of objects; this simulator keeps the expires
+    // only (XFRMNLGRP_EXPIRE), so they must be asked for by name.
+    if (!a.done() && a.cur() == "expire" && !a.next_ok()) {
+      cmd.action = MonitorExpire{};
+    } else {
+      unsupported("ip xfrm monitor other than `ip xfrm monitor expire`");
+    }
   } else {
     throw IpUsageError(
         "Usage: ip xfrm XFRM-OBJECT { COMMAND | help }\n"

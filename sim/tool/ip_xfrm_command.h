@@ -5,9 +5,11 @@
 // ("Error: argument \"X\" is wrong: ...").
 //
 // What this simulator leaves out, refused with a message saying so: subcommands other than
-// add, delete, flush and list; state options mark, seq, limit, coa, ctx, extra-flag,
-// if_id; flags other than esn; protocols other than ESP; modes other than transport and
-// tunnel; packet offload; more than one template per policy.
+// add, delete, flush and list; state options mark, seq, coa, ctx, extra-flag, if_id, and
+// time limits (`limit byte-*` and `packet-*` are kept); policy options index, flag, limit,
+// ctx, mark, if_id; flags other than esn; protocols other than ESP; modes other than
+// transport and tunnel; more than one template per policy. `offload packet` (states and
+// policies, iproute2 6.2) is parsed and goes to the driver, which decides.
 #pragma once
 
 #include <stdexcept>
@@ -30,7 +32,7 @@ class IpUsageError : public std::runtime_error {
 struct StateAdd {
   driver::XfrmState state;
   // What the kernel answers before any state exists (an algorithm it does not know:
-  // -ENOSYS, packet offload on this device: -EINVAL); success otherwise.
+  // -ENOSYS); success otherwise.
   driver::Status kernel_error;
 };
 struct StateDelete {
@@ -49,9 +51,11 @@ struct PolicyDelete {
 };
 struct PolicyFlush {};
 struct PolicyList {};
+// `ip xfrm monitor expire`: from here on, print each expire as it happens.
+struct MonitorExpire {};
 
 using IpXfrmAction = std::variant<StateAdd, StateDelete, StateFlush, StateList, PolicyAdd,
-                                  PolicyDelete, PolicyFlush, PolicyList>;
+                                  PolicyDelete, PolicyFlush, PolicyList, MonitorExpire>;
 
 struct IpXfrmCommand {
   int show_stats = 0;  // -s given (once or more)

@@ -116,12 +116,21 @@ std::string selector_text(const driver::XfrmSelector& sel, AddressFamily family,
   return s + "\n";
 }
 
-// xfrm_lifetime_print with the default, unlimited configuration.
-std::string lifetime_text(const xfrm::XfrmLifetimeCur& cur, const std::string& prefix) {
+// strxf_limit: "(INF)" for XFRM_INF.
+std::string limit_text(uint64_t limit) {
+  if (limit == driver::kXfrmInf) return "(INF)";
+  return std::to_string(limit);
+}
+
+// xfrm_lifetime_print; the time limits are never set here (`limit time-*` is refused).
+std::string lifetime_text(const xfrm::XfrmLifetimeCur& cur, const std::string& prefix,
+                          const driver::XfrmLifetimeCfg& cfg = {}) {
   std::string s;
   s += prefix + "lifetime config:\n";
-  s += prefix + "  limit: soft (INF)(bytes), hard (INF)(bytes)\n";
-  s += prefix + "  limit: soft (INF)(packets), hard (INF)(packets)\n";
+  s += prefix + "  limit: soft " + limit_text(cfg.soft_byte_limit) + "(bytes), hard " +
+       limit_text(cfg.hard_byte_limit) + "(bytes)\n";
+  s += prefix + "  limit: soft " + limit_text(cfg.soft_packet_limit) + "(packets), hard " +
+       limit_text(cfg.hard_packet_limit) + "(packets)\n";
   s += prefix + "  expire add: soft 0(sec), hard 0(sec)\n";
   s += prefix + "  expire use: soft 0(sec), hard 0(sec)\n";
   s += prefix + "lifetime current:\n";
@@ -213,14 +222,15 @@ std::string format_state(const xfrm::StateEntry& e, const std::string& device, i
   if (e.offload && x.offload) {
     // 6.2 added "mode crypto|packet" (XFRM_OFFLOAD_PACKET); a state's line has the dir.
     s += buf + "crypto offload parameters: dev " + device + " dir " +
-         (x.offload->dir == driver::OffloadDirection::kIn ? "in" : "out") + " mode crypto\n";
+         (x.offload->dir == driver::OffloadDirection::kIn ? "in" : "out") + " mode " +
+         (x.packet_offload() ? "packet" : "crypto") + "\n";
   }
   // XFRMA_TFCPAD: the kernel sends it only when tfcpad is not zero.
   if (x.tfcpad) s += buf + fmt("tfcpad %u\n", x.tfcpad);
   // The kernel gives the selector the state's family, so it is never all zero.
   s += selector_text(x.selector, family, buf + "sel ", show_stats);
   if (show_stats > 0) {
-    s += lifetime_text(e.curlft, buf);
+    s += lifetime_text(e.curlft, buf, x.lft);
     s += buf + "stats:\n";
     s += buf + fmt("  replay-window %u replay %u failed %u\n", e.stats.replay_window,
                    e.stats.replay, e.stats.integrity_failed);
@@ -268,6 +278,10 @@ std::string format_policy(const xfrm::XfrmPolicy& p, int show_stats) {
     if (show_stats > 0) {
       s += buf + "\tenc-mask ffffffff auth-mask ffffffff comp-mask ffffffff\n";
     }
+  }
+  // XFRMA_OFFLOAD_DEV, printed without a direction for a policy (xfrm_xfrma_print's dir).
+  if (!p.offload_dev.empty()) {
+    s += buf + "crypto offload parameters: dev " + p.offload_dev + " mode packet\n";
   }
   return s;
 }

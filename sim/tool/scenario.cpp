@@ -305,6 +305,7 @@ bool Scenario::execute(const ScriptCommand& cmd, const std::string& where) {
     }
     const std::vector<std::string> inner(w.begin() + 1, w.end());
     const Outcome o = dispatch(inner);
+    print_expires();
     if (o.ok) {
       err_ << at << "expected to fail, but succeeded: " << join(inner) << "\n";
       return false;
@@ -315,11 +316,22 @@ bool Scenario::execute(const ScriptCommand& cmd, const std::string& where) {
     return true;
   }
   const Outcome o = dispatch(w);
+  print_expires();
   if (!options_.quiet) {
     for (const std::string& n : o.notes) out_ << at << "note: " << n << "\n";
   }
   for (const std::string& m : o.messages) err_ << at << m << "\n";
   return o.ok;
+}
+
+void Scenario::print_expires() {
+  for (const xfrm::KmExpire& e : stack_->take_expires()) {
+    // iproute2's __do_xfrm_state_print for XFRM_MSG_EXPIRE.
+    if (monitor_expire_) {
+      out_ << "Expired " << format_state(e.state, options_.dev, 0) << "\thard "
+           << (e.hard ? 1 : 0) << "\n";
+    }
+  }
 }
 
 Scenario::Outcome Scenario::dispatch(const std::vector<std::string>& w) {
@@ -359,13 +371,20 @@ Scenario::Outcome Scenario::do_ip(const std::vector<std::string>& words) {
   auto netlink_error = [](const driver::Status& s) {
     return "RTNETLINK answers: " + driver::errno_text(s.code());
   };
+  // iproute2's nl_dump_ext_ack: an extended ack is printed in place of the errno, with a
+  // full stop added when it has none.
+  auto extack_error = [](const std::string& extack) {
+    return "Error: " + extack + (extack.empty() || extack.back() != '.' ? "." : "");
+  };
   Outcome o;
   if (const auto* add = std::get_if<StateAdd>(&c.action)) {
     // iproute2 prints the errno only: the kernel of v5.7 sends no extended ack for xfrm,
     // and what the driver said is in the kernel log (`dmesg`).
     if (!add->kernel_error.ok()) return Outcome::fail(netlink_error(add->kernel_error));
     const xfrm::AddStateResult r = stack_->add_state(add->state);
-    if (!r.status.ok()) return Outcome::fail(netlink_error(r.status));
+    if (!r.status.ok()) {
+      return Outcome::fail(r.extack.empty() ? netlink_error(r.status) : extack_error(r.extack));
+    }
     // A limit of this simulator's software ESP, not a kernel message.
     if (!r.note.empty()) o.notes.push_back(r.note);
     return o;
@@ -387,13 +406,18 @@ Scenario::Outcome Scenario::do_ip(const std::vector<std::string>& words) {
   if (const auto* add = std::get_if<PolicyAdd>(&c.action)) {
     xfrm::XfrmPolicy p = add->policy;
     p.add_time = stack_->now();
-    const driver::Status s = stack_->policies().add(std::move(p));
-    if (!s.ok()) return Outcome::fail(netlink_error(s));
+    std::string extack;
+    const driver::Status s = stack_->add_policy(std::move(p), &extack);
+    if (!s.ok()) return Outcome::fail(extack.empty() ? netlink_error(s) : extack_error(extack));
     return o;
   }
   if (const auto* del = std::get_if<PolicyDelete>(&c.action)) {
     const driver::Status s = stack_->policies().remove(del->sel, del->dir);
     if (!s.ok()) return Outcome::fail(netlink_error(s));
+    return o;
+  }
+  if (std::holds_alternative<MonitorExpire>(c.action)) {
+    monitor_expire_ = true;
     return o;
   }
   if (std::holds_alternative<PolicyFlush>(c.action)) {

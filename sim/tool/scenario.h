@@ -155,6 +155,9 @@ class Scenario {
   std::map<std::string, std::vector<std::unique_ptr<PcapWriter>>> captures_;  // by port name
   RunStats stats_;
   bool queued_ = false;  // frames sent since the last run
+  bool monitor_expire_ = false;  // `ip xfrm monitor expire` given
+  // The stack's expires since the last command: printed while monitoring, else dropped.
+  void print_expires();
   uint64_t time_base_ns_ = 0;
   std::chrono::steady_clock::time_point started_;
 };

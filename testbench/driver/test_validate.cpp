@@ -132,3 +132,124 @@ TEST_CASE("a state's family is its addresses' family when both agree") {
   CHECK(*drv::IpAddress::parse("10.1.2.3") == drv::IpAddress::v4(0x0a010203));
   CHECK_FALSE(drv::IpAddress::parse("10.1.2").has_value());
 }
+
+// ---- packet offload (docs/packet_offload.md, P1 and P2) ------------------------------------
+
+namespace {
+
+drv::XfrmState packet_state(drv::OffloadDirection dir, uint32_t window) {
+  StateSpec spec;
+  spec.dir = dir;
+  spec.replay_window = window;
+  drv::XfrmState x = offloadable_state(spec);
+  x.offload->type = drv::OffloadType::kPacket;
+  x.reqid = 7;
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("packet offload on a device without the capability: EINVAL, mlx5's message") {
+  const drv::XfrmState x = packet_state(drv::OffloadDirection::kOut, 0);
+  const drv::Status s = drv::validate_packet_state(x, drv::DeviceCaps::full());
+  CHECK(s.code() == -EINVAL);
+  CHECK(s.message() == "Packet offload is not supported");
+  CHECK(drv::validate_packet_state(x, drv::DeviceCaps::with_packet_offload()).ok());
+}
+
+TEST_CASE("an RX window must be a multiple of 32 bits within CAP_PKT's; TX ignores it") {
+  const drv::DeviceCaps caps = drv::DeviceCaps::with_packet_offload(1024);
+  for (uint32_t w : {0u, 32u, 64u, 96u, 1024u}) {
+    CAPTURE(w);
+    CHECK(drv::validate_packet_state(packet_state(drv::OffloadDirection::kIn, w), caps).ok());
+  }
+  for (uint32_t w : {1u, 31u, 48u, 1056u, 4096u}) {
+    CAPTURE(w);
+    const drv::Status s =
+        drv::validate_packet_state(packet_state(drv::OffloadDirection::kIn, w), caps);
+    CHECK(s.code() == -EINVAL);
+    CHECK(s.message() == "Unsupported replay window size");
+    CHECK(drv::validate_packet_state(packet_state(drv::OffloadDirection::kOut, w), caps).ok());
+  }
+  // A device that keeps 256 bits refuses 288.
+  CHECK_FALSE(drv::validate_packet_state(packet_state(drv::OffloadDirection::kIn, 288),
+                                         drv::DeviceCaps::with_packet_offload(256))
+                  .ok());
+}
+
+TEST_CASE("packet offload needs a reqid and soft limits below hard ones, none of them 0") {
+  const drv::DeviceCaps caps = drv::DeviceCaps::with_packet_offload();
+  struct Case {
+    std::function<void(drv::XfrmState&)> change;
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](drv::XfrmState& x) { x.reqid = 0; }, "Cannot offload without reqid"},
+      {[](drv::XfrmState& x) { x.lft.soft_byte_limit = x.lft.hard_byte_limit = 100; },
+       "Hard byte limit must be greater than soft one"},
+      {[](drv::XfrmState& x) { x.lft.soft_byte_limit = 0; }, "Soft/hard byte limits can't be 0"},
+      {[](drv::XfrmState& x) {
+         x.lft.soft_packet_limit = 10;
+         x.lft.hard_packet_limit = 5;
+       },
+       "Hard packet limit must be greater than soft one"},
+      {[](drv::XfrmState& x) { x.lft.soft_packet_limit = 0; },
+       "Soft/hard packet limits can't be 0"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.message);
+    drv::XfrmState x = packet_state(drv::OffloadDirection::kIn, 64);
+    c.change(x);
+    const drv::Status s = drv::validate_packet_state(x, caps);
+    CHECK(s.code() == -EINVAL);
+    CHECK(s.message() == c.message);
+  }
+  drv::XfrmState ok = packet_state(drv::OffloadDirection::kIn, 64);
+  ok.lft.soft_byte_limit = 1000;
+  ok.lft.hard_byte_limit = 2000;
+  ok.lft.soft_packet_limit = 10;  // a soft limit under an infinite hard one is fine
+  CHECK(drv::validate_packet_state(ok, caps).ok());
+}
+
+TEST_CASE("an offloaded policy: mlx5's checks in order, then the capability") {
+  drv::PolicyOffloadView p;
+  p.templates = 1;
+  p.reqid = 1;
+  CHECK(drv::validate_packet_policy(p, drv::DeviceCaps::with_packet_offload()).ok());
+  CHECK(drv::validate_packet_policy(p, drv::DeviceCaps::full()).message() ==
+        "Packet offload is not supported");
+  struct Case {
+    std::function<void(drv::PolicyOffloadView&)> change;
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](drv::PolicyOffloadView& v) { v.templates = 2; }, "Cannot offload more than one template"},
+      {[](drv::PolicyOffloadView& v) { v.forward = true; }, "Cannot offload forward policy"},
+      {[](drv::PolicyOffloadView& v) { v.reqid = 0; },
+       "Unsupported policy with reqid 0 without at least one of upper protocol or ip addr(s) "
+       "different than 0"},
+      {[](drv::PolicyOffloadView& v) { v.selector_proto = 1; },
+       "Device does not support upper protocol other than TCP/UDP"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.message);
+    drv::PolicyOffloadView v = p;
+    c.change(v);
+    const drv::Status s = drv::validate_packet_policy(v, drv::DeviceCaps::with_packet_offload());
+    CHECK(s.code() == -EINVAL);
+    CHECK(s.message() == c.message);
+  }
+  // reqid 0 is fine when the selector names a protocol or an address.
+  p.reqid = 0;
+  p.selector_proto = 6;
+  CHECK(drv::validate_packet_policy(p, drv::DeviceCaps::with_packet_offload()).ok());
+}
+
+TEST_CASE("capability flags bit 16 is packet offload; the window comes from CAP_PKT at probe") {
+  std::array<uint8_t, drv::kCapBytes> raw{};
+  raw[drv::cap::kFlagsWord + 1] = 0x01;  // bit 16 of the big-endian word
+  CHECK(drv::DeviceCaps::parse(raw).pkt_offload);
+  CHECK(drv::DeviceCaps::parse(raw).pkt_max_replay_window == 0);  // read by probe, not here
+  raw[drv::cap::kFlagsWord + 1] = 0;
+  CHECK_FALSE(drv::DeviceCaps::parse(raw).pkt_offload);
+}

@@ -198,10 +198,62 @@ TEST_CASE("what the simulator leaves out is refused saying so") {
         "Command \"frob\" is unknown, try \"ip xfrm state help\".");
 }
 
-TEST_CASE("packet offload is the kernel's EINVAL") {
-  const IpXfrmCommand c = parse("ip xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 " +
-                                kAead + " offload packet dev eth0 dir out");
-  CHECK(std::get<StateAdd>(c.action).kernel_error.code() == -EINVAL);
+TEST_CASE("offload crypto and packet set the offload type, offload dev alone is crypto") {
+  const std::string add = "ip xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 " + kAead;
+  for (const char* type : {"", "crypto ", "packet "}) {
+    CAPTURE(type);
+    const IpXfrmCommand c = parse(add + " offload " + type + "dev eth0 dir in");
+    const StateAdd& a = std::get<StateAdd>(c.action);
+    CHECK(a.kernel_error.ok());  // the driver decides (docs/packet_offload.md, P1)
+    REQUIRE(a.state.offload);
+    CHECK(a.state.offload->dir == drv::OffloadDirection::kIn);
+    CHECK(a.state.packet_offload() == (std::string(type) == "packet "));
+  }
+  CHECK(error_of(add + " offload packet eth0 dir in") ==
+        "Error: argument \"eth0\" is wrong: Missing dev keyword");
+}
+
+TEST_CASE("limit keeps byte and packet limits, refuses time limits and unknown kinds") {
+  const std::string add = "ip xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 " + kAead;
+  const drv::XfrmState x =
+      std::get<StateAdd>(parse(add + " limit byte-soft 1000 limit byte-hard 0x800 limit "
+                                     "packet-soft 10 limit packet-hard 20")
+                             .action)
+          .state;
+  CHECK(x.lft.soft_byte_limit == 1000);
+  CHECK(x.lft.hard_byte_limit == 0x800);
+  CHECK(x.lft.soft_packet_limit == 10);
+  CHECK(x.lft.hard_packet_limit == 20);
+  const drv::XfrmState none = std::get<StateAdd>(parse(add).action).state;
+  CHECK(none.lft.hard_byte_limit == drv::kXfrmInf);
+  CHECK(none.lft.soft_packet_limit == drv::kXfrmInf);
+  CHECK(error_of(add + " limit packets-soft 3") ==
+        "Error: argument \"packets-soft\" is wrong: LIMIT value is invalid");
+  CHECK(error_of(add + " limit byte-hard lots") ==
+        "Error: argument \"lots\" is wrong: value after \"byte-hard\" is invalid");
+  CHECK(error_of(add + " limit time-soft 60").find("time limits") != std::string::npos);
+}
+
+TEST_CASE("a policy takes offload packet dev DEV and nothing else after offload") {
+  const std::string add = "ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out "
+                          "tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 1 mode transport";
+  const xf::XfrmPolicy p =
+      std::get<PolicyAdd>(parse(add + " offload packet dev eth0").action).policy;
+  CHECK(p.offload_dev == "eth0");
+  CHECK(std::get<PolicyAdd>(parse(add).action).policy.offload_dev.empty());
+  CHECK(error_of(add + " offload crypto dev eth0") ==
+        "Error: argument \"crypto\" is wrong: Invalid offload mode");
+  CHECK(error_of(add + " offload packet eth0") ==
+        "Error: argument \"eth0\" is wrong: Missing dev keyword");
+  CHECK(error_of(add + " offload packet dev eth1") ==
+        "Error: argument \"eth1\" is wrong: Invalid device name");
+}
+
+TEST_CASE("ip xfrm monitor expire is kept; other monitors are refused as not simulated") {
+  CHECK(std::holds_alternative<MonitorExpire>(parse("ip xfrm monitor expire").action));
+  CHECK(std::holds_alternative<MonitorExpire>(parse("ip x m expire").action));
+  CHECK(error_of("ip xfrm monitor").find("ip xfrm monitor expire") != std::string::npos);
+  CHECK(error_of("ip xfrm monitor all").find("ip xfrm monitor expire") != std::string::npos);
 }
 
 TEST_CASE("state delete, flush and list with iproute2's prefixes and -s") {

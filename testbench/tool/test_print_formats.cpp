@@ -149,6 +149,19 @@ TEST_CASE("a policy prints its selector, direction, priority and template") {
         "\t\tlevel use \n");
 }
 
+TEST_CASE("an offloaded policy prints its device and mode packet, without a direction") {
+  ipsec::xfrm::XfrmPolicy p =
+      make_policy("10.1.0.0/16", "10.2.0.0/16", ipsec::xfrm::PolicyDir::kIn, "192.0.2.1",
+                  "198.51.100.2", false, 4);
+  p.offload_dev = "eth0";
+  CHECK(format_policy(p, 0) ==
+        "src 10.1.0.0/16 dst 10.2.0.0/16 \n"
+        "\tdir in priority 0 ptype main \n"
+        "\ttmpl src 192.0.2.1 dst 198.51.100.2\n"
+        "\t\tproto esp reqid 4 mode transport\n"
+        "\tcrypto offload parameters: dev eth0 mode packet\n");
+}
+
 TEST_CASE("a transport template without addresses prints the selector family's zero address") {
   ipsec::xfrm::XfrmPolicy p =
       make_policy("192.0.2.1/32", "198.51.100.2/32", ipsec::xfrm::PolicyDir::kIn, "", "");

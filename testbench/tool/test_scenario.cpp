@@ -56,7 +56,8 @@ TEST_CASE("every scenario under testbench/scenarios has a test") {
   }
   CHECK(found == std::set<std::string>{"bad_input.ipsec", "delete_and_flush.ipsec",
                                        "esn_as_shipped.ipsec", "faults.ipsec",
-                                       "full_bucket_pair.ipsec", "lso.ipsec", "mtu.ipsec",
+                                       "full_bucket_pair.ipsec", "lifetimes.ipsec",
+                                       "lso.ipsec", "mtu.ipsec", "packet_offload_refused.ipsec",
                                        "refused_states.ipsec", "software_esp.ipsec",
                                        "transport_offload.ipsec", "tunnel_ipv6_esn.ipsec"});
 }
@@ -134,6 +135,41 @@ TEST_CASE("scenario bad_input runs and every bad frame is counted where it ends"
   const ScriptResult r = run_scenario("bad_input.ipsec", dir);
   CHECK_MESSAGE(r.rc == 0, r.err);
   CHECK(contains(r.out, "     ipsec_dec_auth_fail_packets: 1\n"));
+}
+
+TEST_CASE("scenario lifetimes: ip xfrm monitor expire prints soft and hard expires as they come") {
+  TempDir dir;
+  const ScriptResult r = run_scenario("lifetimes.ipsec", dir);
+  CHECK_MESSAGE(r.rc == 0, r.err);
+  // Four expires, soft before hard for each state, each the state as iproute2 prints it and
+  // then its hard flag.
+  const std::string out_state = "Expired src 192.0.2.1 dst 198.51.100.2\n";
+  const std::string in_state = "Expired src 198.51.100.2 dst 192.0.2.1\n";
+  const size_t soft_out = r.out.find(out_state);
+  REQUIRE(soft_out != std::string::npos);
+  const size_t hard_out = r.out.find(out_state, soft_out + 1);
+  REQUIRE(hard_out != std::string::npos);
+  CHECK(r.out.find("\thard 0\n", soft_out) < hard_out);
+  CHECK(r.out.find("\thard 1\n", hard_out) < r.out.find(in_state));
+  CHECK(contains(r.out, "\tanti-replay context: seq 0x0, oseq 0x3, bitmap 0x00000000\n"
+                        "\tcrypto offload parameters: dev eth0 dir out mode crypto\n"
+                        "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n\thard 1\n"));
+  CHECK(contains(r.out, "\t  limit: soft 200(bytes), hard (INF)(bytes)\n"
+                        "\t  limit: soft (INF)(packets), hard 4(packets)\n"));
+  // After the hard expires the SAD is empty: the last listing prints nothing after them.
+  CHECK(r.out.rfind("Expired ") > r.out.rfind("lifetime config:"));
+}
+
+TEST_CASE("scenario packet_offload_refused: mlx5's extended ack, nothing added, crypto works") {
+  TempDir dir;
+  const ScriptResult r = run_scenario("packet_offload_refused.ipsec", dir);
+  CHECK_MESSAGE(r.rc == 0, r.err);
+  CHECK(contains(r.out, "fails as expected: Error: mlx5_core: Packet offload is not supported.\n"));
+  CHECK(contains(r.out, "fails as expected: Error: mlx5_core: Only AES-GCM-ICV16 xfrm state may "
+                        "be offloaded.\n"));
+  CHECK_FALSE(contains(r.out, "RTNETLINK answers"));
+  CHECK_FALSE(contains(r.out, "mode packet"));
+  CHECK(contains(r.out, "\tcrypto offload parameters: dev eth0 dir in mode crypto\n"));
 }
 
 TEST_CASE("scenario refused_states runs and shows what the driver says") {

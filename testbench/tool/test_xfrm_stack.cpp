@@ -757,3 +757,70 @@ TEST_CASE("IPv6 has no DF: too large once in ESP is refused (EMSGSIZE, Ip6FragFa
   CHECK(a.stack.emsgsize_errors() == 1);
   CHECK(a.stack.transmit(smp::frame_of_size(p, 1400)).size() == 1);
 }
+
+// ---- lifetimes (xfrm_state_check_expire) ---------------------------------------------------
+
+TEST_CASE("a packet hard limit passes that many packets, drops the next and deletes the state") {
+  for (const Offload o : {Offload::kNone, Offload::kOut}) {
+    CAPTURE(static_cast<int>(o));
+    ModelHost host;
+    StateSpec s;
+    s.offload = o;
+    drv::XfrmState x = make_state(s);
+    x.lft.soft_packet_limit = 2;
+    x.lft.hard_packet_limit = 3;
+    host.add(x);
+    host.add(out_policy());
+    // Packets 1 and 2 pass; the check before packet 3 finds 2 >= soft: the soft expire.
+    CHECK(host.to_wire(host_frame(17, 100)).size() == 1);
+    CHECK(host.to_wire(host_frame(17, 100)).size() == 1);
+    CHECK(host.stack.take_expires().empty());
+    CHECK(host.to_wire(host_frame(17, 100)).size() == 1);
+    std::vector<xf::KmExpire> soft = host.stack.take_expires();
+    REQUIRE(soft.size() == 1);
+    CHECK_FALSE(soft[0].hard);
+    CHECK(soft[0].state.curlft.packets == 2);  // as the check saw it
+    // Packet 4: 3 >= hard. Dropped, the hard expire sent and the state deleted.
+    CHECK(host.to_wire(host_frame(17, 100)).empty());
+    std::vector<xf::KmExpire> hard = host.stack.take_expires();
+    REQUIRE(hard.size() == 1);
+    CHECK(hard[0].hard);
+    CHECK(hard[0].state.curlft.packets == 3);
+    CHECK(host.stack.states().empty());
+    CHECK(host.stack.mib(XfrmMib::kOutStateExpired) == 1);
+    // Without a state the template finds none.
+    CHECK(host.to_wire(host_frame(17, 100)).empty());
+    CHECK(host.stack.mib(XfrmMib::kOutNoStates) == 1);
+    if (o == Offload::kOut) {
+      host.device.settle();
+      CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 1);
+      CHECK(host.counter(model::CtrlCounter::kEncOutPackets) == 3);
+    }
+  }
+}
+
+TEST_CASE("byte limits count the protected bytes and the soft expire is sent once") {
+  Peer peer;
+  ModelHost host;
+  drv::XfrmState x = make_state(inbound());
+  // Each frame protects 100 - 34 = 66 bytes (the UDP datagram after the IPv4 header).
+  x.lft.soft_byte_limit = 100;
+  x.lft.hard_byte_limit = 200;
+  host.add(x);
+  for (int i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    const std::vector<Bytes> got = host.from_wire(peer.send(host_frame(17, 100, false)));
+    // 0, 66, 132 bytes before frames 1-3: all pass, the soft expire before frame 3; 198 < 200
+    // before frame 4 passes too.
+    CHECK(got.size() == 1);
+    CHECK(host.stack.take_expires().size() == (i == 2 ? 1u : 0u));
+  }
+  // 264 >= 200: frame 5 is dropped and the state expires hard.
+  CHECK(host.from_wire(peer.send(host_frame(17, 100, false))).empty());
+  CHECK(host.stack.mib(XfrmMib::kInStateExpired) == 1);
+  const std::vector<xf::KmExpire> hard = host.stack.take_expires();
+  REQUIRE(hard.size() == 1);
+  CHECK(hard[0].hard);
+  CHECK(hard[0].state.curlft.bytes == 4 * 66);
+  CHECK(host.stack.states().empty());
+}

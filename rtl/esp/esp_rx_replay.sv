@@ -24,6 +24,19 @@
 // without a look (no state kept, the edge does not move); else number 0 invalid; above the
 // edge fresh; edge - number >= window too old; else the bitmap's bit.
 //
+// Where packet section P4 is silent, decided here:
+//  - Window 0 checks nothing, sequence number 0 included (the kernel's xfrm_replay_check
+//    returns before its test of 0 when there is no window).
+//  - With ESN, "number 0" is the 64-bit number 0 (a new SA's inference of 32-bit 0); once
+//    the edge has passed 2^32 - 1, a 32-bit 0 is 2^32 and may be fresh.
+//  - With ESN and window 0 the high half is inferred from the edge the init gave, which no
+//    commit moves (no state without a window, as driver/replay.h); RFC 4303 section 3.4.3
+//    says not to negotiate ESN without anti-replay.
+//  - The window is kept exactly, number n at ring position n mod 1024 for every window. The
+//    kernel's bitmap (and driver/replay.h's) puts n at (low 32 bits of n - 1) mod W, which
+//    jumps at each 2^32 for a window that does not divide 2^32 (96, 160, ...): with ESN the
+//    two may differ for numbers on both sides of the wrap; the unit's answer is appendix A's.
+//
 // Commit pipeline, the read-modify-write of one SA (the hazards it handles):
 //  - clock 0: the state and the bitmap word of the number are read (two memories);
 //  - stage 1: the 64-bit compares and subtracts (edge, window's left bound, distance);

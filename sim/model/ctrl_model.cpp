@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "driver/generated/ipsec_regs.h"
+#include "packet_contract.h"
 
 namespace ipsec::model {
 
@@ -63,6 +64,9 @@ uint32_t be32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
 uint32_t be32(const std::vector<uint8_t>& b, size_t off) { return be32(&b[off]); }
+uint64_t be64(const std::vector<uint8_t>& b, size_t off) {
+  return uint64_t{be32(b, off)} << 32 | be32(b, off + 4);
+}
 
 // A full SA image (ADD_SA, ADD_SA_V2, MOD_SA_V2): an AES-GCM mode this engine implements
 // and the flags every SA carries.
@@ -106,6 +110,11 @@ void CtrlModel::reset() {
   window_.fill(0);
   counters_.fill(0);
   latched_high_.fill(0);
+  intr_event_enable_ = true;
+  pkt_stats_.fill(0);
+  events_.clear();
+  evt_drop_ = 0;
+  evt_drop_latched_high_ = 0;
   pending_.clear();
   responses_.clear();
   last_ready_ = now_;
@@ -127,6 +136,7 @@ BusStatus CtrlModel::read32(uint32_t addr, uint32_t& data) {
   data = 0;
   addr &= ~3u;
   if (read_counter_word(addr, data)) return BusStatus::kOk;
+  if (config_.packet_offload && read_packet_register(addr, data)) return BusStatus::kOk;
   const Response empty{};
   const Response& rsp = responses_.empty() ? empty : responses_.front();
   switch (addr) {
@@ -139,7 +149,9 @@ BusStatus CtrlModel::read32(uint32_t addr, uint32_t& data) {
       data = (config_.num_sa & 0xFFFFu) | (config_.max_frame & 0xFFFFu) << 16;
       break;
     case IPSEC_REGS_CAP_ENCAPSULATION_OFFSET: data = IPSEC_REGS_CAP_ENCAPSULATION_RESET; break;
-    case IPSEC_REGS_CAP_FLAGS_OFFSET: data = config_.cap_flags; break;
+    case IPSEC_REGS_CAP_FLAGS_OFFSET:
+      data = config_.cap_flags | (config_.packet_offload ? pkt::kCapFlagsPktOffload : 0);
+      break;
     case IPSEC_REGS_CAP_AUTH_ALG_OFFSET: data = IPSEC_REGS_CAP_AUTH_ALG_RESET; break;
     case IPSEC_REGS_CAP_ENC_ALG_OFFSET: data = IPSEC_REGS_CAP_ENC_ALG_RESET; break;
     case IPSEC_REGS_CAP_SA_OFFSET: data = config_.num_sa & 0xFFFFu; break;
@@ -155,10 +167,12 @@ BusStatus CtrlModel::read32(uint32_t addr, uint32_t& data) {
              (fwd_bad_frames_ ? IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK : 0);
       break;
     case IPSEC_REGS_INTR_ENABLE_OFFSET:
-      data = intr_enable_ ? IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK : 0;
+      data = (intr_enable_ ? IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK : 0) |
+             (config_.packet_offload && intr_event_enable_ ? pkt::kIntrEventReadyMask : 0);
       break;
     case IPSEC_REGS_INTR_STATUS_OFFSET:
-      data = responses_.empty() ? 0 : IPSEC_REGS_INTR_STATUS_RSP_READY_MASK;
+      data = (responses_.empty() ? 0 : IPSEC_REGS_INTR_STATUS_RSP_READY_MASK) |
+             (events_.empty() ? 0 : pkt::kIntrEventReadyMask);
       break;
     case IPSEC_REGS_CMD_STATUS_OFFSET:
       data = static_cast<uint32_t>(outstanding()) << IPSEC_REGS_CMD_STATUS_OUTSTANDING_SHIFT |
@@ -195,6 +209,55 @@ bool CtrlModel::read_counter_word(uint32_t addr, uint32_t& data) {
   return true;
 }
 
+// Packet section P1, P5, P6: the registers only an engine with packet offload has.
+bool CtrlModel::read_packet_register(uint32_t addr, uint32_t& data) {
+  const uint32_t stats_end = pkt::kPktStatsWord0Offset + 4 * pkt::kPktStatsWords;
+  if (addr >= pkt::kPktStatsWord0Offset && addr < stats_end) {
+    data = pkt_stats_[(addr - pkt::kPktStatsWord0Offset) / 4];
+    return true;
+  }
+  const PacketEvent* head = events_.empty() ? nullptr : &events_.front();
+  switch (addr) {
+    case pkt::kCapPktOffset: data = pkt::kMaxReplayBits; return true;
+    case pkt::kEvtWord0Offset:
+      data = head ? static_cast<uint32_t>(head->kind) | uint32_t{head->index} << 16 : 0;
+      return true;
+    case pkt::kEvtWord1Offset: data = head ? head->handle : 0; return true;
+    case pkt::kEvtDropOffset:
+      // Low word first: it latches the high word, as the counters at 0x200.. do.
+      data = static_cast<uint32_t>(evt_drop_);
+      evt_drop_latched_high_ = static_cast<uint32_t>(evt_drop_ >> 32);
+      return true;
+    case pkt::kEvtDropOffset + 4: data = evt_drop_latched_high_; return true;
+    default: return false;
+  }
+}
+
+bool CtrlModel::write_packet_register(uint32_t addr, uint32_t data, uint8_t strb) {
+  switch (addr) {
+    case pkt::kPktStatsIndexOffset:
+      // The index is bits 15:0: a snapshot needs both of its lanes.
+      if ((strb & 0x3u) == 0x3u) {
+        pkt_stats_.fill(0);
+        if (const PacketSa* p = packet_sa(data & pkt::kRspIndexMask)) {
+          const PacketSaCounters& c = p->counters;
+          const bool tx = sa_at(p->index)->key.tx;
+          const uint64_t words[5] = {c.packets, c.bytes, tx ? c.seq_exhausted : c.replay_window,
+                                     tx ? 0 : c.replay, tx ? 0 : c.integrity_failed};
+          for (size_t i = 0; i < 5; ++i) {
+            pkt_stats_[2 * i] = static_cast<uint32_t>(words[i]);
+            pkt_stats_[2 * i + 1] = static_cast<uint32_t>(words[i] >> 32);
+          }
+        }
+      }
+      return true;
+    case pkt::kEvtPopOffset:
+      if ((strb & 1u) && (data & 1u) && !events_.empty()) events_.pop_front();
+      return true;
+    default: return false;
+  }
+}
+
 BusStatus CtrlModel::write32(uint32_t addr, uint32_t data) {
   return write32_strobe(addr, data, 0xF);
 }
@@ -208,7 +271,7 @@ BusStatus CtrlModel::write32(uint32_t addr, uint32_t data) {
 BusStatus CtrlModel::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) {
   addr &= ~3u;
   const bool lane0 = (strb & 1u) != 0;
-  const uint32_t window_end = IPSEC_REGS_CMD_WINDOW_OFFSET + IPSEC_REGS_CMD_WINDOW_BYTES;
+  const uint32_t window_end = IPSEC_REGS_CMD_WINDOW_OFFSET + window_bytes();
   if (addr >= IPSEC_REGS_CMD_WINDOW_OFFSET && addr < window_end) {
     // Word i holds image bytes 4i..4i+3 as a be32 value: image byte 4i+j is lane 3-j.
     const size_t off = addr - IPSEC_REGS_CMD_WINDOW_OFFSET;
@@ -224,7 +287,10 @@ BusStatus CtrlModel::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) 
       if (lane0) fwd_bad_frames_ = (data & IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK) != 0;
       return BusStatus::kOk;
     case IPSEC_REGS_INTR_ENABLE_OFFSET:
-      if (lane0) intr_enable_ = (data & IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK) != 0;
+      if (lane0) {
+        intr_enable_ = (data & IPSEC_REGS_INTR_ENABLE_RSP_READY_MASK) != 0;
+        if (config_.packet_offload) intr_event_enable_ = (data & pkt::kIntrEventReadyMask) != 0;
+      }
       return BusStatus::kOk;
     case IPSEC_REGS_CMD_DOORBELL_OFFSET:
       // LEN is bits 7:0; bits 31:8 are ignored, so 0x100 | n rings with length n.
@@ -238,6 +304,7 @@ BusStatus CtrlModel::write32_strobe(uint32_t addr, uint32_t data, uint8_t strb) 
       }
       return BusStatus::kOk;
     default:
+      if (config_.packet_offload && write_packet_register(addr, data, strb)) return BusStatus::kOk;
       // Read-only and unmapped addresses.
       return BusStatus::kSlvErr;
   }
@@ -248,7 +315,9 @@ void CtrlModel::wait_cycles(uint32_t cycles) {
   advance();
 }
 
-bool CtrlModel::irq() { return intr_enable_ && !responses_.empty(); }
+bool CtrlModel::irq() {
+  return (intr_enable_ && !responses_.empty()) || (intr_event_enable_ && !events_.empty());
+}
 
 // ---- the command engine -----------------------------------------------------------------
 
@@ -299,7 +368,9 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
   // The opcode is image word 0 whatever the length, so an ADD or DEL rung with a wrong
   // length (even one shorter than the opcode) is a failed ADD or DEL and counted as one.
   const uint32_t op = be32(b, 0);
-  const bool counts_as_add = op == kOpAddSa || op == kOpAddSaV2 || op == kOpModSaV2;
+  const bool pkt_add = config_.packet_offload && op == pkt::kOpAddSaPkt;
+  const bool counts_as_add = op == kOpAddSa || op == kOpAddSaV2 || op == kOpModSaV2 || pkt_add;
+  uint32_t word2 = 0;
   const bool counts_as_del = op == kOpDelSa || op == kOpDelSaV2;
 
   uint32_t syndrome = kSynIllegalRequest;
@@ -311,7 +382,10 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
     syndrome = *forced_syndrome_;
     forced_syndrome_.reset();
   } else {
-    switch (op) {
+    if (pkt_add) {
+      // P2: ADD_SA_PKT; without packet offload opcode 6 is unknown (ILLEGAL_REQUEST, below).
+      syndrome = len == pkt::kLenAddSaPkt ? add_sa_pkt(b, word2) : kSynIllegalRequest;
+    } else switch (op) {
       case kOpAddSa: syndrome = len == kLenV1 ? add_sa(b, false) : kSynIllegalRequest; break;
       case kOpAddSaV2: syndrome = len == kLenV2 ? add_sa(b, true) : kSynIllegalRequest; break;
       case kOpDelSa:
@@ -346,6 +420,7 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
   }
   rsp[0] = syndrome;
   rsp[1] = word1;
+  rsp[2] = syndrome == kSynSuccess ? word2 : 0;
   return rsp;
 }
 
@@ -381,6 +456,65 @@ uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
   return kSynSuccess;
 }
 
+// Packet section P2. The first 148 bytes are checked as ADD_SA_V2's are; the rest as P2 lists,
+// with the stricter cases of ctrl_model.h's list.
+uint32_t CtrlModel::add_sa_pkt(const std::vector<uint8_t>& b, uint32_t& index) {
+  if (!sa_image_ok(b)) return kSynIllegalRequest;
+  for (size_t off : pkt::kReservedBytes) {
+    if (b[off] != 0) return kSynIllegalRequest;
+  }
+  const uint8_t flags = b[kOffFlags];
+  const bool tx = (flags & kFlagDirSx) != 0;
+  const bool esn = (flags & kFlagEsnEn) != 0;
+  PacketSaConfig cfg;
+  const uint8_t mode = b[pkt::kOffMode];
+  if (mode > pkt::kModeTunnel) return kSynIllegalRequest;
+  cfg.tunnel = mode == pkt::kModeTunnel;
+  cfg.replay_words = b[pkt::kOffReplayWords];
+  if (cfg.replay_words > pkt::kMaxReplayWords) return kSynIllegalRequest;
+  if (tx && cfg.replay_words != 0) return kSynIllegalRequest;
+  if (!tx && esn && cfg.replay_words == 0) return kSynIllegalRequest;
+  const uint64_t seq = be64(b, pkt::kOffSeq);
+  if (!esn && seq >> 32 != 0) return kSynIllegalRequest;
+  if (tx && seq == 0) return kSynIllegalRequest;
+  cfg.soft_bytes = be64(b, pkt::kOffSoftBytes);
+  cfg.hard_bytes = be64(b, pkt::kOffHardBytes);
+  cfg.soft_packets = be64(b, pkt::kOffSoftPackets);
+  cfg.hard_packets = be64(b, pkt::kOffHardPackets);
+  if (cfg.soft_bytes > cfg.hard_bytes || cfg.soft_packets > cfg.hard_packets) {
+    return kSynIllegalRequest;
+  }
+  cfg.ttl = b[pkt::kOffTtl];
+  cfg.dscp_ecn = b[pkt::kOffDscpEcn];
+  cfg.tunnel_flags = b[pkt::kOffTunnelFlags];
+  const uint32_t flow = be32(b, pkt::kOffFlowLabel);
+  if (!(tx && cfg.tunnel)) {
+    for (size_t off = pkt::kOffTtl; off < pkt::kOffFlowLabel + 4; ++off) {
+      if (b[off] != 0) return kSynIllegalRequest;
+    }
+  }
+  if ((cfg.tunnel_flags & ~(pkt::kTunnelCopyDscp | pkt::kTunnelCopyDf)) != 0) {
+    return kSynIllegalRequest;
+  }
+  if ((flow & ~pkt::kFlowLabelMask) != 0) return kSynIllegalRequest;
+  cfg.flow_label = flow;
+
+  // The SA table as ADD_SA_V2 fills it: the same key, the same checks, the same slots.
+  const uint32_t syndrome = add_sa(b, true);
+  if (syndrome != kSynSuccess) return syndrome;
+  const size_t slot = index_.at(key_of(b));
+  SaEntry& e = *slots_[slot];
+  e.esn_overlap = false;
+  e.esn = 0;
+  PacketSa p;
+  p.index = static_cast<uint16_t>(slot);
+  p.cfg = cfg;
+  p.seq = seq;
+  e.pkt = p;
+  index = static_cast<uint32_t>(slot) & pkt::kRspIndexMask;
+  return kSynSuccess;
+}
+
 uint32_t CtrlModel::del_sa(const std::vector<uint8_t>& b) {
   const auto it = index_.find(key_of(b));
   if (it == index_.end()) return kSynSadbIssue;
@@ -396,6 +530,8 @@ uint32_t CtrlModel::mod_sa(const std::vector<uint8_t>& b) {
   const auto it = index_.find(key_of(b));
   if (it == index_.end()) return kSynSadbIssue;
   SaEntry& e = *slots_[it->second];
+  // P2: the hardware keeps a packet SA's sequence numbers and ESN itself.
+  if (e.pkt) return kSynIllegalRequest;
   const uint8_t flags = b[kOffFlags];
   e.esn_en = (flags & kFlagEsnEn) != 0;
   e.esn_overlap = e.esn_en && (flags & kFlagEsnOverlap) != 0;
@@ -413,6 +549,32 @@ std::vector<SaEntry> CtrlModel::sas() const {
     if (s) out.push_back(*s);
   }
   return out;
+}
+
+SaEntry* CtrlModel::sa_at(size_t index) {
+  return index < slots_.size() && slots_[index] ? &*slots_[index] : nullptr;
+}
+
+const SaEntry* CtrlModel::sa_at(size_t index) const {
+  return index < slots_.size() && slots_[index] ? &*slots_[index] : nullptr;
+}
+
+const PacketSa* CtrlModel::packet_sa(size_t index) const {
+  const SaEntry* e = sa_at(index);
+  return e && e->pkt ? &*e->pkt : nullptr;
+}
+
+SaEntry* CtrlModel::find_sa_mutable(const SaKey& key) {
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &*slots_[it->second];
+}
+
+void CtrlModel::raise_event(const PacketEvent& e) {
+  if (events_.size() >= pkt::kEventQueueDepth) {
+    ++evt_drop_;  // P6: the driver then reads every packet SA's counters
+    return;
+  }
+  events_.push_back(e);
 }
 
 const SaEntry* CtrlModel::find_sa(const SaKey& key) const {

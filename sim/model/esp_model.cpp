@@ -82,7 +82,7 @@ Bytes rx_host_prefix(const Bytes& f, uint8_t syndrome, uint8_t nexthdr, uint32_t
 }
 
 FrameResult ended(Fate fate, std::optional<Bytes> out, std::string why) {
-  return FrameResult{fate, std::move(out), std::move(why), std::nullopt};
+  return FrameResult{fate, std::move(out), std::move(why), std::nullopt, {}};
 }
 
 // ---- TX (section 6) ------------------------------------------------------------------------

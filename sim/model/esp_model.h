@@ -44,6 +44,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aes_gcm.h"
 #include "ctrl_model.h"  // SaKey
@@ -122,6 +123,8 @@ struct FrameResult {
   // The SA the frame matched, if the lookup found one (RX: the frames dec_in counts; TX: the
   // frames whose lookup hit, encrypted or dropped after it). Functional coverage reads it.
   std::optional<SaKey> sa;
+  // Packet offload (esp_packet.h): the events this frame raised, in order (packet section P6).
+  std::vector<PacketEvent> events;
 };
 
 // Host -> wire (contract section 6). Increments exactly one of enc_out, enc_bypass,

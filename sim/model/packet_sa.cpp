@@ -1,0 +1,62 @@
+#include "packet_sa.h"
+
+namespace ipsec::model {
+
+bool PacketSa::fire(pkt::EventKind k) {
+  if (has_fired(k)) return false;
+  fired = static_cast<uint8_t>(fired | 1u << static_cast<unsigned>(k));
+  return true;
+}
+
+// RFC 4303 Appendix A2.2. T = the right edge (Th:Tl), W = the window size, Seql the received
+// low half. Case A, Tl >= W - 1 (the window lies within one 2^32 subspace): Seql >= Tl - W + 1
+// is Th, else Th + 1 (the number wrapped ahead). Case B, Tl < W - 1 (the window straddles the
+// subspace boundary): Seql >= Tl - W + 1 (mod 2^32) is Th - 1, else Th.
+bool PacketSa::infer(uint32_t sn_lo, bool esn, uint64_t& sn) const {
+  if (!esn) {
+    sn = sn_lo;
+    return true;
+  }
+  const uint32_t w = cfg.window_bits();
+  const uint32_t tl = static_cast<uint32_t>(seq);
+  const uint32_t th = static_cast<uint32_t>(seq >> 32);
+  const uint32_t bottom = tl - w + 1;  // mod 2^32
+  uint32_t sh;
+  if (tl >= w - 1) {
+    sh = sn_lo >= bottom ? th : th + 1;
+  } else if (sn_lo >= bottom) {
+    if (th == 0) return false;  // below sequence number 0: too old
+    sh = th - 1;
+  } else {
+    sh = th;
+  }
+  sn = uint64_t{sh} << 32 | sn_lo;
+  return true;
+}
+
+ReplayVerdict PacketSa::check(uint64_t sn) const {
+  const uint32_t w = cfg.window_bits();
+  if (w == 0) return ReplayVerdict::kOk;
+  if (sn == 0) return ReplayVerdict::kZero;
+  if (sn > seq) return ReplayVerdict::kOk;
+  const uint64_t behind = seq - sn;
+  if (behind >= w) return ReplayVerdict::kTooOld;
+  return window.test(static_cast<size_t>(behind)) ? ReplayVerdict::kDuplicate : ReplayVerdict::kOk;
+}
+
+void PacketSa::advance(uint64_t sn) {
+  if (sn > seq) {
+    const uint64_t ahead = sn - seq;
+    if (ahead >= window.size()) {
+      window.reset();
+    } else {
+      window <<= static_cast<size_t>(ahead);
+    }
+    seq = sn;
+    window.set(0);
+  } else if (seq - sn < window.size()) {
+    window.set(static_cast<size_t>(seq - sn));
+  }
+}
+
+}  // namespace ipsec::model

@@ -370,8 +370,8 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
   const uint32_t op = be32(b, 0);
   const bool pkt_add = config_.packet_offload && op == pkt::kOpAddSaPkt;
   const bool counts_as_add = op == kOpAddSa || op == kOpAddSaV2 || op == kOpModSaV2 || pkt_add;
-  uint32_t word2 = 0;
   const bool counts_as_del = op == kOpDelSa || op == kOpDelSaV2;
+  uint32_t word2 = 0;  // ADD_SA_PKT: the SA's index (P2)
 
   uint32_t syndrome = kSynIllegalRequest;
   // Word 1 echoes the sw_sa_handle bytes (0x78..0x7B) when the length covers them, else 0:
@@ -382,10 +382,7 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
     syndrome = *forced_syndrome_;
     forced_syndrome_.reset();
   } else {
-    if (pkt_add) {
-      // P2: ADD_SA_PKT; without packet offload opcode 6 is unknown (ILLEGAL_REQUEST, below).
-      syndrome = len == pkt::kLenAddSaPkt ? add_sa_pkt(b, word2) : kSynIllegalRequest;
-    } else switch (op) {
+    switch (op) {
       case kOpAddSa: syndrome = len == kLenV1 ? add_sa(b, false) : kSynIllegalRequest; break;
       case kOpAddSaV2: syndrome = len == kLenV2 ? add_sa(b, true) : kSynIllegalRequest; break;
       case kOpDelSa:
@@ -405,6 +402,10 @@ CtrlModel::Response CtrlModel::execute(const Command& cmd) {
           word1 = granted;
           syndrome = kSynSuccess;
         }
+        break;
+      case pkt::kOpAddSaPkt:
+        // P2: ADD_SA_PKT. Without packet offload opcode 6 is an unknown opcode, as on the Innova.
+        if (pkt_add) syndrome = len == pkt::kLenAddSaPkt ? add_sa_pkt(b, word2) : kSynIllegalRequest;
         break;
       default: break;  // unknown opcode: ILLEGAL_REQUEST
     }

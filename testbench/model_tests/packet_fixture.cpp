@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "aes_gcm.h"
 #include "driver/esp_sw.h"
 #include "driver/generated/ipsec_regs.h"
@@ -233,7 +235,7 @@ Bytes ipv4_packet(const Address& src, const Address& dst, uint8_t proto, const B
 
 Bytes ipv6_packet(const Address& src, const Address& dst, uint8_t next_header, const Bytes& payload,
                   uint8_t traffic_class, uint32_t flow, uint8_t hop_limit) {
-  Bytes b(40, 0);
+  Bytes b(40 + payload.size(), 0);
   put32(b, 0, 6u << 28 | uint32_t{traffic_class} << 20 | (flow & 0xFFFFF));
   put16(b, 4, static_cast<uint16_t>(payload.size()));
   b[6] = next_header;
@@ -242,7 +244,7 @@ Bytes ipv6_packet(const Address& src, const Address& dst, uint8_t next_header, c
     b[8 + i] = src[i];
     b[24 + i] = dst[i];
   }
-  b.insert(b.end(), payload.begin(), payload.end());
+  std::copy(payload.begin(), payload.end(), b.begin() + 40);
   return b;
 }
 

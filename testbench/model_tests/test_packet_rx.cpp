@@ -251,6 +251,24 @@ TEST_CASE("RX ESN: the high half inferred on both sides of 2^32, the window stra
   }
 }
 
+TEST_CASE("RX ESN: a window that does not divide 2^32 keeps numbers apart across the boundary") {
+  // W = 224: 2^32 - 2 and 2^32 + 30 are 32 apart, inside the window, and distinct. A bitmap
+  // indexed by (n - 1) mod W of the low half (as the kernel's ESN bitmap is) puts both at bit
+  // 29, since 2^32 = 32 (mod 224); the model's window is relative to its right edge.
+  RxBench b(7, true, 0xFFFFFFF0ull);
+  CHECK(b.fate(0xFFFFFFFEull) == F::kOut);
+  CHECK(b.fate(0x100000030ull) == F::kOut);
+  CHECK(b.fate(0x10000001Eull) == F::kOut);
+  CHECK(b.fate(0xFFFFFFFEull) == F::kDrop);
+  CHECK(b.fate(0x10000001Eull) == F::kDrop);
+  CHECK(b.drops() == std::array<uint64_t, 3>{0, 2, 0});
+  // 223 back is the window's oldest number; 224 back is below its bottom, which A2.2 takes for
+  // the next subspace: the ICV (made with high half 0) fails.
+  CHECK(b.fate(0x100000030ull - 223) == F::kOut);
+  CHECK(b.fate(0x100000030ull - 224) == F::kAuthFail);
+  CHECK(b.drops() == std::array<uint64_t, 3>{0, 2, 1});
+}
+
 TEST_CASE("RX ESN near sequence number 0: a low half at the top of the space is too old") {
   RxBench b(1, true, 0);
   CHECK(b.e.model().wire_rx(esp_frame(b.sa, 0xFFFFFFF0ull, payload_of(8), 17)).fate == F::kDrop);

@@ -35,6 +35,10 @@
 // - RX output: metadata {0x8CE4, syndrome, nexthdr, sw_sa_handle be32} then the original
 //   EtherType (section 5); nexthdr is reported in both trailer modes for a good frame.
 //   Ethernet padding after the datagram is not forwarded.
+//
+// Full packet offload (docs/packet_offload.md) is esp_packet.h's: these functions are the
+// Innova's crypto offload and do not change with it. They never see a packet SA (EngineModel
+// looks packet SAs up apart), and FrameResult::events stays empty for them.
 #pragma once
 
 #include <array>

@@ -180,7 +180,7 @@ TEST_CASE("a packet SA and a crypto SA with the same key do not coexist") {
   CHECK(e.command(add_image(s)).syndrome == kSadbIssue);
 }
 
-TEST_CASE("MOD_SA_V2 of a packet SA is ILLEGAL_REQUEST; DEL_SA_V2 deletes it") {
+TEST_CASE("MOD_SA_V2 of a packet SA is ILLEGAL_REQUEST, DEL_SA_V2 deletes it") {
   PacketEngine e;
   SaSpec s;
   const uint16_t i = e.add(s);

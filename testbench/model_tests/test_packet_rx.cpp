@@ -150,7 +150,7 @@ TEST_CASE("RX replay window: duplicate, oldest inside, just outside, jump ahead 
   }
 }
 
-TEST_CASE("RX sequence number 0 is dropped, counted in dec_drop only; window 0 checks nothing") {
+TEST_CASE("RX sequence number 0 is dropped, counted in dec_drop only, and window 0 checks nothing") {
   RxBench b(1);
   CHECK(b.fate(0) == F::kDrop);
   CHECK(b.drops() == std::array<uint64_t, 3>{0, 0, 0});

@@ -157,6 +157,8 @@ class CtrlModel final : public driver::RegisterBus {
   void raise_event(const PacketEvent& e);
   const std::deque<PacketEvent>& events() const { return events_; }
   uint64_t evt_drop() const { return evt_drop_; }
+  // For tests of the 64-bit read of EVT_DROP, as set_counter is for the counters.
+  void set_evt_drop(uint64_t value) { evt_drop_ = value; }
 
   // Fault injection.
   // The next response echoes a word1 XORed with `mask`.

@@ -266,3 +266,12 @@ TEST_CASE("events queue in order, pop one by one, raise EVENT_READY and overflow
   CHECK(e.model().host_tx(tx_frame(sas[0], index[0])).events.empty());
   CHECK(e.pop_events().empty());
 }
+
+TEST_CASE("EVT_DROP reads as the 64-bit counters do: the low word latches the high word") {
+  PacketEngine e;
+  e.model().ctrl().set_evt_drop(0x100000005ull);
+  CHECK(e.read(0x278) == 5);
+  e.model().ctrl().set_evt_drop(0x2FFFFFFFFull);
+  CHECK(e.read(0x27C) == 1);  // the high word of the value the low word was read with
+  CHECK(e.evt_drop() == 0x2FFFFFFFFull);
+}

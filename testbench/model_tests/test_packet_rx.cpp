@@ -4,6 +4,7 @@
 // window as a second opinion, ICV failures, the recheck, and lifetimes.
 #include <doctest/doctest.h>
 
+#include "driver/generated/ipsec_regs.h"
 #include "driver/replay.h"
 #include "packet_fixture.h"
 
@@ -318,4 +319,18 @@ TEST_CASE("RX lifetimes: soft events once, hard limits drop at delivery and end 
     REQUIRE(third.events.size() == 1);
     CHECK(third.events[0].kind == model::pkt::EventKind::kHardBytes);
   }
+}
+
+TEST_CASE("RX: FWD_BAD_FRAMES and NO_TRAILER do not apply to packet SAs") {
+  RxBench b(1);
+  b.e.write(IPSEC_REGS_CONTROL_OFFSET, IPSEC_REGS_CONTROL_FWD_BAD_FRAMES_MASK);
+  const model::FrameResult bad = b.rx(3, true);
+  CHECK(bad.fate == F::kAuthFail);
+  CHECK_FALSE(bad.out.has_value());
+  const model::FrameResult old = b.rx(3);
+  REQUIRE(old.fate == F::kOut);
+  CHECK(old.out->at(14) == 0x13);  // decapsulated, not a 0x11 frame with the trailer
+  const model::FrameResult dup = b.rx(3);
+  CHECK(dup.fate == F::kDrop);
+  CHECK_FALSE(dup.out.has_value());
 }

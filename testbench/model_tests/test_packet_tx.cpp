@@ -363,3 +363,52 @@ TEST_CASE("TX: a crypto-offload frame never uses a packet SA's key") {
   CHECK(r.fate == model::Fate::kDrop);
   CHECK(e.counter(model::CtrlCounter::kEncDropPackets) == 1);
 }
+
+TEST_CASE("TX: an index holding a crypto SA or an RX packet SA is no TX packet SA") {
+  PacketEngine e;
+  SaSpec crypto;
+  crypto.spi = 0x5151;
+  Bytes v2 = ipsec::tb::pkt::del_image(crypto);
+  v2[3] = 2;  // ADD_SA_V2
+  REQUIRE(e.command(v2).syndrome == 0);  // index 0
+  SaSpec rx;
+  rx.tx = false, rx.seq = 0, rx.replay_words = 1, rx.spi = 0x5252;
+  const uint16_t ri = e.add(rx);
+  REQUIRE(ri == 1);
+  const Bytes ip = ipv4_packet(crypto.sip, crypto.dip, 17, payload_of(30));
+  CHECK(e.model().host_tx(host_frame(ip, 0, static_cast<uint16_t>(crypto.handle))).fate == model::Fate::kDrop);
+  CHECK(e.model().host_tx(host_frame(ip, ri, static_cast<uint16_t>(rx.handle))).fate == model::Fate::kDrop);
+  CHECK(e.counter(model::CtrlCounter::kEncDropPackets) == 2);
+  CHECK(e.counter(model::CtrlCounter::kEncInPackets) == 2);
+}
+
+TEST_CASE("TX: tuser, runt and oversize 0x0A frames drop before classification, no enc_in") {
+  PacketEngine e;
+  SaSpec s;
+  const uint16_t i = e.add(s);
+  const Bytes f = host_frame(ipv4_packet(s.sip, s.dip, 17, payload_of(30)), i, static_cast<uint16_t>(s.handle));
+  CHECK(e.model().host_tx(f, true).fate == model::Fate::kDrop);
+  CHECK(e.model().host_tx(Bytes(f.begin(), f.begin() + 59)).fate == model::Fate::kDrop);
+  Bytes big = host_frame(ipv4_packet(s.sip, s.dip, 17, payload_of(9300)), i, static_cast<uint16_t>(s.handle));
+  CHECK(e.model().host_tx(big).fate == model::Fate::kDrop);
+  CHECK(e.counter(model::CtrlCounter::kEncDropPackets) == 3);
+  CHECK(e.counter(model::CtrlCounter::kEncInPackets) == 0);
+  CHECK(e.stats(i)[0] == 0);
+}
+
+TEST_CASE("TX: one packet past both hard limits raises both hard events, bytes first") {
+  PacketEngine e;
+  SaSpec s;
+  s.soft_packets = s.hard_packets = 1;
+  s.soft_bytes = s.hard_bytes = 60;
+  const uint16_t i = e.add(s);
+  auto send_50 = [&] {
+    return e.model().host_tx(host_frame(ipv4_packet(s.sip, s.dip, 17, payload_of(30)), i, static_cast<uint16_t>(s.handle)));
+  };
+  CHECK(send_50().fate == model::Fate::kOut);
+  const model::FrameResult r = send_50();
+  CHECK(r.fate == model::Fate::kDrop);
+  REQUIRE(r.events.size() == 2);
+  CHECK(r.events[0].kind == model::pkt::EventKind::kHardBytes);
+  CHECK(r.events[1].kind == model::pkt::EventKind::kHardPackets);
+}

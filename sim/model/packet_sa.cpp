@@ -12,11 +12,8 @@ bool PacketSa::fire(pkt::EventKind k) {
 // low half. Case A, Tl >= W - 1 (the window lies within one 2^32 subspace): Seql >= Tl - W + 1
 // is Th, else Th + 1 (the number wrapped ahead). Case B, Tl < W - 1 (the window straddles the
 // subspace boundary): Seql >= Tl - W + 1 (mod 2^32) is Th - 1, else Th.
-bool PacketSa::infer(uint32_t sn_lo, bool esn, uint64_t& sn) const {
-  if (!esn) {
-    sn = sn_lo;
-    return true;
-  }
+uint64_t PacketSa::infer(uint32_t sn_lo, bool esn) const {
+  if (!esn) return sn_lo;
   const uint32_t w = cfg.window_bits();
   const uint32_t tl = static_cast<uint32_t>(seq);
   const uint32_t th = static_cast<uint32_t>(seq >> 32);
@@ -24,14 +21,10 @@ bool PacketSa::infer(uint32_t sn_lo, bool esn, uint64_t& sn) const {
   uint32_t sh;
   if (tl >= w - 1) {
     sh = sn_lo >= bottom ? th : th + 1;
-  } else if (sn_lo >= bottom) {
-    if (th == 0) return false;  // below sequence number 0: too old
-    sh = th - 1;
   } else {
-    sh = th;
+    sh = sn_lo >= bottom ? th - 1 : th;  // mod 2^32 (packet_sa.h)
   }
-  sn = uint64_t{sh} << 32 | sn_lo;
-  return true;
+  return uint64_t{sh} << 32 | sn_lo;
 }
 
 ReplayVerdict PacketSa::check(uint64_t sn) const {

@@ -13,9 +13,13 @@
 //   (replay). A number above the right edge is new; advancing to it shifts the bitmap, and a
 //   jump of W or more clears it (RFC 4303 Appendix A1).
 // - With ESN the high half is inferred as RFC 4303 Appendix A2.2 does, from the right edge T
-//   and W. When the window spans the 2^32 boundary of T's subspace and T's high half is 0,
-//   a low half at the top of the space would be inferred as high half 2^32 - 1, below zero:
-//   the number is taken as too old (replay_window) instead.
+//   and W, in 32-bit arithmetic as its pseudo-code and Linux's xfrm_replay_seqhi compute it.
+//   When the window spans the 2^32 boundary of T's subspace and T's high half is 0, a low
+//   half at the top of the space gives Th - 1 = 2^32 - 1: the number is far ahead, passes
+//   the check, and its ICV fails (integrity_failed), as in Linux; no sender's number can be
+//   there. A number left of the window's bottom is likewise inferred into the next
+//   subspace (A2.2), so with ESN "too old" is not reached by a genuine old number: its ICV
+//   fails instead.
 // - Sequence number 0 (the 64-bit number with ESN) is never sent (RFC 4303 section 3.3.3):
 //   dropped in dec_drop only. With replay_words 0 there is no check of any kind, as Linux's
 //   xfrm_replay_check_* returns first when the window is 0: sequence number 0 is taken then.
@@ -86,8 +90,8 @@ struct PacketSa {
   bool fire(pkt::EventKind k);
 
   // RX: the full sequence number of a received low half (RFC 4303 Appendix A2.2 with ESN;
-  // the low half itself without). False when the inferred number would fall below 0.
-  bool infer(uint32_t sn_lo, bool esn, uint64_t& sn) const;
+  // the low half itself without).
+  uint64_t infer(uint32_t sn_lo, bool esn) const;
   // RX: the check made before the ICV and again after it (P4 steps 1 and 3).
   ReplayVerdict check(uint64_t sn) const;
   // RX: records `sn` as received, moving the right edge when it is ahead (P4 step 3).

@@ -38,6 +38,7 @@ ReplayVerdict PacketSa::check(uint64_t sn) const {
 }
 
 void PacketSa::advance(uint64_t sn) {
+  if (cfg.window_bits() == 0) return;  // no window, no state: the edge stays as added
   if (sn > seq) {
     const uint64_t ahead = sn - seq;
     if (ahead >= window.size()) {

@@ -22,7 +22,8 @@
 //   fails instead.
 // - Sequence number 0 (the 64-bit number with ESN) is never sent (RFC 4303 section 3.3.3):
 //   dropped in dec_drop only. With replay_words 0 there is no check of any kind, as Linux's
-//   xfrm_replay_check_* returns first when the window is 0: sequence number 0 is taken then.
+//   xfrm_replay_check_* returns first when the window is 0: sequence number 0 is taken then,
+//   and the SA keeps no window state (the right edge stays as ADD_SA_PKT set it).
 //   An RX ESN SA needs a window to infer the high half, so ADD_SA_PKT refuses ESN with
 //   replay_words 0 (ctrl_model.cpp), as Linux's xfrm_init_replay refuses an inbound ESN
 //   state with a zero window.

@@ -163,6 +163,7 @@ TEST_CASE("RX sequence number 0 is dropped, counted in dec_drop only, and window
   CHECK(none.fate(1) == F::kOut);
   CHECK(none.fate(0) == F::kOut);
   CHECK(none.e.stats(none.index)[0] == 4);
+  CHECK(none.e.model().ctrl().packet_sa(none.index)->seq == 0);  // no window, no edge kept
   CHECK(none.drops() == std::array<uint64_t, 3>{0, 0, 0});
 }
 

@@ -188,6 +188,15 @@ Status CommandQueue::take_one(bool& more) {
       return s;  // not popped: taken again on the next look
     }
   }
+  // Packet section P2: ADD_SA_PKT answers the SA's table index in word 2. Responses come in
+  // order, so the oldest command in flight is the one answered.
+  if (!in_flight_.empty() && in_flight_.front().bytes.size() >= 4 &&
+      load_be32(in_flight_.front().bytes.data()) == static_cast<uint32_t>(SaOpcode::kAddSaPkt)) {
+    if (Status s = regs_.read(IPSEC_REGS_RSP_WORD2_OFFSET, r.word2); !s.ok()) {
+      log(LogLevel::kWarn, "mlx5_fpga_ipsec_recv", "reading a response: " + s.message());
+      return s;
+    }
+  }
   if (Status s = regs_.write(IPSEC_REGS_RSP_POP_OFFSET, IPSEC_REGS_RSP_POP_POP_MASK); !s.ok()) {
     log(LogLevel::kWarn, "mlx5_fpga_ipsec_recv", "releasing a response: " + s.message());
     return s;

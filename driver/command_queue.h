@@ -48,6 +48,8 @@ struct CommandTiming {
 struct CommandResponse {
   uint32_t syndrome = 0;
   uint32_t echo = 0;  // sw_sa_handle of an SA command, granted flags of SET_CAP
+  // RSP_WORD2, read for ADD_SA_PKT only: bits 15:0 the SA's table index (packet section P2).
+  uint32_t word2 = 0;
 };
 
 // What crossed the register bus: a command as written to CMD_WINDOW, or a response as read

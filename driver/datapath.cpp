@@ -87,6 +87,23 @@ std::optional<Bytes> ipsec_handle_tx(IpsecDevice& dev, const TxSkb& skb) {
     ++sw.tx_drop_no_state;
     return std::nullopt;
   }
+  if (sa->packet) {
+    // Packet offload (packet section P3): the plain IP packet, metadata 0x0A naming the SA by
+    // its table index and the low half of its handle; the device does the whole of ESP.
+    const std::optional<IpHeader> pip = parse_ip_frame(skb.frame);
+    if (!pip) {
+      ++sw.tx_drop_not_ip;
+      return std::nullopt;
+    }
+    Bytes plain = skb.frame;
+    plain.resize(pip->end());
+    if (plain.size() + kMetadataBytes > 0xFFFF) {
+      ++sw.tx_drop_metadata;
+      return std::nullopt;
+    }
+    return insert_tx_metadata(plain, packet::kTxSyndromePktOffload, sa->pkt_index,
+                              static_cast<uint16_t>(sa->rx_handle), 0);
+  }
   Bytes f = skb.frame;
   const std::optional<IpHeader> ip = parse_ip_frame(f);
   if (!ip || ip->proto != ipproto::kEsp || ip->l4() + kEspHeaderBytes + kEspIvBytes > ip->end()) {
@@ -223,6 +240,15 @@ std::optional<RxSkb> ipsec_handle_rx(IpsecDevice& dev, const Bytes& frame) {
       break;
     case kRxSyndromeBadProto:
       xo.status = RxCryptoStatus::kBadProto;
+      break;
+    case packet::kRxSyndromePktDecap:
+      // Packet section P4: decrypted, replay-checked and decapsulated by the device.
+      if (!sa->packet) {
+        ++sw.rx_drop_syndrome;
+        return std::nullopt;
+      }
+      xo.decapsulated = true;
+      xo.proto = nexthdr;
       break;
     default:
       ++sw.rx_drop_syndrome;

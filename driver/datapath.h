@@ -48,7 +48,9 @@ uint32_t max_lso_segments(uint16_t mss);
 Bytes insert_tx_metadata(const Bytes& frame, uint8_t syndrome, uint16_t mss_inv, uint16_t seq,
                          uint8_t esp_next_proto);
 
-// mlx5e_ipsec_handle_tx_skb: a packet without offload passes unchanged. Otherwise, in the
+// mlx5e_ipsec_handle_tx_skb: a packet without offload passes unchanged. A packet SA's plain
+// IP packet gets metadata 0x0A (packet section P3: index, handle low half), nothing else.
+// Otherwise, in the
 // driver's order, a drop counted in the device's software counters: a sec_path of other
 // than one state (tx_drop_bundle), a state the device does not hold (tx_drop_no_state), a
 // frame that is not IPv4 or IPv6 ESP (tx_drop_not_ip), a trailer that cannot come off
@@ -78,7 +80,10 @@ struct RxOffload {
   SaId sa{};
   RxCryptoStatus status = RxCryptoStatus::kSuccess;
   bool no_trailer = false;  // XFRM_ESP_NO_TRAILER: the device removed trailer and ICV
-  uint8_t proto = 0;        // the next header, with no_trailer
+  uint8_t proto = 0;        // the next header, with no_trailer or decapsulated
+  // Packet offload (0x13): the frame is the decapsulated packet, the whole of ESP done by
+  // the device; the stack only checks its policy (the secpath names the state).
+  bool decapsulated = false;
 };
 
 struct RxSkb {
@@ -88,8 +93,9 @@ struct RxSkb {
 
 // mlx5e_ipsec_handle_rx_skb: a frame without metadata goes up untouched. With metadata: an
 // unknown handle is dropped (rx_drop_sadb_miss), then 0x11 is crypto done (no-trailer when
-// the device granted it), 0x12 auth failed and 0x17 bad protocol for the stack to drop, any
-// other syndrome dropped (rx_drop_syndrome). The 8 metadata bytes are removed.
+// the device granted it), 0x12 auth failed and 0x17 bad protocol for the stack to drop, 0x13
+// a packet SA's decapsulated packet (packet section P4), any other syndrome (or 0x13 for a
+// crypto SA) dropped (rx_drop_syndrome). The 8 metadata bytes are removed.
 std::optional<RxSkb> ipsec_handle_rx(IpsecDevice& dev, const Bytes& frame);
 
 }  // namespace ipsec::driver

@@ -200,13 +200,70 @@ bool IpsecDevice::image_in_use(const SaImage& image, std::optional<SaId> self) c
 void IpsecDevice::release(const OffloadedSa& sa) {
   const auto it = images_.find(sa.image);
   if (it != images_.end() && it->second == sa.id) images_.erase(it);
-  if (sa.inbound()) handles_in_use_.erase(sa.rx_handle);
+  if (sa.holds_handle()) handles_in_use_.erase(sa.rx_handle);
 }
 
 OffloadedSa* IpsecDevice::live_or_dying(SaId id) {
   if (const auto it = sas_.find(id); it != sas_.end()) return &it->second;
   if (const auto it = dying_.find(id); it != dying_.end()) return &it->second.sa;
   return nullptr;
+}
+
+// ---- packet offload: counters and events (packet sections P5, P6) -----------------------
+
+StatusOr<PktSaCounters> IpsecDevice::read_pkt_counters(SaId id) {
+  const OffloadedSa* sa = find(id);
+  if (!sa || !sa->packet) {
+    return Status(-ENOENT, "no packet SA with id " + std::to_string(static_cast<uint32_t>(id)));
+  }
+  if (Status s = regs_.write(packet::kRegStatsIndex, sa->pkt_index); !s.ok()) return s;
+  std::array<uint64_t, packet::kStatsWords / 2> v{};
+  for (size_t i = 0; i < packet::kStatsWords; ++i) {
+    uint32_t word = 0;
+    if (Status s = regs_.read(packet::kRegStatsWord0 + static_cast<uint32_t>(4 * i), word);
+        !s.ok()) {
+      return s;
+    }
+    v[i / 2] |= uint64_t{word} << (i % 2 ? 32 : 0);  // low word first
+  }
+  PktSaCounters c;
+  c.packets = v[0];
+  c.bytes = v[1];
+  if (sa->inbound()) {
+    c.replay_window = v[2];
+    c.replay = v[3];
+    c.integrity_failed = v[4];
+  } else {
+    c.seq_exhausted = v[2];
+  }
+  return c;
+}
+
+StatusOr<std::vector<PktEvent>> IpsecDevice::take_pkt_events() {
+  std::vector<PktEvent> events;
+  if (!caps_.pkt_offload) return events;
+  for (;;) {
+    uint32_t status = 0;
+    if (Status s = regs_.read(IPSEC_REGS_INTR_STATUS_OFFSET, status); !s.ok()) return s;
+    if ((status & packet::kIntrEventReady) == 0) return events;
+    uint32_t word0 = 0, word1 = 0;
+    if (Status s = regs_.read(packet::kRegEvtWord0, word0); !s.ok()) return s;
+    if (Status s = regs_.read(packet::kRegEvtWord1, word1); !s.ok()) return s;
+    if (Status s = regs_.write(packet::kRegEvtPop, 1); !s.ok()) return s;
+    const OffloadedSa* sa = find_pkt(static_cast<uint16_t>(word0 >> 16));
+    const uint32_t kind = word0 & 0xFF;
+    if (!sa || sa->rx_handle != word1 ||
+        kind < static_cast<uint32_t>(packet::EventKind::kSoftBytes) ||
+        kind > static_cast<uint32_t>(packet::EventKind::kSeqExhausted)) {
+      continue;  // a stale event: its SA is gone
+    }
+    events.push_back(PktEvent{sa->id, static_cast<packet::EventKind>(kind)});
+  }
+}
+
+const OffloadedSa* IpsecDevice::find_pkt(uint16_t index) const {
+  const auto it = pkt_index_.find(index);
+  return it == pkt_index_.end() ? nullptr : find(it->second);
 }
 
 // ---- policies (mlx5e_xfrm_add_policy) ----------------------------------------------------
@@ -238,17 +295,15 @@ StatusOr<std::pair<SaId, IpsecDevice::Ticket>> IpsecDevice::start_add(const Xfrm
     Status s = validate_state(state, caps_);
     if (s.ok()) s = validate_packet_state(state, caps_);
     if (!s.ok()) return Status(s.code(), std::string(kModuleName) + ": " + s.message());
-    return Status(-EINVAL, std::string(kModuleName) +
-                               ": Packet offload SAs are not added by this driver yet");
-  }
-  // mlx5e_xfrm_validate_state: each refusal is a netdev_info.
-  if (Status s = validate_state(state, caps_); !s.ok()) {
+  } else if (Status s = validate_state(state, caps_); !s.ok()) {
+    // mlx5e_xfrm_validate_state: each refusal is a netdev_info.
     netdev_log(LogLevel::kInfo, s.message());
     return s;
   }
 
   const bool inbound = state.inbound();
-  const uint32_t handle = inbound ? lowest_free_rx_handle() : 0;
+  const bool packet = state.packet_offload();
+  const uint32_t handle = inbound || packet ? lowest_free_rx_handle() : 0;
   // mlx5e_xfrm_add_state: mlx5e_ipsec_update_esn_state on a zeroed esn_state first.
   const EsnUpdate esn =
       options_.driver == DriverVariant::kInnovaAsShipped
@@ -278,14 +333,16 @@ StatusOr<std::pair<SaId, IpsecDevice::Ticket>> IpsecDevice::start_add(const Xfrm
   a.sa.image = image;
   a.sa.rx_handle = handle;
   a.sa.driver_esn = esn.state;
+  a.sa.packet = packet;
   a.done = std::move(done);
   // Reserved from now on: no other SA gets this handle or this image while it is pending.
   images_.emplace(image, id);
-  if (inbound) handles_in_use_.insert(handle);
+  if (inbound || packet) handles_in_use_.insert(handle);
   adding_.emplace(id, std::move(a));
-  const SaOpcode op = opcode(SaOpcode::kAddSa, SaOpcode::kAddSaV2);
+  std::vector<uint8_t> command = packet ? build_add_sa_pkt_command(image, pkt_sa_params(state))
+                                        : image.command(opcode(SaOpcode::kAddSa, SaOpcode::kAddSaV2));
   const Ticket t =
-      post_command(image.command(op), [this, id](const CommandCompletion& c) { on_add(id, c); });
+      post_command(std::move(command), [this, id](const CommandCompletion& c) { on_add(id, c); });
   return std::make_pair(id, t);
 }
 
@@ -298,7 +355,8 @@ void IpsecDevice::on_add(SaId id, const CommandCompletion& c) {
   const auto it = adding_.find(id);
   if (it == adding_.end()) return;
   Adding& a = it->second;
-  const SaOpcode op = opcode(SaOpcode::kAddSa, SaOpcode::kAddSaV2);
+  const SaOpcode op =
+      a.sa.packet ? SaOpcode::kAddSaPkt : opcode(SaOpcode::kAddSa, SaOpcode::kAddSaV2);
   using Outcome = CommandCompletion::Outcome;
   if (c.outcome == Outcome::kTimedOut && c.response_owed) {
     a.timed_out = true;
@@ -325,7 +383,12 @@ void IpsecDevice::on_add(SaId id, const CommandCompletion& c) {
   }
   const Status s = judge(op, c, done.sa.rx_handle);
   if (s.ok()) {
-    sas_.emplace(id, done.sa);
+    auto [live, fresh] = sas_.emplace(id, done.sa);
+    (void)fresh;
+    if (live->second.packet) {
+      live->second.pkt_index = static_cast<uint16_t>(c.response.word2 & 0xFFFFu);
+      pkt_index_[live->second.pkt_index] = id;
+    }
     if (done.sa.inbound()) rx_handles_.emplace(done.sa.rx_handle, id);
   } else if (device_may_hold) {
     undo_add(done.sa);
@@ -382,6 +445,7 @@ Status IpsecDevice::state_delete(SaId id) {
   }
   // mlx5e_ipsec_sadb_rx_del: RX metadata no longer finds it; the handle stays allocated.
   if (it->second.inbound()) rx_handles_.erase(it->second.rx_handle);
+  if (it->second.packet) pkt_index_.erase(it->second.pkt_index);
   Dying d;
   d.sa = std::move(it->second);
   sas_.erase(it);
@@ -437,7 +501,7 @@ void IpsecDevice::on_del(SaId id, const CommandCompletion& c, const SaDone& done
     if (c.outcome == Outcome::kAnswered && c.response.syndrome == 0 &&
         c.response.echo == sa.rx_handle) {
       release(sa);
-    } else if (sa.inbound()) {
+    } else if (sa.holds_handle()) {
       handles_in_use_.erase(sa.rx_handle);
     }
     dying_.erase(it);
@@ -455,7 +519,7 @@ void IpsecDevice::on_del(SaId id, const CommandCompletion& c, const SaDone& done
   const bool owed = c.outcome == Outcome::kTimedOut && c.response_owed;
   if (s.ok()) {
     release(sa);
-  } else if (sa.inbound() && !owed) {
+  } else if (sa.holds_handle() && !owed) {
     handles_in_use_.erase(sa.rx_handle);  // mlx5e_ipsec_sadb_rx_free: the ida entry goes
   }
   if (!owed) dying_.erase(it);

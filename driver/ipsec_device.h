@@ -58,15 +58,38 @@ struct DeviceStats {
 // The driver's handle on an offloaded state (xso.offload_handle): never reused.
 enum class SaId : uint32_t {};
 
+// A packet SA's counters as the device keeps them (packet section P5), all 64-bit.
+struct PktSaCounters {
+  uint64_t packets = 0;           // TX sent, RX delivered
+  uint64_t bytes = 0;
+  uint64_t replay_window = 0;     // RX: left of the window
+  uint64_t replay = 0;            // RX: seen before
+  uint64_t integrity_failed = 0;  // RX: ICV failures
+  uint64_t seq_exhausted = 0;     // TX: dropped at sequence-number exhaustion
+};
+
+// One event of the device's queue (packet section P6), for a live packet SA.
+struct PktEvent {
+  SaId sa{};
+  packet::EventKind kind = packet::EventKind::kSoftBytes;
+};
+
 // One offloaded xfrm state (mlx5e_ipsec_sa_entry with its FPGA SA context).
 struct OffloadedSa {
   SaId id{};
   XfrmState state;    // as offloaded; the replay state as of the last advance_esn
   AccelAttrs attrs;   // what the image was built from
   SaImage image;      // the image the device holds (opcode field zero)
-  uint32_t rx_handle = 0;  // RX: the sw_sa_handle, key of the RX table; TX: 0
+  uint32_t rx_handle = 0;  // RX and packet SAs: the sw_sa_handle (key of the RX table); else 0
   EsnState driver_esn;     // sa_entry->esn_state; differs from attrs.esn only as shipped
+  // Packet offload (docs/packet_offload.md): added by ADD_SA_PKT; its table index, which
+  // TX metadata, the counters and the events name it by.
+  bool packet = false;
+  uint16_t pkt_index = 0;
   bool inbound() const { return attrs.action == EspAction::kDecrypt; }
+  // A handle from the pool: RX SAs (their frames carry it) and packet SAs of both
+  // directions (TX metadata and events check it).
+  bool holds_handle() const { return inbound() || packet; }
 };
 
 // The driver's software counters (contract section 4), in ethtool order.
@@ -198,6 +221,18 @@ class IpsecDevice {
   size_t dying() const { return dying_.size(); }
   const DeviceStats& stats() const { return stats_; }
 
+  // ---- packet offload (docs/packet_offload.md) -------------------------------------------
+
+  // xdo_dev_state_update_stats: a live packet SA's counters, snapshot through
+  // PKT_STATS_INDEX and read from PKT_STATS_WORD0..9 (P5). -ENOENT for another id.
+  StatusOr<PktSaCounters> read_pkt_counters(SaId id);
+  // The events waiting (P6), oldest first, each popped: those of an index that no longer
+  // holds the live packet SA of that handle (deleted, or deleted and reused) are dropped.
+  // Nothing on a device without packet offload.
+  StatusOr<std::vector<PktEvent>> take_pkt_events();
+  // The live packet SA at a table index, or nullptr.
+  const OffloadedSa* find_pkt(uint16_t index) const;
+
   // `ethtool -S`: the hardware counters (low word first), then the software ones, named as
   // the contract. -ENODEV before probe (the counters appear only once the driver is loaded).
   StatusOr<std::vector<EthtoolStat>> ethtool_stats();
@@ -281,6 +316,7 @@ class IpsecDevice {
   std::map<SaId, Adding> adding_;
   std::map<SaId, Dying> dying_;
   std::map<uint32_t, SaId> rx_handles_;
+  std::map<uint16_t, SaId> pkt_index_;  // live packet SAs by table index
   std::set<uint32_t> handles_in_use_;  // the kernel's ida (halloc)
   std::map<SaImage, SaId> images_;     // the kernel's sa_hash: identical images are refused
   std::deque<std::function<void()>> work_;

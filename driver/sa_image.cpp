@@ -46,6 +46,50 @@ std::vector<uint8_t> SaImage::command(SaOpcode op) const {
   return cmd;
 }
 
+PktSaParams pkt_sa_params(const XfrmState& x) {
+  PktSaParams p;
+  p.mode = x.mode == XfrmMode::kTunnel ? packet::PktMode::kTunnel : packet::PktMode::kTransport;
+  const XfrmReplayState& r = x.replay;
+  if (x.inbound()) {
+    p.replay_words = static_cast<uint8_t>(x.replay_window / 32);
+    p.seq = (x.flag_esn ? uint64_t{r.seq_hi} << 32 : 0) | r.seq;
+  } else {
+    p.seq = ((x.flag_esn ? uint64_t{r.oseq_hi} << 32 : 0) | r.oseq) + 1;
+  }
+  p.soft_bytes = x.lft.soft_byte_limit;
+  p.hard_bytes = x.lft.hard_byte_limit;
+  p.soft_packets = x.lft.soft_packet_limit;
+  p.hard_packets = x.lft.hard_packet_limit;
+  if (p.mode == packet::PktMode::kTunnel && !x.inbound()) {
+    p.ttl = 64;
+    p.tunnel_flags = packet::kTunnelFlagCopyDscp | packet::kTunnelFlagCopyDf;
+  }
+  return p;
+}
+
+std::vector<uint8_t> build_add_sa_pkt_command(const SaImage& image, const PktSaParams& p) {
+  std::vector<uint8_t> cmd(packet::kSaImageBytes, 0);
+  std::copy(image.bytes().begin(), image.bytes().end(), cmd.begin());
+  store_be32(&cmd[sa_image::kCmd], static_cast<uint32_t>(SaOpcode::kAddSaPkt));
+  namespace im = packet::image;
+  cmd[im::kMode] = static_cast<uint8_t>(p.mode);
+  cmd[im::kReplayWords] = p.replay_words;
+  auto be64 = [&cmd](size_t at, uint64_t v) {
+    store_be32(&cmd[at], static_cast<uint32_t>(v >> 32));
+    store_be32(&cmd[at + 4], static_cast<uint32_t>(v));
+  };
+  be64(im::kSeq, p.seq);
+  be64(im::kSoftBytes, p.soft_bytes);
+  be64(im::kHardBytes, p.hard_bytes);
+  be64(im::kSoftPackets, p.soft_packets);
+  be64(im::kHardPackets, p.hard_packets);
+  cmd[im::kTtl] = p.ttl;
+  cmd[im::kTclass] = p.tclass;
+  cmd[im::kTunnelFlags] = p.tunnel_flags;
+  store_be32(&cmd[im::kFlowLabel], p.flow_label & 0xFFFFFu);
+  return cmd;
+}
+
 SaImage build_sa_image(const AccelAttrs& attrs) {
   SaImage::Array b{};
   const AesGcmKeymat& k = attrs.keymat;

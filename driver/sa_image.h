@@ -39,6 +39,32 @@ class SaImage {
 // IPV6, ESN_EN, ESN_OVERLAP), esn; everything else zero.
 SaImage build_sa_image(const AccelAttrs& attrs);
 
+// What ADD_SA_PKT carries after the V2 image (packet section P2).
+struct PktSaParams {
+  packet::PktMode mode = packet::PktMode::kTransport;
+  uint8_t replay_words = 0;  // RX: the window in 32-bit words; TX: 0
+  uint64_t seq = 0;          // TX: the next packet's; RX: the window's right edge
+  uint64_t soft_bytes = packet::kNoLimit;
+  uint64_t hard_bytes = packet::kNoLimit;
+  uint64_t soft_packets = packet::kNoLimit;
+  uint64_t hard_packets = packet::kNoLimit;
+  uint8_t ttl = 0;           // tunnel TX: the outer TTL / hop limit
+  uint8_t tclass = 0;        // tunnel TX: the outer DSCP and ECN, unless copied
+  uint8_t tunnel_flags = 0;  // packet::kTunnelFlag*
+  uint32_t flow_label = 0;   // tunnel TX, IPv6: 19:0
+};
+
+// The packet parameters of an xfrm state: its mode, RX window, sequence number (TX: replay
+// oseq + 1; RX: the replay state's seq, with the high halves when ESN), lifetime limits; a
+// tunnel's outer header as Linux builds it for a state without flags: TTL 64 (the default
+// ip_default_ttl / hop limit), DSCP copied from the inner header with ECN as RFC 6040's
+// normal mode, DF copied (xfrm4_mode_tunnel_output without XFRM_STATE_NOPMTUDISC), flow
+// label 0.
+PktSaParams pkt_sa_params(const XfrmState& state);
+
+// ADD_SA_PKT: the V2 image with opcode 6, then the packet parameters, 208 bytes.
+std::vector<uint8_t> build_add_sa_pkt_command(const SaImage& image, const PktSaParams& params);
+
 // SET_CAP: opcode, flags at kSetCapFlagsOffset, 32 bytes.
 std::vector<uint8_t> build_set_cap_command(uint32_t flags);
 

@@ -346,6 +346,45 @@ void XfrmStack::reap_expired() {
   }
 }
 
+void XfrmStack::update_packet_stats() {
+  if (!device_) return;
+  for (StateEntry& e : states_) {
+    if (!e.offload || !e.state.packet_offload()) continue;
+    const driver::StatusOr<driver::PktSaCounters> c = device_->read_pkt_counters(*e.offload);
+    if (!c.ok()) continue;
+    // The device keeps every count since the SA was added, as curlft does.
+    e.curlft.packets = c->packets;
+    e.curlft.bytes = c->bytes;
+    if (c->packets && !e.curlft.use_time) e.curlft.use_time = now();
+    // struct xfrm_stats has 32-bit counters.
+    e.stats.replay_window = static_cast<uint32_t>(c->replay_window);
+    e.stats.replay = static_cast<uint32_t>(c->replay);
+    e.stats.integrity_failed = static_cast<uint32_t>(c->integrity_failed);
+  }
+}
+
+void XfrmStack::poll_device_events() {
+  if (!device_) return;
+  const driver::StatusOr<std::vector<driver::PktEvent>> events = device_->take_pkt_events();
+  if (!events.ok()) return;
+  if (!events->empty()) update_packet_stats();
+  for (const driver::PktEvent& ev : *events) {
+    for (StateEntry& e : states_) {
+      if (e.offload != ev.sa || e.expired) continue;
+      using driver::packet::EventKind;
+      if (ev.kind == EventKind::kSoftBytes || ev.kind == EventKind::kSoftPackets) {
+        if (!e.dying) {
+          e.dying = true;
+          expires_.push_back(KmExpire{e, false});
+        }
+      } else {
+        e.expired = true;
+      }
+    }
+  }
+  reap_expired();
+}
+
 std::vector<KmExpire> XfrmStack::take_expires() {
   std::vector<KmExpire> out;
   out.swap(expires_);
@@ -406,6 +445,12 @@ std::vector<driver::TxSkb> XfrmStack::output(const Bytes& frame) {
 std::vector<driver::TxSkb> XfrmStack::encapsulate(StateEntry& e, const Bytes& frame,
                                                   const IpHeader& ip) {
   const Bytes f = slice(frame, 0, ip.end());  // Ethernet padding stays behind
+  if (e.offloaded_out() && e.state.packet_offload() && device_) {
+    // Packet offload (Linux 6.2's xfrm_output for XFRM_DEV_OFFLOAD_PACKET): the plain packet
+    // goes to the driver with the state; the device takes the sequence number, builds ESP
+    // and counts the lifetime (packet section P3).
+    return {driver::TxSkb{f, driver::TxOffload{{*e.offload}, 0, 0}, 0}};
+  }
   // mlx5e_ipsec_offload_ok: no IPv4 options, no IPv6 extension headers.
   const bool offload = e.offloaded_out() && device_ && !ip.has_options;
   if (!offload && !e.aead) {
@@ -660,6 +705,23 @@ bool XfrmStack::policy_check_in(const Bytes& frame, const StateEntry* sp) {
 std::optional<Bytes> XfrmStack::input(const driver::RxSkb& skb) {
   const ReapOnReturn reap{this};
   const Bytes& f = skb.frame;
+  if (skb.offload && skb.offload->decapsulated) {
+    // Packet offload: the device did the whole of ESP, replay check included (packet section
+    // P4); the packet comes up with a secpath naming its state and meets only the inbound
+    // policy check, as mlx5's packet-offload RX path hands it to the stack.
+    const StateEntry* e = nullptr;
+    for (const StateEntry& s : states_) {
+      if (s.offload == skb.offload->sa) e = &s;
+    }
+    const std::optional<IpHeader> inner = driver::parse_ip_frame(f);
+    if (!e || !inner) {
+      count(XfrmMib::kInNoStates);
+      return std::nullopt;
+    }
+    Bytes plain = slice(f, 0, inner->end());
+    if (!policy_check_in(plain, e)) return std::nullopt;
+    return plain;
+  }
   const std::optional<IpHeader> ip = driver::parse_ip_frame(f);
   if (!ip) return f;  // not IP: up unchanged, no policy applies
   if (ip->proto != ipproto::kEsp || ip->fragment) {

@@ -216,6 +216,16 @@ class XfrmStack {
   // packet limits, `limit byte-soft N ...`).
   std::vector<KmExpire> take_expires();
 
+  // ---- packet offload (docs/packet_offload.md) ----
+  // xdo_dev_state_update_stats for every packet-offloaded state, as Linux 6.9's state dump
+  // calls it (6.2-6.8: xdo_dev_state_update_curlft): the device's counts into curlft and
+  // stats (packet section P5). A state the device cannot read keeps its old counts.
+  void update_packet_stats();
+  // The device's events (packet section P6): the state's counts refreshed, then a soft event
+  // sends the soft expire once and a hard one (a hard limit, sequence-number exhaustion)
+  // expires and deletes the state, as the driver's handler does by xfrm_state_check_expire.
+  void poll_device_events();
+
   uint64_t mib(XfrmMib counter) const { return mib_[static_cast<size_t>(counter)]; }
   const std::array<uint64_t, kXfrmMibCount>& mib() const { return mib_; }
   driver::IpsecDevice* device() const { return device_; }

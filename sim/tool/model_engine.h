@@ -1,6 +1,6 @@
-// The engine as the reference model computes it: the control-plane model for the
-// registers, the SA table and the counters, and the ESP datapath model for the frames,
-// reading the SA table and the control bits from the control-plane model. It has no clock
+// The engine as the reference model computes it (model::EngineModel: the control-plane
+// model for the registers, the SA table and the counters, and the ESP datapath model for
+// the frames, packet offload's included when its CtrlModelConfig asks). It has no clock
 // of its own: run() moves the model's time on by the beats its frames would take (one
 // 16-byte beat per clock per direction, both directions at once) plus a fixed latency,
 // stretched by the stall percentage, so that cycle counts are plausible, not exact.
@@ -11,9 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "ctrl_model.h"
+#include "engine_model.h"
 #include "engine_port.h"
-#include "esp_model.h"
 
 namespace ipsec::tool {
 
@@ -24,26 +23,24 @@ class ModelEngine final : public EnginePort {
 
   explicit ModelEngine(EngineConfig config = {}, model::CtrlModelConfig ctrl = {});
 
-  driver::RegisterBus& bus() override { return ctrl_; }
+  driver::RegisterBus& bus() override { return model_; }
   void host_tx(const std::vector<uint8_t>& frame) override;
   void wire_rx(const std::vector<uint8_t>& frame, bool tuser = false) override;
   void run() override;
   std::vector<PortFrame> take_wire_tx() override;
   std::vector<PortFrame> take_host_rx() override;
-  uint64_t cycles() const override { return ctrl_.cycle(); }
+  uint64_t cycles() const override { return model_.ctrl().cycle(); }
 
   // The control-plane model: SA table, counters, fault injection.
-  model::CtrlModel& ctrl() { return ctrl_; }
-  const model::CtrlModel& ctrl() const { return ctrl_; }
+  model::CtrlModel& ctrl() { return model_.ctrl(); }
+  const model::CtrlModel& ctrl() const { return model_.ctrl(); }
 
  private:
-  std::optional<model::SaContext> lookup(const model::SaKey& key) const;
   std::vector<PortFrame> take(std::vector<std::vector<uint8_t>>& q) const;
-  void count(const model::DatapathCounters& delta);
   uint64_t stretched(uint64_t beats) const;
 
   EngineConfig config_;
-  model::CtrlModel ctrl_;
+  model::EngineModel model_;
   std::deque<std::vector<uint8_t>> host_tx_queue_;
   std::deque<std::pair<std::vector<uint8_t>, bool>> wire_rx_queue_;
   std::vector<std::vector<uint8_t>> wire_tx_;

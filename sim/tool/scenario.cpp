@@ -400,6 +400,7 @@ Scenario::Outcome Scenario::do_ip(const std::vector<std::string>& words) {
   }
   if (std::holds_alternative<StateList>(c.action)) {
     if (queued_) run_engine();
+    stack_->update_packet_stats();  // the dump's xdo_dev_state_update_stats (Linux 6.9)
     for (const xfrm::StateEntry* e : stack_->states()) out_ << format_state(*e, dev, c.show_stats);
     return o;
   }
@@ -575,7 +576,13 @@ Scenario::Outcome Scenario::do_dmesg(const std::vector<std::string>& w) {
   return Outcome{};
 }
 
-void Scenario::settle() { device_->settle(); }
+void Scenario::settle() {
+  device_->settle();
+  // Packet offload: the device's lifetime events (the driver's event interrupt), whose
+  // expiries may queue DELs: those go out too.
+  stack_->poll_device_events();
+  device_->settle();
+}
 
 void Scenario::run_engine() {
   port_.run();
@@ -601,6 +608,7 @@ void Scenario::run_engine() {
       record("host", *d, f.first_cycle);  // delivered as it arrived
     }
   }
+  stack_->poll_device_events();  // packet offload's lifetime events, raised by this run
 }
 
 bool Scenario::finish(const std::string& where, int line) {

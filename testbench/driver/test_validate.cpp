@@ -157,7 +157,7 @@ TEST_CASE("packet offload on a device without the capability: EINVAL, mlx5's mes
   CHECK(drv::validate_packet_state(x, drv::DeviceCaps::with_packet_offload()).ok());
 }
 
-TEST_CASE("an RX window must be a multiple of 32 bits within CAP_PKT's; TX ignores it") {
+TEST_CASE("an RX window must be a multiple of 32 bits within CAP_PKT's, and a TX window is not checked") {
   const drv::DeviceCaps caps = drv::DeviceCaps::with_packet_offload(1024);
   for (uint32_t w : {0u, 32u, 64u, 96u, 1024u}) {
     CAPTURE(w);
@@ -245,7 +245,7 @@ TEST_CASE("an offloaded policy: mlx5's checks in order, then the capability") {
   CHECK(drv::validate_packet_policy(p, drv::DeviceCaps::with_packet_offload()).ok());
 }
 
-TEST_CASE("capability flags bit 16 is packet offload; the window comes from CAP_PKT at probe") {
+TEST_CASE("capability flags bit 16 is packet offload, and the window comes from CAP_PKT at probe") {
   std::array<uint8_t, drv::kCapBytes> raw{};
   raw[drv::cap::kFlagsWord + 1] = 0x01;  // bit 16 of the big-endian word
   CHECK(drv::DeviceCaps::parse(raw).pkt_offload);

@@ -249,7 +249,7 @@ TEST_CASE("a policy takes offload packet dev DEV and nothing else after offload"
         "Error: argument \"eth1\" is wrong: Invalid device name");
 }
 
-TEST_CASE("ip xfrm monitor expire is kept; other monitors are refused as not simulated") {
+TEST_CASE("ip xfrm monitor expire is kept, other monitors are refused as not simulated") {
   CHECK(std::holds_alternative<MonitorExpire>(parse("ip xfrm monitor expire").action));
   CHECK(std::holds_alternative<MonitorExpire>(parse("ip x m expire").action));
   CHECK(error_of("ip xfrm monitor").find("ip xfrm monitor expire") != std::string::npos);

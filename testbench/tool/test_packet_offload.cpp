@@ -1,0 +1,206 @@
+// Packet offload (docs/packet_offload.md) from the host's side: the stack, the driver and the
+// reference-model engine with the capability (CtrlModelConfig::packet_offload), against a
+// peer doing ESP in software. The engine does the whole of ESP; the host hands it plain
+// packets and gets plain packets back, reads the counts through PKT_STATS and expires states
+// on the engine's events.
+#include <doctest/doctest.h>
+
+#include "tool_fixture.h"
+
+using namespace ipsec::tb::tool;
+namespace model = ipsec::model;
+using ipsec::xfrm::PolicyDir;
+using ipsec::xfrm::XfrmMib;
+
+namespace {
+
+model::CtrlModelConfig with_packet_offload() {
+  model::CtrlModelConfig c;
+  c.packet_offload = true;
+  return c;
+}
+
+// The host's packet-offloaded states: out (host -> peer, reqid 1) and in (peer -> host,
+// reqid 2, a 64-packet window), with their policies.
+drv::XfrmState packet_state(bool inbound, bool tunnel = false) {
+  StateSpec s;
+  if (inbound) {
+    s.src = smp::kPeer;
+    s.dst = smp::kHost;
+    s.spi = smp::kSpiIn;
+    s.key = smp::kKeyIn;
+    s.replay_window = 64;
+  }
+  s.tunnel = tunnel;
+  s.reqid = inbound ? 2 : 1;
+  s.offload = inbound ? Offload::kIn : Offload::kOut;
+  drv::XfrmState x = make_state(s);
+  x.offload->type = drv::OffloadType::kPacket;
+  return x;
+}
+
+// The peer: the same two SAs in software, mirrored.
+struct PeerHost : SoftwareHost {
+  PeerHost() {
+    StateSpec from_host;  // host -> peer, opened here
+    add(make_state(from_host));
+    StateSpec to_host;
+    to_host.src = smp::kPeer;
+    to_host.dst = smp::kHost;
+    to_host.spi = smp::kSpiIn;
+    to_host.key = smp::kKeyIn;
+    add(make_state(to_host));
+    add(make_policy("198.51.100.2/32", "192.0.2.1/32", PolicyDir::kOut, smp::kPeer, smp::kHost));
+  }
+  Bytes send(const Bytes& frame) {
+    std::vector<Bytes> out = stack.transmit(frame);
+    REQUIRE(out.size() == 1);
+    return out[0];
+  }
+};
+
+struct PacketHost : ModelHost {
+  PacketHost() : ModelHost(with_packet_offload()) {
+    add(packet_state(false));
+    add(packet_state(true));
+    add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer,
+                    false, 1));
+    add(make_policy("198.51.100.2/32", "192.0.2.1/32", PolicyDir::kIn, smp::kPeer, smp::kHost,
+                    false, 2));
+  }
+  const xf::StateEntry& state(uint32_t spi) {
+    for (const xf::StateEntry* e : stack.states()) {
+      if (e->state.spi == spi) return *e;
+    }
+    FAIL("no state with spi " << spi);
+    throw;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("probe reads PKT_OFFLOAD and CAP_PKT's window from the engine that offers them") {
+  ModelHost plain;
+  CHECK_FALSE(plain.device.caps().pkt_offload);
+  CHECK(plain.device.caps().pkt_max_replay_window == 0);
+  ModelHost pkt(with_packet_offload());
+  CHECK(pkt.device.caps().pkt_offload);
+  CHECK(pkt.device.caps().pkt_max_replay_window == 1024);
+}
+
+TEST_CASE("a packet state is added by ADD_SA_PKT and named by the index the engine answers") {
+  PacketHost host;
+  CHECK(host.commands("ADD_SA_PKT") == 2);
+  CHECK(host.commands("ADD_SA_V2") == 0);
+  REQUIRE(host.device.sas().size() == 2);
+  for (const auto& [id, sa] : host.device.sas()) {
+    CHECK(sa.packet);
+    CHECK(sa.rx_handle != 0);  // both directions hold a handle
+    const model::SaEntry* e = host.engine.ctrl().sa_at(sa.pkt_index);
+    REQUIRE(e);
+    CHECK(e->sw_sa_handle == sa.rx_handle);
+    CHECK(host.device.find_pkt(sa.pkt_index) == &sa);
+  }
+}
+
+TEST_CASE("packet offload end to end: plain packets out and in, ESP on the wire") {
+  PacketHost host;
+  PeerHost peer;
+  for (const size_t size : {60u, 61u, 100u, 777u, 1400u}) {
+    CAPTURE(size);
+    // Out: the host hands the engine the plain packet; the peer opens the ESP it built.
+    const Bytes out = host_frame(17, size);
+    const std::vector<Bytes> wire = host.to_wire(out);
+    REQUIRE(wire.size() == 1);
+    const std::optional<Bytes> opened = peer.stack.receive(wire[0]);
+    REQUIRE(opened);
+    CHECK_MESSAGE(*opened == out, describe_diff(*opened, out));
+    // In: the peer's ESP, delivered decapsulated.
+    const Bytes in = host_frame(6, size, false);
+    const std::vector<Bytes> got = host.from_wire(peer.send(in));
+    REQUIRE(got.size() == 1);
+    CHECK_MESSAGE(got[0] == in, describe_diff(got[0], in));
+  }
+  // The stack took no sequence numbers and counted nothing itself: the engine did. Its
+  // counts reach the states through PKT_STATS (xdo_dev_state_update_stats).
+  CHECK(host.state(smp::kSpiOut).curlft.packets == 0);
+  host.stack.update_packet_stats();
+  CHECK(host.state(smp::kSpiOut).curlft.packets == 5);
+  CHECK(host.state(smp::kSpiIn).curlft.packets == 5);
+  CHECK(host.state(smp::kSpiOut).curlft.bytes == (60 + 61 + 100 + 777 + 1400) - 5 * 14);
+  CHECK(host.counter(model::CtrlCounter::kEncOutPackets) == 5);
+  CHECK(host.counter(model::CtrlCounter::kDecOutPackets) == 5);
+  CHECK(host.stack.mib(XfrmMib::kInStateSeqError) == 0);
+}
+
+TEST_CASE("replays are the engine's: dropped there, counted in the state's stats") {
+  PacketHost host;
+  PeerHost peer;
+  const Bytes f1 = peer.send(host_frame(17, 100, false));
+  const Bytes f2 = peer.send(host_frame(17, 100, false));
+  CHECK(host.from_wire(std::vector<Bytes>{f1, f2, f1, f2, f1}).size() == 2);
+  host.stack.update_packet_stats();
+  const xf::StateEntry& in = host.state(smp::kSpiIn);
+  CHECK(in.stats.replay == 3);
+  CHECK(in.curlft.packets == 2);
+  // The stack saw only what the engine delivered.
+  CHECK(host.stack.mib(XfrmMib::kInStateSeqError) == 0);
+}
+
+TEST_CASE("the engine's lifetime events expire the state: soft once, hard deletes it") {
+  ModelHost host(with_packet_offload());
+  drv::XfrmState x = packet_state(false);
+  x.lft.soft_packet_limit = 2;
+  x.lft.hard_packet_limit = 3;
+  host.add(x);
+  host.add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer,
+                       false, 1));
+  // The engine counts (packet sections P3, P6; a limit L allows L packets): packets 1-3 go
+  // out, the soft event raised when the 3rd takes the count past 2, the hard one when the
+  // 4th would take it past 3 (dropped); the 5th finds no state.
+  size_t sent = 0;
+  for (int i = 0; i < 5; ++i) {
+    sent += host.to_wire(host_frame(17, 100)).size();
+    host.stack.poll_device_events();
+  }
+  CHECK(sent == 3);
+  const std::vector<xf::KmExpire> expires = host.stack.take_expires();
+  REQUIRE(expires.size() == 2);
+  CHECK_FALSE(expires[0].hard);
+  CHECK(expires[1].hard);
+  CHECK(expires[1].state.curlft.packets == 3);
+  CHECK(host.stack.states().empty());
+  host.device.settle();
+  CHECK(host.commands("DEL_SA_V2") == 1);
+  CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 1);
+}
+
+TEST_CASE("tunnel mode in packet offload: the engine builds the outer header the peer opens") {
+  ModelHost host(with_packet_offload());
+  host.add(packet_state(false, true));
+  host.add(make_policy("10.1.0.0/16", "10.2.0.0/16", PolicyDir::kOut, smp::kHost, smp::kPeer, true,
+                       1));
+  SoftwareHost peer;
+  StateSpec twin;
+  twin.tunnel = true;
+  peer.add(make_state(twin));
+  // A tunnel's inner packet needs the peer's inbound policy (__xfrm_policy_check).
+  peer.add(make_policy("10.1.0.0/16", "10.2.0.0/16", PolicyDir::kIn, smp::kHost, smp::kPeer, true));
+  smp::PacketSpec s;
+  s.src = "10.1.0.1";
+  s.dst = "10.2.0.1";
+  s.proto = 17;
+  const Bytes inner = smp::frame_of_size(s, 300, true);
+  const std::vector<Bytes> wire = host.to_wire(inner);
+  REQUIRE(wire.size() == 1);
+  const std::optional<Bytes> opened = peer.stack.receive(wire[0]);
+  CAPTURE(peer.stack.mib(XfrmMib::kInNoPols));
+  REQUIRE(opened);
+  CHECK_MESSAGE(*opened == inner, describe_diff(*opened, inner));
+  // The outer header is the state's: host to peer, ESP.
+  const std::optional<drv::IpHeader> outer = drv::parse_ip_frame(wire[0]);
+  REQUIRE(outer);
+  CHECK(outer->src == addr(smp::kHost));
+  CHECK(outer->dst == addr(smp::kPeer));
+  CHECK(outer->proto == 50);
+}

@@ -18,6 +18,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "model_engine.h"
 #include "sample_traffic.h"
 #include "scenario.h"
 #include "verilated_engine.h"
@@ -47,6 +48,9 @@ options:
   --data-dir DIR      where relative pcap names in the script are (default: the script's folder)
   --driver VARIANT    the driver's ESN path: corrected (the default), or innova-as-shipped, the
                       Innova driver of Linux 5.x (it never sends MOD_SA_V2)
+  --engine rtl|model  what runs the frames: the Verilated RTL (the default), or the reference
+                      model, which has packet offload (docs/packet_offload.md) ahead of the
+                      RTL; the model keeps no clocks and writes no waveform
   --quiet             only errors and the closing statistics line
 )";
 
@@ -117,6 +121,7 @@ struct Options {
   int stall = 0;
   std::string dev = "eth0";
   bool quiet = false;
+  bool model = false;  // --engine model
   ipsec::driver::DriverVariant driver = ipsec::driver::DriverVariant::kCorrected;
 };
 
@@ -171,6 +176,12 @@ Options parse(int argc, char** argv) {
       else if (v == "innova-as-shipped") o.driver = ipsec::driver::DriverVariant::kInnovaAsShipped;
       else usage_error("--driver takes corrected or innova-as-shipped, not '" + v + "'");
     }
+    else if (a == "--engine") {
+      const std::string v = value();
+      if (v == "rtl") o.model = false;
+      else if (v == "model") o.model = true;
+      else usage_error("--engine takes rtl or model, not '" + v + "'");
+    }
     else if (a == "--quiet") o.quiet = true;
     else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
@@ -180,6 +191,9 @@ Options parse(int argc, char** argv) {
     }
   }
   if (!o.vcd.empty() && !o.fst.empty()) usage_error("--vcd and --fst: choose one waveform");
+  if (o.model && (!o.vcd.empty() || !o.fst.empty() || o.command.empty())) {
+    usage_error("--engine model has no clocks to trace: no --vcd, --fst or demo with it");
+  }
   if (!o.fst.empty()) {
     if (std::system("command -v vcd2fst > /dev/null 2>&1") != 0) {
       usage_error("--fst needs vcd2fst from GTKWave (Debian package gtkwave); or use --vcd FILE");
@@ -259,9 +273,17 @@ int main(int argc, char** argv) {
     const std::string layout = wave.empty() ? "" : fs::path(wave).replace_extension(".gtkw").string();
     const ipsec::sim::TraceOptions trace{o.vcd, std::max(o.trace_depth, 1), o.trace_from, o.trace_to,
                                          o.trace_frame, layout, wave};
-    r.make_engine = [trace](const ipsec::tool::EngineConfig& c) {
-      return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace);
-    };
+    if (o.model) {
+      r.make_engine = [](const ipsec::tool::EngineConfig& c) -> std::unique_ptr<ipsec::tool::EnginePort> {
+        ipsec::model::CtrlModelConfig ctrl;
+        ctrl.packet_offload = true;
+        return std::make_unique<ipsec::tool::ModelEngine>(c, ctrl);
+      };
+    } else {
+      r.make_engine = [trace](const ipsec::tool::EngineConfig& c) -> std::unique_ptr<ipsec::tool::EnginePort> {
+        return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace);
+      };
+    }
 
     int rc;
     if (o.command == "run") {

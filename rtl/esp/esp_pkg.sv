@@ -9,6 +9,7 @@ package esp_pkg;
   localparam logic [7:0]  SyndRxDecrypted = 8'h11;  // RX: decrypted and authenticated
   localparam logic [7:0]  SyndRxAuthFail  = 8'h12;  // RX: ICV mismatch (debug forwarding)
   localparam logic [7:0]  SyndRxBadProto  = 8'h17;  // RX: truncated or bad trailer (debug)
+  localparam logic [7:0]  SyndRxDecap     = 8'h13;  // RX: packet SA, decapsulated (packet P4)
 
   localparam logic [15:0] EthertypeIpv4   = 16'h0800;
   localparam logic [15:0] EthertypeIpv6   = 16'h86DD;

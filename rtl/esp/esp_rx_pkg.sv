@@ -64,4 +64,15 @@ package esp_rx_pkg;
     logic [31:0]           handle;     // sw_sa_handle of the matched SA
   } rx_desc_t;
 
+  // ---- Packet offload decapsulation (esp_rx_decap, docs/packet_offload.md P4) -------------
+  // One record per host-bound frame, in frame order, pushed by the RX read side when it
+  // decides the frame: with or before the frame's first beat at the decapsulator.
+  typedef struct packed {
+    logic         pkt;       // the frame is a good ESP frame of an RX packet SA (0x11 layout)
+    logic         tunnel;    // the SA's mode: 1 tunnel, 0 transport (ADD_SA_PKT `mode`)
+    logic         ipv6;      // the frame's (outer) IP header is IPv6
+    logic         drop;      // discard the whole frame (the replay recheck, P4 item 3)
+    logic [15:0]  sa_index;  // the SA's table index (P2), for its lifetime counters
+  } rx_decap_rec_t;
+
 endpackage

@@ -7,3 +7,4 @@ rtl/esp/esp_rx_gcm_store.sv
 rtl/esp/esp_rx_read.sv
 rtl/esp/esp_rx.sv
 rtl/esp/esp_rx_ingress.sv
+rtl/esp/esp_rx_decap.sv

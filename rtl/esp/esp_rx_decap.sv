@@ -34,6 +34,9 @@
 // Sideband: one esp_rx_pkg::rx_decap_rec_t per frame, every frame, in frame order, into a
 // queue of 1 + RecDepth records. A record pushed a clock or more before its frame's first
 // beat costs nothing; a first beat whose record is not at the queue's head waits for it.
+// The queue's head refills a clock after a pop (head_fifo), so a frame of one beat right
+// behind another frame's first beat may wait a clock too: the RX pipeline's frames are four
+// beats at least (58 bytes or more), a record per frame every fourth clock at most.
 //
 // Timing (clocks from an input beat taken to the output beat that carries it, the output
 // being a register slice, stream_skid):
@@ -158,6 +161,7 @@ module esp_rx_decap #(
   kind_e       c_kind;
   logic [2:0]  c_idx;
   logic [7:0]  c_next_hdr;
+  logic        c_bad;
 
   assign c.data = s_axis_tdata_i;
   assign c.keep = s_axis_tkeep_i;
@@ -170,18 +174,21 @@ module esp_rx_decap #(
   assign c_idx           = first_q ? 3'd0 : idx_q;
   assign c_next_hdr      = s_axis_tdata_i[8*15 +: 8];  // metadata content byte 3, beat 0
 
-  // The kind of the frame of the input beat: from its record with its first beat.
+  // The kind of the frame of the input beat: from its record with its first beat. A tunnel
+  // frame's next header (beat 0, byte 15) is read apart, into c_bad: it reaches only the
+  // hold register's valid bit and the frame's kind register, so that the beat's data is not
+  // at the head of the role decode (the next header costs two levels itself).
   always_comb begin
     c_kind = kind_q;
     if (first_q) begin
-      if (rec.drop)        c_kind = KindDrop;
-      else if (!rec.pkt)   c_kind = KindPass;
+      if (rec.drop)         c_kind = KindDrop;
+      else if (!rec.pkt)    c_kind = KindPass;
       else if (!rec.tunnel) c_kind = rec.ipv6 ? KindTr6 : KindTr4;
-      else if (c_next_hdr == esp_pkg::IpProtoIpv4 || c_next_hdr == esp_pkg::IpProtoIpv6)
-        c_kind = rec.ipv6 ? KindTun6 : KindTun4;
-      else                 c_kind = KindBad;
+      else                  c_kind = rec.ipv6 ? KindTun6 : KindTun4;
     end
   end
+  assign c_bad = first_q && !rec.drop && rec.pkt && rec.tunnel &&
+                 c_next_hdr != esp_pkg::IpProtoIpv4 && c_next_hdr != esp_pkg::IpProtoIpv6;
 
   // A beat of a frame that passes goes straight to the output when nothing is held;
   // decided on registers only (the kind Pass does not read the beat).
@@ -340,9 +347,9 @@ module esp_rx_decap #(
       idx_q     <= 3'd0;
     end else if (out_ready) begin
       if (fire) begin
-        h_valid_q <= load_d && !direct;
+        h_valid_q <= load_d && !direct && !c_bad;
         first_q   <= c.last;
-        kind_q    <= c_kind;
+        kind_q    <= c_bad ? KindBad : c_kind;
         idx_q     <= c.last ? 3'd0 : (c_idx == 3'd7 ? 3'd7 : c_idx + 3'd1);
       end else if (h_go) begin
         h_valid_q <= 1'b0;
@@ -401,9 +408,10 @@ module esp_rx_decap #(
       life_valid_q <= 1'b0;
       bad_inner_q  <= 1'b0;
     end else begin
-      life_valid_q <= fire && c.last && !first_q && c_kind inside {KindTr4, KindTr6, KindTun4,
-                                                                   KindTun6};
-      bad_inner_q  <= fire && c.last && c_kind == KindBad;
+      // A packet-SA frame is four beats at least: its last beat's kind is a register.
+      life_valid_q <= fire && c.last && !first_q && (kind_q == KindTr4 || kind_q == KindTr6 ||
+                                                     kind_q == KindTun4 || kind_q == KindTun6);
+      bad_inner_q  <= fire && c.last && !first_q && kind_q == KindBad;
     end
   end
 

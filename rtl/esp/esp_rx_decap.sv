@@ -30,6 +30,10 @@
 //  - The sideband's `drop` applies to any frame: it is consumed and nothing of it leaves.
 //  - The stage reads no length field: the input frame's end is the packet's end (the RX
 //    pipeline cuts Ethernet padding off, esp_rx_read).
+//  - It takes the no-trailer layout only: the RX pipeline is to remove trailer and ICV from
+//    every frame of a packet SA whether or not SET_CAP granted NO_TRAILER (P4 delivers
+//    neither), and to mark `pkt` only for good frames (0x11): a packet SA's frame forwarded
+//    for debugging (0x12, 0x17, fwd_bad_frames) passes as it is.
 //
 // Sideband: one esp_rx_pkg::rx_decap_rec_t per frame, every frame, in frame order, into a
 // queue of 1 + RecDepth records. A record pushed a clock or more before its frame's first

@@ -20,6 +20,8 @@
 //    RFC 4303 section 2.6 has the receiver discard such dummy packets) is dropped whole and
 //    reported on `bad_inner_o`, which the integration counts as dec_drop; it does not count
 //    in the SA's lifetime. Transport frames keep any next header: the host stack decides.
+//    The next header comes with the record (the RX read side has it with the verdict), so
+//    that the fate is known before the first beat: it leaves straight, or not at all.
 //  - The inner packet (tunnel) is delivered as the decryption left it: no check of its
 //    version or length against what is left, as Linux's tunnel decapsulation leaves that
 //    to ip_rcv / ipv6_rcv, which trim trailing bytes and drop a packet longer than its
@@ -36,7 +38,8 @@
 //    for debugging (0x12, 0x17, fwd_bad_frames) passes as it is.
 //
 // Sideband: one esp_rx_pkg::rx_decap_rec_t per frame, every frame, in frame order, into a
-// queue of 1 + RecDepth records. A record pushed a clock or more before its frame's first
+// queue of RecDepth records (its head and RecDepth - 1 behind it; rec_ready_o a function of
+// registers). A record pushed a clock or more before its frame's first
 // beat costs nothing; a first beat whose record is not at the queue's head waits for it.
 // The queue's head refills a clock after a pop (head_fifo), so a frame of one beat right
 // behind another frame's first beat may wait a clock too: the RX pipeline's frames are four
@@ -47,11 +50,14 @@
 //  - a frame that passes: 1 clock; 2 while it follows a decapsulated frame's last beat
 //    back to back (the frame runs a beat behind, through the hold register, until the
 //    first clock without an input beat);
-//  - a decapsulated frame: 2 clocks, but for the output beats that take bytes of the next
-//    input beat, which leave 1 clock after it; its last beat 1 or 2 clocks after its input's.
+//  - a decapsulated frame: its first beat 1 clock (straight out, only its syndrome byte
+//    changes; 2 when it runs a beat behind, as above), the beats after it 2 (through the
+//    hold register), but those that take bytes of the next input beat, which leave 1 clock
+//    after it; its last beat 1 or 2 clocks after its input's.
 // Rate: one beat per clock in while the output takes one per clock: the input is held only
 // while the output is stalled (or a record is missing). The output never has more beats
-// than the input: transport loses one, tunnel two or three.
+// than the input: transport loses one, tunnel two or three (outer IPv4) or three or four
+// (outer IPv6).
 // Lifetime sideband (P4 "Lifetimes"): `life_valid_o` once per delivered frame of a packet
 // SA, a clock after its last input beat, with the SA's index and the bytes delivered (the
 // restored IP packet, or the inner packet: the output frame less its 22-byte prefix).
@@ -142,16 +148,27 @@ module esp_rx_decap #(
   endfunction
 
   // ---- Records ---------------------------------------------------------------------------------
-  logic                      rec_valid, rec_pop, rec_afull;
+  // A tunnel frame whose next header is neither 4 nor 41 is decided as its record is pushed:
+  // `bad` waits at the queue's head as a register, so the first beat's decisions (whether it
+  // leaves straight, whether the frame is dropped) read registers only.
+  logic                      rec_valid, rec_pop, rec_afull, rec_bad, rec_in_bad;
   esp_rx_pkg::rx_decap_rec_t rec;
+  logic [$bits(rec_i):0]     rec_in, rec_head;  // {record, bad}
 
-  head_fifo #(.Width($bits(rec_i)), .Depth(RecDepth)) u_rec (
+  assign rec_in_bad = rec_i.pkt && rec_i.tunnel && !rec_i.drop &&
+                      rec_i.next_hdr != esp_pkg::IpProtoIpv4 &&
+                      rec_i.next_hdr != esp_pkg::IpProtoIpv6;
+  assign rec_in     = {rec_i, rec_in_bad};
+
+  head_fifo #(.Width($bits(rec_in)), .Depth(RecDepth)) u_rec (
     .clk_i, .rst_ni,
-    .push_i (rec_valid_i && rec_ready_o), .data_i (rec_i),
-    .pop_i  (rec_pop), .valid_o (rec_valid), .data_o (rec),
+    .push_i (rec_valid_i && rec_ready_o), .data_i (rec_in),
+    .pop_i  (rec_pop), .valid_o (rec_valid), .data_o (rec_head),
     .almost_full_o (rec_afull)
   );
   assign rec_ready_o = !rec_afull;
+  assign rec         = rec_head[$bits(rec_i):1];
+  assign rec_bad     = rec_head[0];
 
   // ---- Input ----------------------------------------------------------------------------------
   beat_t       c;         // the input beat
@@ -164,7 +181,6 @@ module esp_rx_decap #(
   logic        out_ready, fire, direct, emit, h_go;
   kind_e       c_kind;
   logic [2:0]  c_idx;
-  logic [7:0]  c_next_hdr;
   logic        c_bad;
 
   assign c.data = s_axis_tdata_i;
@@ -176,12 +192,9 @@ module esp_rx_decap #(
   assign fire            = s_axis_tvalid_i && s_axis_tready_o;
   assign rec_pop         = fire && first_q;
   assign c_idx           = first_q ? 3'd0 : idx_q;
-  assign c_next_hdr      = s_axis_tdata_i[8*15 +: 8];  // metadata content byte 3, beat 0
 
-  // The kind of the frame of the input beat: from its record with its first beat. A tunnel
-  // frame's next header (beat 0, byte 15) is read apart, into c_bad: it reaches only the
-  // hold register's valid bit and the frame's kind register, so that the beat's data is not
-  // at the head of the role decode (the next header costs two levels itself).
+  // The kind of the frame of the input beat: from its record with its first beat (the
+  // record's `bad` apart, into the hold register's valid bit and the frame's kind only).
   always_comb begin
     c_kind = kind_q;
     if (first_q) begin
@@ -191,13 +204,15 @@ module esp_rx_decap #(
       else                  c_kind = rec.ipv6 ? KindTun6 : KindTun4;
     end
   end
-  assign c_bad = first_q && !rec.drop && rec.pkt && rec.tunnel &&
-                 c_next_hdr != esp_pkg::IpProtoIpv4 && c_next_hdr != esp_pkg::IpProtoIpv6;
+  assign c_bad = first_q && rec_bad;
 
-  // A beat of a frame that passes goes straight to the output when nothing is held;
-  // decided on registers only (the kind Pass does not read the beat).
-  assign direct = !h_valid_q && (first_q ? (rec_valid && !rec.drop && !rec.pkt)
-                                         : kind_q == KindPass);
+  // A beat of a frame that passes, and the first beat of a packet frame (which changes only
+  // its syndrome byte), go straight to the output when nothing is held; decided on
+  // registers only.
+  logic direct_synd;
+  assign direct      = !h_valid_q && (first_q ? (rec_valid && !rec.drop && !rec_bad)
+                                              : kind_q == KindPass);
+  assign direct_synd = first_q && rec.pkt;
 
   // ---- The role the input beat takes in the hold register ---------------------------------
   logic  load_d, alone_d, onc_d, first_d;
@@ -266,7 +281,7 @@ module esp_rx_decap #(
   logic [31:0] handle_q;
 
   always_ff @(posedge clk_i) begin
-    if (fire && first_q) next_hdr_q <= c_next_hdr;
+    if (fire && first_q) next_hdr_q <= rec.next_hdr;
     if (fire && c_idx == 3'd1) handle_q <= c.data[31:0];
     if (fire) begin
       // Beat 1: IPv4 total length (bytes 24..25), IPv6 payload length (26..27), less 16.
@@ -339,7 +354,10 @@ module esp_rx_decap #(
       o.data[47:0] = {etype_q[7:0], etype_q[15:8], handle_q};
       o.keep[5:0]  = 6'h3f;
     end
-    if (direct) o = c;
+    if (direct) begin
+      o = c;
+      if (direct_synd) o.data[8*14 +: 8] = esp_pkg::SyndRxDecap;
+    end
   end
 
   // ---- State ----------------------------------------------------------------------------------
@@ -440,6 +458,9 @@ module esp_rx_decap #(
         else $error("esp_rx_decap: a packet-SA frame whose IPv4 header is not 20 bytes");
       assert (!(fire && !c.last && c.keep != 16'hffff))
         else $error("esp_rx_decap: a beat but the last is not full");
+      // The metadata's content byte 3 (frame byte 15), which the stage leaves as it is.
+      assert (!(fire && first_q && rec.pkt && !rec.drop && c.data[8*15 +: 8] != rec.next_hdr))
+        else $error("esp_rx_decap: a record's next header is not its frame's metadata's");
     end
   end
 `endif

@@ -72,6 +72,8 @@ package esp_rx_pkg;
     logic         tunnel;    // the SA's mode: 1 tunnel, 0 transport (ADD_SA_PKT `mode`)
     logic         ipv6;      // the frame's (outer) IP header is IPv6
     logic         drop;      // discard the whole frame (the replay recheck, P4 item 3)
+    logic [7:0]   next_hdr;  // the ESP trailer's next header (the verdict's, as in the
+                             // metadata): a tunnel frame's fate is known before its data
     logic [15:0]  sa_index;  // the SA's table index (P2), for its lifetime counters
   } rx_decap_rec_t;
 

@@ -171,4 +171,45 @@ package esp_pkg;
     logic [15:0]             ip_csum;     // IPv4 header checksum over the grown header
   } tx_decision_t;
 
+  // ---- TX packet offload (docs/packet_offload.md, packet section P3) ---------------------
+  localparam logic [7:0] SyndTxPkt = 8'h0A;  // TX: the plain packet, the engine does ESP
+
+  // One packet SA's TX state, as the SA command executor writes it at ADD_SA_PKT (packet
+  // section P2) and DEL_SA (valid 0). Addresses as sadb_pkg's keys: byte 0 of the address
+  // in bits 127:120, an IPv4 address in bits 31:0.
+  typedef struct packed {
+    logic         valid;
+    logic [15:0]  handle;      // the low 16 bits of sw_sa_handle: a 0x0A frame names them
+    logic [31:0]  spi;
+    logic         esn;
+    logic [63:0]  seq;         // the sequence number of the SA's next packet
+    logic         tunnel;      // else transport
+    logic         outer6;      // tunnel: the outer header is IPv6
+    logic [127:0] sip;         // tunnel: outer source
+    logic [127:0] dip;         // tunnel: outer destination
+    logic [7:0]   ttl;         // tunnel: outer TTL / hop limit
+    logic [7:0]   tos;         // tunnel: outer DSCP (bits 7:2) unless copied
+    logic [1:0]   flags;       // bit 0: DSCP from the inner header; bit 1: IPv4 DF from it
+    logic [19:0]  flow;        // tunnel, IPv6: outer flow label
+  } tx_pkt_sa_t;
+
+  // Why a 0x0A frame was dropped (the first that applies, in this order).
+  typedef enum logic [2:0] {
+    PktSent      = 3'd0,
+    PktNoSa      = 3'd1,  // index beyond the table, or no SA there
+    PktHandle    = 3'd2,  // an SA of another handle (the index was reused)
+    PktStale     = 3'd3,  // the SA was written on the clock its state was read
+    PktMalformed = 3'd4,  // not IPv4 / IPv6 as the mode needs, or longer than any frame
+    PktExhausted = 3'd5,  // RFC 4303 section 3.3.3: the sequence number would cycle
+    PktExpired   = 3'd6,  // the lifetime unit marked the SA hard-expired
+    PktTruncated = 3'd7   // a runt, a MAC error, or the datagram past the frame's end
+  } tx_pkt_fate_e;
+
+  // Per 0x0A frame, with its last beat.
+  typedef struct packed {
+    logic [15:0]  index;   // as the frame named it (all ones: the frame ended before it)
+    logic [16:0]  ip_len;  // the IP packet as the host sent it: total length, IPv6 + 40
+    tx_pkt_fate_e fate;
+  } tx_pkt_event_t;
+
 endpackage

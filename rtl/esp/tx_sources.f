@@ -4,3 +4,4 @@ rtl/esp/esp_tx_parse.sv
 rtl/esp/esp_tx_strip.sv
 rtl/esp/esp_tx_edit.sv
 rtl/esp/esp_tx.sv
+rtl/esp/esp_tx_pkt_encap.sv

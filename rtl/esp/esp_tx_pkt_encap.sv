@@ -1,0 +1,732 @@
+// TX packet offload (docs/packet_offload.md, packet section P3), in front of the crypto
+// path: each frame of metadata syndrome 0x0A (the plain IP packet, bytes 3-4 of the metadata
+// the SA's table index, bytes 5-6 the low 16 bits of its handle) leaves as the crypto-offload
+// frame the host would have built for it (contract sections 5 and 6): metadata 0x08 whose
+// byte 7 is the trailer's next header, the IP header with protocol / next header 50 and the
+// length grown by the ESP header and IV (transport), or a new outer header (tunnel), then
+// the ESP header (SPI, sequence number's low 32 bits), the IV (the 64-bit sequence number,
+// big-endian), then the payload or the whole inner packet. esp_tx then pads, encrypts and
+// appends the ICV as for any crypto-offload frame. Every other frame passes byte for byte.
+//
+// Insertion: 16 bytes at frame byte 42 (transport IPv4) or 62 (transport IPv6), 36 or 56
+// bytes at byte 22 (tunnel, outer IPv4 / IPv6): after it the input moves by 0, 4 or 8 lanes,
+// so the realigner is a 4-way lane mux per byte (input lane l, l-4, l-8, or the overlay of
+// built bytes), with the previous input beat for the lanes that wrap.
+//
+// Stages (every frame, every beat):
+//   S1: the input beat, registered. As beat 1 of a frame is taken (it completes the index),
+//       the SA's state is read from block RAM; while beat 1 is in S1 the state is out and
+//       the decision is made: drop or not, the overlay bytes of output beats 1..4, the
+//       lane schedule, the checksum's carry-save terms, all registered (em_*) as beat 1
+//       moves on. The sequence number + 1 is written back on the clock after.
+//   S2: the beat the emitter works on; the emitter's output goes into a skid register (the
+//       m_axis port). An output beat that inserts bytes leaves without taking S2's beat,
+//       and the input stalls for that clock (s_axis_tready low).
+// Latency: 3 clocks for every frame (a beat taken at an edge leaves on m_axis two edges
+// later, in the third clock), one beat per clock without bubbles at the input and at the
+// output; a frame's output is longer by its inserted beats (and a tail beat when the last
+// input bytes spill over), which the input waits for.
+//
+// A dropped 0x0A frame leaves with tuser set on its last beat (esp_tx drops such frames
+// before classification and counts them in enc_drop, esp_tx_parse's a_drop_early and
+// esp_tx_edit's mac_err), otherwise unchanged but for beat 0's bytes 14 and 15 (syndrome
+// 0x08, index high byte 0), which leave before the decision is made: its content is never
+// used downstream, and waiting for the decision would cost every frame a clock.
+//
+// Per-SA state: two block RAMs written by the state write port (sw_*: the SA command
+// executor, at ADD_SA_PKT and DEL_SA), one of them (the sequence numbers) also by the
+// write-back; a one-bit memory of hard-expired marks (hx_*: the lifetime unit). After reset
+// the stage clears every entry (Sas clocks, input and sw port not ready meanwhile).
+module esp_tx_pkt_encap #(
+  parameter int Sas      = 1024,  // packet SA table entries (indices 0 .. Sas-1), a power of two
+  parameter int MaxFrame = 9216   // the largest frame esp_tx takes
+) (
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+
+  // Host TX in (as esp_tx's s_axis).
+  input  logic                    s_axis_tvalid_i,
+  output logic                    s_axis_tready_o,
+  input  logic [127:0]            s_axis_tdata_i,
+  input  logic [15:0]             s_axis_tkeep_i,
+  input  logic                    s_axis_tlast_i,
+  input  logic                    s_axis_tuser_i,
+
+  // To esp_tx's s_axis; tuser on a last beat: the frame is dropped there.
+  output logic                    m_axis_tvalid_o,
+  input  logic                    m_axis_tready_i,
+  output logic [127:0]            m_axis_tdata_o,
+  output logic [15:0]             m_axis_tkeep_o,
+  output logic                    m_axis_tlast_o,
+  output logic                    m_axis_tuser_o,
+
+  // State write port: one SA's state per handshake, in effect for frames whose beat 1 is
+  // taken after the handshake's edge. sw_ready_o is a register's AND (low while a frame's
+  // state is read and written back, at most two clocks in three).
+  input  logic                    sw_valid_i,
+  output logic                    sw_ready_o,
+  input  logic [$clog2(Sas)-1:0]  sw_index_i,
+  input  esp_pkg::tx_pkt_sa_t     sw_sa_i,
+
+  // Hard-expired marks (packet section P3, lifetimes): a marked SA's frames are dropped
+  // (esp_pkg::PktExpired) from the first whose beat 1 is taken after the write's edge. The lifetime
+  // unit sets the mark when a count reaches its hard limit and clears it when the SA is
+  // added again.
+  input  logic                    hx_valid_i,
+  input  logic [$clog2(Sas)-1:0]  hx_index_i,
+  input  logic                    hx_expired_i,
+
+  // One event per 0x0A frame, the clock after its last beat left S2.
+  output logic                    ev_valid_o,
+  output esp_pkg::tx_pkt_event_t  ev_o
+);
+
+  localparam int IdxW = $clog2(Sas);
+  localparam int CntW = esp_pkg::PosW - 4;  // beat index in a frame, saturating
+
+  typedef struct packed {
+    logic         user;
+    logic         last;
+    logic [15:0]  keep;
+    logic [127:0] data;
+  } beat_t;
+
+  // What the emitter does in one of output beats 1..5 of an encapsulated frame (beat 0
+  // and the beats after 5 are always: take the input beat, shifted by the frame's shift).
+  typedef struct packed {
+    logic       hold;   // an inserted beat: the input beat stays in S2
+    logic [1:0] sh;     // input lanes shifted by 0, 4 or 8
+    logic       pchk;   // the insertion beat: a frame ending before the insertion point
+    logic       csum;   // lanes 0-1 are the IPv4 header checksum (frame bytes 32-33)
+  } step_t;
+
+  typedef struct packed {
+    logic         valid;
+    logic [15:0]  handle;
+    logic [31:0]  spi;
+    logic         esn;
+    logic         tunnel;
+    logic         outer6;
+    logic [127:0] sip;
+    logic [127:0] dip;
+    logic [7:0]   ttl;
+    logic [7:0]   tos;
+    logic [1:0]   flags;
+    logic [19:0]  flow;
+  } cfg_t;
+
+  // ---- clearing after reset ----------------------------------------------------------------
+  logic            init_q;
+  logic [IdxW-1:0] init_idx_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      init_q     <= 1'b1;
+      init_idx_q <= '0;
+    end else if (init_q) begin
+      init_idx_q <= init_idx_q + 1'b1;
+      if (&init_idx_q) init_q <= 1'b0;
+    end
+  end
+
+  // ---- input and S1 ----------------------------------------------------------------------------
+  beat_t           in_beat, s1_q, s2_q;
+  logic            in_fire, s1_valid_q, s1_move, s2_valid_q, s2_free;
+  logic [CntW-1:0] in_cnt_q, s1_cnt_q;
+  logic            in_oa_q, in_oa, s1_oa_q, s1_first_q, s1_b1_q;
+  logic [7:0]      idx_hi_q;
+  logic [15:0]     in_idx, s1_idx_q;
+
+  assign in_beat.user = s_axis_tuser_i;
+  assign in_beat.last = s_axis_tlast_i;
+  assign in_beat.keep = s_axis_tkeep_i;
+  assign in_beat.data = s_axis_tdata_i;
+
+  // Beat 0 of a 0x0A frame: EtherType 0x8CE4 in bytes 12-13, syndrome 0x0A in byte 14.
+  assign in_oa = s_axis_tkeep_i[14] &&
+                 {s_axis_tdata_i[8*12 +: 8], s_axis_tdata_i[8*13 +: 8]} == esp_pkg::MetaEthertype &&
+                 s_axis_tdata_i[8*14 +: 8] == esp_pkg::SyndTxPkt;
+  // The index, be16 in frame bytes 15-16: the high byte from beat 0, the low from beat 1.
+  assign in_idx = {idx_hi_q, s_axis_tdata_i[7:0]};
+
+  assign s1_move         = s1_valid_q && s2_free;
+  assign s_axis_tready_o = !init_q && (!s1_valid_q || s2_free);
+  assign in_fire         = s_axis_tvalid_i && s_axis_tready_o;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      in_cnt_q   <= '0;
+      in_oa_q    <= 1'b0;
+      s1_valid_q <= 1'b0;
+    end else begin
+      if (in_fire) begin
+        if (s_axis_tlast_i)   in_cnt_q <= '0;
+        else if (~&in_cnt_q)  in_cnt_q <= in_cnt_q + 1'b1;
+        if (in_cnt_q == '0)   in_oa_q  <= in_oa;
+      end
+      if (in_fire)      s1_valid_q <= 1'b1;
+      else if (s1_move) s1_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (in_fire && in_cnt_q == '0) idx_hi_q <= s_axis_tdata_i[8*15 +: 8];
+    if (in_fire) begin
+      s1_q       <= in_beat;
+      s1_cnt_q   <= in_cnt_q;
+      s1_first_q <= in_cnt_q == '0;
+      s1_b1_q    <= in_cnt_q == CntW'(1);
+      s1_oa_q    <= in_cnt_q == '0 ? in_oa : in_oa_q;
+      s1_idx_q   <= in_idx;
+    end
+  end
+
+  // ---- the SA state: read as beat 1 is taken ---------------------------------------------
+  // The read is enabled whenever beat 1 is offered (AXI4-Stream holds it until taken), so
+  // that the enable is a register and the input valid; the last read, at the edge that takes
+  // the beat, is the one used: nothing reads the state before beat 1 is in S1, and no other
+  // read happens while it is there.
+  localparam int CfgW = 346;  // cfg_t's bits
+  cfg_t            cfg_w, cfg_r;
+  logic [63:0]     sn_r, sn_wdata;
+  logic            sn_we, cfg_we, hx_r, hx_we, hx_wdata, rd_en, sw_fire, wb_q;
+  logic [IdxW-1:0] rd_idx, cfg_waddr, sn_waddr, hx_waddr;
+
+  assign rd_en  = s_axis_tvalid_i && in_cnt_q == CntW'(1);
+  assign rd_idx = in_idx[IdxW-1:0];
+
+  assign cfg_w.valid  = sw_sa_i.valid;
+  assign cfg_w.handle = sw_sa_i.handle;
+  assign cfg_w.spi    = sw_sa_i.spi;
+  assign cfg_w.esn    = sw_sa_i.esn;
+  assign cfg_w.tunnel = sw_sa_i.tunnel;
+  assign cfg_w.outer6 = sw_sa_i.outer6;
+  assign cfg_w.sip    = sw_sa_i.sip;
+  assign cfg_w.dip    = sw_sa_i.dip;
+  assign cfg_w.ttl    = sw_sa_i.ttl;
+  assign cfg_w.tos    = sw_sa_i.tos;
+  assign cfg_w.flags  = sw_sa_i.flags;
+  assign cfg_w.flow   = sw_sa_i.flow;
+
+  // The sequence-number memory has one write port, shared by this port and the write-back:
+  // the port is not ready on the clock of a write-back (wb_q), nor while a 0x0A frame's
+  // beat 1 waits in S1 (its write-back may follow on any edge then).
+  assign sw_ready_o = !init_q && !wb_q && !(s1_valid_q && s1_b1_q && s1_oa_q);
+  assign sw_fire    = sw_valid_i && sw_ready_o;
+
+  logic [IdxW-1:0] em_idx_w;
+  logic [63:0]     em_sn_q;
+  logic            em_take_q;
+
+  assign cfg_we    = init_q || sw_fire;
+  assign cfg_waddr = init_q ? init_idx_q : sw_index_i;
+  assign sn_we     = init_q || sw_fire || (wb_q && em_take_q);
+  assign sn_waddr  = init_q ? init_idx_q : sw_fire ? sw_index_i : em_idx_w;
+  assign sn_wdata  = init_q ? 64'd0 : sw_fire ? sw_sa_i.seq : em_sn_q + 64'd1;
+  assign hx_we     = init_q || hx_valid_i;
+  assign hx_waddr  = init_q ? init_idx_q : hx_index_i;
+  assign hx_wdata  = !init_q && hx_expired_i;
+
+  logic [CfgW-1:0] cfg_rdata;
+
+  sdp_ram #(.Width(CfgW), .Depth(Sas)) u_cfg (
+    .clk_i,
+    .we_i (cfg_we), .waddr_i (cfg_waddr), .wdata_i (init_q ? CfgW'(0) : cfg_w),
+    .re_i (rd_en), .raddr_i (rd_idx), .rdata_o (cfg_rdata)
+  );
+  assign cfg_r = cfg_rdata;
+
+  sdp_ram #(.Width(64), .Depth(Sas)) u_sn (
+    .clk_i,
+    .we_i (sn_we), .waddr_i (sn_waddr), .wdata_i (sn_wdata),
+    .re_i (rd_en), .raddr_i (rd_idx), .rdata_o (sn_r)
+  );
+
+  sdp_ram #(.Width(1), .Depth(Sas)) u_hx (
+    .clk_i,
+    .we_i (hx_we), .waddr_i (hx_waddr), .wdata_i (hx_wdata),
+    .re_i (rd_en), .raddr_i (rd_idx), .rdata_o (hx_r)
+  );
+
+  // A state write to the index on the very edge of the read: the read returned the state
+  // before it, whose write-back would then overwrite the new SA's. Such a frame is dropped
+  // (esp_pkg::PktStale) and writes nothing back. On later edges until the write-back the port is
+  // not ready.
+  logic kill_q;
+  always_ff @(posedge clk_i) begin
+    if (in_fire && in_cnt_q == CntW'(1)) kill_q <= sw_fire && sw_index_i == rd_idx;
+  end
+
+  // ---- the decision, while beat 1 is in S1 ----------------------------------------------
+  logic [7:0]  b1 [16];   // frame bytes 16..31
+  logic [15:0] d_et, d_rawlen;
+  logic [3:0]  d_ver, d_ihl;
+  logic        d_v4, d_v6, d_ext6, d_idf, d_df, d_esp62;
+  logic [7:0]  d_nh, d_itos, d_tos;
+  logic [16:0] d_dgram;
+  logic        f_nosa, f_handle, f_malformed, f_exhausted, f_trunc;
+  logic [6:0]  d_flags;   // {no SA, handle, stale, malformed, exhausted, expired, truncated}
+  logic [15:0] d_grown;   // transport: the length field + 16
+  logic [15:0] d_olen4, d_olen6;
+  logic [7:0]  ov_b [16:79];
+  logic        ov_m [16:79];
+  logic [127:0] d_esp;    // ESP header and IV, byte 0 in [127:120]
+  logic [5-1:0] d_step [1:5];
+  logic [1:0]  d_shift;
+  logic [15:0] d_cs_s, d_cs_c;
+  logic [esp_pkg::PosW+2:0] d_need;  // the frame's bytes minus one below which it is truncated
+
+  // One's complement carry-save (RFC 1071): a 3:2 compressor whose carry out of bit 15
+  // wraps to bit 0 (2^16 = 1 mod 2^16 - 1).
+  function automatic logic [31:0] csa_eac(input logic [15:0] a, input logic [15:0] b,
+                                          input logic [15:0] c);
+    logic [15:0] s, m;
+    s = a ^ b ^ c;
+    m = (a & b) | (a & c) | (b & c);
+    csa_eac = {s, m[14:0], m[15]};
+  endfunction
+
+  function automatic logic [4:0] mk_step(input logic hold, input logic [1:0] sh,
+                                         input logic pchk, input logic csum);
+    mk_step = {hold, sh, pchk, csum};
+  endfunction
+
+  always_comb begin
+    for (int l = 0; l < 16; l++) b1[l] = s1_q.data[8*l +: 8];
+    d_et     = {b1[4], b1[5]};
+    d_ver    = b1[6][7:4];
+    d_ihl    = b1[6][3:0];
+    d_v4     = d_et == esp_pkg::EthertypeIpv4 && d_ver == 4'd4;
+    d_v6     = d_et == esp_pkg::EthertypeIpv6 && d_ver == 4'd6;
+    d_rawlen = d_v6 ? {b1[10], b1[11]} : {b1[8], b1[9]};
+    d_nh     = d_v6 ? b1[12] : b1[15];
+    d_itos   = d_v6 ? {b1[6][3:0], b1[7][7:4]} : b1[7];
+    // IPv6 is never fragmented on the way: an outer IPv4 header over it says DF.
+    d_idf    = d_v6 || b1[12][6];
+    d_dgram  = d_v6 ? 17'(d_rawlen) + 17'd40 : 17'(d_rawlen);
+    // IPv6 extension headers (IANA's list): ESP goes after them, not in front; transport
+    // takes IPv6 without them (packet section P3).
+    unique case (d_nh)
+      8'd0, 8'd43, 8'd44, 8'd50, 8'd51, 8'd60, 8'd135, 8'd139, 8'd140, 8'd253, 8'd254:
+               d_ext6 = 1'b1;
+      default: d_ext6 = 1'b0;
+    endcase
+
+    f_nosa      = s1_idx_q[15:IdxW] != '0 || !cfg_r.valid;
+    f_handle    = cfg_r.handle != {b1[1], b1[2]};
+    f_trunc     = s1_q.last;   // the frame ends in beat 1, before its IP header does
+    // Transport: IPv4 without options, IPv6 without extension headers. Tunnel: the inner
+    // packet is payload, options and extension headers included. A datagram longer than
+    // any frame is never inside one (this also keeps every grown length in 16 bits).
+    f_malformed = !(d_v4 || d_v6) ||
+                  (d_v4 && (d_ihl < 4'd5 || (!cfg_r.tunnel && d_ihl != 4'd5) ||
+                            d_rawlen < {10'b0, d_ihl, 2'b0})) ||
+                  (d_v6 && !cfg_r.tunnel && d_ext6) ||
+                  d_dgram > 17'(MaxFrame - 22);
+    // Without ESN the SN after 2^32 - 1 is 2^32: stored, never sent. With ESN the counter
+    // wraps to 0 after 2^64 - 1 (a new SA starts at 1, packet section P2).
+    f_exhausted = cfg_r.esn ? sn_r == 64'd0 : sn_r[63:32] != 32'd0;
+    d_flags     = {f_nosa, f_handle, kill_q, f_malformed, f_exhausted, hx_r, f_trunc};
+
+    // Tunnel: DSCP from the SA unless copied (flags bit 0); ECN always copied from the
+    // inner header, CE included (RFC 6040 section 4.1, normal mode). DF: from the inner
+    // header (flags bit 1) or set.
+    d_tos = cfg_r.flags[0] ? d_itos : {cfg_r.tos[7:2], d_itos[1:0]};
+    d_df  = cfg_r.flags[1] ? d_idf : 1'b1;
+
+    d_grown = d_rawlen + 16'd16;
+    d_olen4 = d_dgram[15:0] + 16'd36;
+    d_olen6 = d_dgram[15:0] + 16'd16;
+    d_esp   = {cfg_r.spi, sn_r[31:0], sn_r};
+    d_esp62 = cfg_r.tunnel ? cfg_r.outer6 : d_v6;
+
+    // The overlay: output bytes 16..79 the stage writes (the rest is the input's).
+    for (int n = 16; n < 80; n++) begin
+      ov_b[n] = 8'h00;
+      ov_m[n] = 1'b0;
+    end
+    for (int n = 16; n < 19; n++) ov_m[n] = 1'b1;   // metadata bytes 4-6: 0
+    ov_m[19] = 1'b1;
+    ov_b[19] = !cfg_r.tunnel ? d_nh : d_v6 ? esp_pkg::IpProtoIpv6 : esp_pkg::IpProtoIpv4;
+    for (int i = 0; i < 16; i++) begin
+      if (d_esp62) begin
+        ov_m[62 + i] = 1'b1;
+        ov_b[62 + i] = d_esp[8*(15-i) +: 8];
+      end else begin
+        ov_m[42 + i] = 1'b1;
+        ov_b[42 + i] = d_esp[8*(15-i) +: 8];
+      end
+    end
+    if (!cfg_r.tunnel) begin
+      // Transport: the packet's own header, the length and protocol changed; the IPv4
+      // checksum follows (incrementally, as beat 2 passes).
+      if (!d_v6) begin
+        {ov_m[24], ov_m[25], ov_m[31]} = 3'b111;
+        {ov_b[24], ov_b[25]} = d_grown;
+        ov_b[31] = esp_pkg::IpProtoEsp;
+      end else begin
+        {ov_m[26], ov_m[27], ov_m[28]} = 3'b111;
+        {ov_b[26], ov_b[27]} = d_grown;
+        ov_b[28] = esp_pkg::IpProtoEsp;
+      end
+    end else if (!cfg_r.outer6) begin
+      // Outer IPv4 (RFC 791): ID the sequence number's low 16 bits, unique among the SA's
+      // recent datagrams (RFC 6864 section 4: any value for DF datagrams, and a changing
+      // one for those that may be fragmented); the checksum (32-33) comes a clock later.
+      for (int n = 20; n < 42; n++) ov_m[n] = (n != 32 && n != 33);
+      {ov_b[20], ov_b[21]} = esp_pkg::EthertypeIpv4;
+      ov_b[22] = 8'h45;
+      ov_b[23] = d_tos;
+      {ov_b[24], ov_b[25]} = d_olen4;
+      {ov_b[26], ov_b[27]} = sn_r[15:0];
+      ov_b[28] = {1'b0, d_df, 6'b0};
+      ov_b[29] = 8'h00;
+      ov_b[30] = cfg_r.ttl;
+      ov_b[31] = esp_pkg::IpProtoEsp;
+      for (int i = 0; i < 4; i++) begin
+        ov_b[34 + i] = cfg_r.sip[8*(3-i) +: 8];
+        ov_b[38 + i] = cfg_r.dip[8*(3-i) +: 8];
+      end
+    end else begin
+      // Outer IPv6 (RFC 8200): traffic class as the IPv4 TOS above, the SA's flow label.
+      for (int n = 20; n < 62; n++) ov_m[n] = 1'b1;
+      {ov_b[20], ov_b[21]} = esp_pkg::EthertypeIpv6;
+      ov_b[22] = {4'h6, d_tos[7:4]};
+      ov_b[23] = {d_tos[3:0], cfg_r.flow[19:16]};
+      {ov_b[24], ov_b[25]} = cfg_r.flow[15:0];
+      {ov_b[26], ov_b[27]} = d_olen6;
+      ov_b[28] = esp_pkg::IpProtoEsp;
+      ov_b[29] = cfg_r.ttl;
+      for (int i = 0; i < 16; i++) begin
+        ov_b[30 + i] = cfg_r.sip[8*(15-i) +: 8];
+        ov_b[46 + i] = cfg_r.dip[8*(15-i) +: 8];
+      end
+    end
+
+    // The schedule of output beats 1..5 (the insertion beat j, then q - 1 beats of built
+    // bytes only, then the input shifted by s lanes):
+    //   transport IPv4: 16 at 42 (j 2, lane 10), s 0    transport IPv6: 16 at 62 (j 3, lane 14)
+    //   tunnel, outer IPv4: 36 at 22 (j 1, lane 6), s 4 tunnel, outer IPv6: 56 at 22, s 8
+    for (int k = 1; k <= 5; k++) d_step[k] = '0;
+    if (!cfg_r.tunnel && !d_v6) begin
+      d_shift   = 2'd0;
+      d_step[2] = mk_step(1'b1, 2'd0, 1'b1, 1'b1);
+    end else if (!cfg_r.tunnel) begin
+      d_shift   = 2'd0;
+      d_step[3] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+    end else if (!cfg_r.outer6) begin
+      d_shift   = 2'd1;
+      d_step[1] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+      d_step[2] = mk_step(1'b1, 2'd0, 1'b0, 1'b1);
+      for (int k = 3; k <= 5; k++) d_step[k] = mk_step(1'b0, 2'd1, 1'b0, 1'b0);
+    end else begin
+      d_shift   = 2'd2;
+      d_step[1] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+      d_step[2] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
+      d_step[3] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
+      for (int k = 4; k <= 5; k++) d_step[k] = mk_step(1'b0, 2'd2, 1'b0, 1'b0);
+    end
+
+    // The outer IPv4 header's checksum, as carry-save terms: {45 (85 with DF), TOS},
+    // the total length (the inner length + 36: {TTL, 50} takes the constant as {TTL, 86},
+    // or {TTL, 126} with the 40 of an inner IPv6 header), the ID, the addresses.
+    begin : b_csum
+      logic [31:0] l1a, l1b, l2a, l2b, l3, l4;
+      l1a = csa_eac(cfg_r.sip[31:16], cfg_r.sip[15:0], cfg_r.dip[31:16]);
+      l1b = csa_eac(cfg_r.dip[15:0], sn_r[15:0], d_rawlen);
+      l2a = csa_eac(l1a[31:16], l1a[15:0], l1b[31:16]);
+      l2b = csa_eac(l1b[15:0], {d_df ? 8'h85 : 8'h45, d_tos},
+                    {cfg_r.ttl, d_v6 ? 8'd126 : 8'd86});
+      l3  = csa_eac(l2a[31:16], l2a[15:0], l2b[31:16]);
+      l4  = csa_eac(l3[31:16], l3[15:0], l2b[15:0]);
+      {d_cs_s, d_cs_c} = l4;
+    end
+
+    // Shorter than 60 bytes (a runt) or than the datagram: 14 + 8 + datagram bytes.
+    d_need = (esp_pkg::PosW+3)'(d_dgram) + (esp_pkg::PosW+3)'(21);
+    if (d_need < (esp_pkg::PosW+3)'(esp_pkg::MinFrame - 1)) d_need = (esp_pkg::PosW+3)'(esp_pkg::MinFrame - 1);
+  end
+
+  // ---- the frame's registers (em_*), loaded as its beat 1 moves to S2 ----------------------
+  logic            dload;
+  logic [6:0]      em_flags_q;
+  logic [15:0]     em_idx_q;
+  logic [16:0]     em_len_q;
+  logic [511:0]    em_ov_q;
+  logic [63:0]     em_ovm_q;
+  logic [5-1:0] em_step_q [1:5];
+  logic [1:0]      em_shift_q;
+  logic            em_t4_q;      // transport IPv4: its checksum is updated as beat 2 passes
+  logic [7:0]      em_proto_q;   // transport IPv4: the protocol replaced by 50
+  logic [15:0]     em_cs_s_q, em_cs_c_q, csum_q;
+  logic            em_cs_pend_q; // the tunnel checksum is folded on the clock after dload
+  logic [esp_pkg::PosW+2:0] em_need_q;
+  logic            em_p_q [3];   // the insertion lane: 6, 10 or 14 (one-hot)
+
+  assign dload    = s1_move && s1_b1_q && s1_oa_q;
+  assign em_idx_w = em_idx_q[IdxW-1:0];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wb_q         <= 1'b0;
+      em_cs_pend_q <= 1'b0;
+    end else begin
+      wb_q         <= dload;
+      em_cs_pend_q <= dload;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (dload) begin
+      em_flags_q <= d_flags;
+      em_take_q  <= d_flags == '0;
+      em_idx_q   <= s1_idx_q;
+      em_len_q   <= d_dgram;
+      em_sn_q    <= sn_r;
+      em_shift_q <= d_shift;
+      em_t4_q    <= !cfg_r.tunnel && !d_v6;
+      em_proto_q <= d_nh;
+      em_cs_s_q  <= d_cs_s;
+      em_cs_c_q  <= d_cs_c;
+      em_need_q  <= d_need;
+      em_p_q[0]  <= cfg_r.tunnel;                 // lane 6
+      em_p_q[1]  <= !cfg_r.tunnel && !d_v6;       // lane 10
+      em_p_q[2]  <= !cfg_r.tunnel && d_v6;        // lane 14
+    end
+  end
+
+  // The IPv4 header checksum into frame bytes 32-33 (RFC 1071, RFC 1624):
+  //   tunnel: the carry-save pair folded, the clock after dload;
+  //   transport: the host's checksum updated for the length + 16 and protocol 50 as beat 2
+  //   (which holds it) moves to S2: HC' = ~(~HC + 16 + 50 - proto) (RFC 1624 equation 3,
+  //   -proto as ~{0, proto}).
+  logic [16:0] cs_r0, inc_r0;
+  logic [15:0] cs_r1, inc_r1;
+  logic [15:0] inc_hc, inc_s, inc_c;
+  always_comb begin
+    cs_r0  = 17'(em_cs_s_q) + 17'(em_cs_c_q);
+    cs_r1  = em_cs_s_q + em_cs_c_q + 16'd1;
+    inc_hc = {s1_q.data[7:0], s1_q.data[15:8]};
+    {inc_s, inc_c} = csa_eac(~inc_hc, 16'd66, {8'hFF, ~em_proto_q});
+    inc_r0 = 17'(inc_s) + 17'(inc_c);
+    inc_r1 = inc_s + inc_c + 16'd1;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (em_cs_pend_q && !em_t4_q) csum_q <= ~(cs_r0[16] ? cs_r1 : cs_r0[15:0]);
+    else if (s1_move && s1_oa_q && s1_cnt_q == CntW'(2) && em_t4_q)
+      csum_q <= ~(inc_r0[16] ? inc_r1 : inc_r0[15:0]);
+  end
+
+  // ---- S2 ----------------------------------------------------------------------------------------
+  logic s2_first_q, s2_oa_q, s2_short_q, s1_short;
+  logic [3:0] s1_lane;   // the last byte's lane of S1's beat
+
+  always_comb begin
+    s1_lane = 4'd0;
+    for (int l = 1; l < 16; l++) if (s1_q.keep[l]) s1_lane = 4'(l);
+    // For beats after beat 1 (the decision registers hold their frame's by then).
+    s1_short = s1_q.last && ((esp_pkg::PosW+3)'({s1_cnt_q, s1_lane}) < em_need_q);
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s2_valid_q <= 1'b0;
+    end else begin
+      if (s1_move)      s2_valid_q <= 1'b1;
+      else if (s2_free) s2_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (s1_move) begin
+      s2_q       <= s1_q;
+      s2_first_q <= s1_first_q;
+      s2_oa_q    <= s1_oa_q;
+      s2_short_q <= s1_short && !s1_first_q && !s1_b1_q;
+    end
+  end
+
+  // ---- the emitter -------------------------------------------------------------------------------
+  beat_t       out;
+  logic [127:0] cy_data_q;   // the last input beat taken: its lanes that wrap
+  logic [15:0]  cy_keep_q;
+  logic        go, take, sk_ready, tail_q, tail_user_q, frame_user, spill, early;
+  logic        last_in, enc, adv;
+  step_t       st;
+  logic [127:0] csum_lanes;  // the checksum in lanes 0-1, big-endian
+
+  assign csum_lanes = {112'b0, csum_q[7:0], csum_q[15:8]};
+  logic [1:0]  sh_now;
+
+  always_comb begin
+    st        = em_step_q[1];
+    enc       = !s2_first_q && s2_oa_q && em_take_q;
+    early     = st.pchk && s2_q.last &&
+                !((em_p_q[0] && s2_q.keep[6]) || (em_p_q[1] && s2_q.keep[10]) ||
+                  (em_p_q[2] && s2_q.keep[14]));
+    // A taken frame ending badly, known with its last beat: a MAC error, a runt, a
+    // datagram past the frame's end (esp_tx would drop it too), the end before the
+    // insertion point.
+    frame_user = s2_q.user || s2_short_q || early;
+    sh_now    = st.sh;
+    out       = s2_q;
+    go        = 1'b0;
+    take      = 1'b0;
+    spill     = 1'b0;
+    adv       = 1'b0;
+    if (tail_q) begin
+      // The last input beat's lanes that spilled over, alone.
+      go = 1'b1;
+      out.data = '0;
+      out.keep = '0;
+      for (int l = 0; l < 8; l++) begin
+        if (em_shift_q == 2'd1 && l < 4) begin
+          out.data[8*l +: 8] = cy_data_q[8*((l+12)%16) +: 8];
+          out.keep[l]        = cy_keep_q[(l+12)%16];
+        end else if (em_shift_q == 2'd2) begin
+          out.data[8*l +: 8] = cy_data_q[8*((l+8)%16) +: 8];
+          out.keep[l]        = cy_keep_q[(l+8)%16];
+        end
+      end
+      out.last = 1'b1;
+      out.user = tail_user_q;
+    end else if (s2_valid_q && !enc) begin
+      // Beat 0, any frame but a taken 0x0A one, and a frame dropped at its decision.
+      go   = 1'b1;
+      take = 1'b1;
+      if (s2_first_q && s2_oa_q) begin
+        out.data[8*14 +: 8] = esp_pkg::SyndTxOffload;
+        out.data[8*15 +: 8] = 8'h00;
+      end
+      if (s2_oa_q && s2_q.last) out.user = 1'b1;
+    end else if (s2_valid_q && early) begin
+      go   = 1'b1;
+      take = 1'b1;
+      adv  = 1'b1;
+      out.user = 1'b1;
+    end else if (s2_valid_q) begin
+      go   = 1'b1;
+      take = !st.hold;
+      adv  = 1'b1;
+      for (int l = 0; l < 16; l++) begin
+        if (st.csum && l < 2) begin
+          out.data[8*l +: 8] = csum_lanes[8*l +: 8];
+          out.keep[l]        = 1'b1;
+        end else if (em_ovm_q[l]) begin
+          out.data[8*l +: 8] = em_ov_q[8*l +: 8];
+          out.keep[l]        = 1'b1;
+        end else if (sh_now == 2'd1) begin
+          out.data[8*l +: 8] = l >= 4 ? s2_q.data[8*((l+12)%16) +: 8] : cy_data_q[8*((l+12)%16) +: 8];
+          out.keep[l]        = l >= 4 ? s2_q.keep[(l+12)%16] : cy_keep_q[(l+12)%16];
+        end else if (sh_now == 2'd2) begin
+          out.data[8*l +: 8] = l >= 8 ? s2_q.data[8*((l+8)%16) +: 8] : cy_data_q[8*((l+8)%16) +: 8];
+          out.keep[l]        = l >= 8 ? s2_q.keep[(l+8)%16] : cy_keep_q[(l+8)%16];
+        end else begin
+          out.data[8*l +: 8] = s2_q.data[8*l +: 8];
+          out.keep[l]        = s2_q.keep[l];
+        end
+      end
+      spill    = (sh_now == 2'd1 && s2_q.keep[12]) || (sh_now == 2'd2 && s2_q.keep[8]);
+      out.last = take && s2_q.last && !spill;
+      out.user = out.last && frame_user;
+    end
+    last_in = take && s2_q.last;
+  end
+
+  assign s2_free = !s2_valid_q || (take && sk_ready);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) tail_q <= 1'b0;
+    else if (sk_ready) begin
+      if (tail_q) tail_q <= 1'b0;
+      else        tail_q <= adv && last_in && spill;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (sk_ready && take) begin
+      cy_data_q <= s2_q.data;
+      cy_keep_q <= s2_q.keep;
+    end
+    if (sk_ready && adv && last_in) tail_user_q <= frame_user;
+  end
+
+  // The overlay and the schedule: loaded with the decision, then moved on by each emitted
+  // beat of an encapsulated frame (its beat 0 is emitted before the decision is loaded).
+  always_ff @(posedge clk_i) begin
+    if (dload) begin
+      for (int n = 16; n < 80; n++) begin
+        em_ov_q[8*(n-16) +: 8] <= ov_b[n];
+        em_ovm_q[n-16]         <= ov_m[n];
+      end
+      for (int k = 1; k <= 5; k++) em_step_q[k] <= d_step[k];
+    end else if (sk_ready && adv) begin
+      em_ov_q  <= {128'b0, em_ov_q[511:128]};
+      em_ovm_q <= {16'b0, em_ovm_q[63:16]};
+      for (int k = 1; k < 5; k++) em_step_q[k] <= em_step_q[k+1];
+      em_step_q[5] <= {1'b0, em_shift_q, 1'b0, 1'b0};
+    end
+  end
+
+  stream_skid #(.DataW(146)) u_out (
+    .clk_i, .rst_ni,
+    .s_valid_i (go), .s_ready_o (sk_ready), .s_data_i (out),
+    .m_valid_o (m_axis_tvalid_o), .m_ready_i (m_axis_tready_i),
+    .m_data_o ({m_axis_tuser_o, m_axis_tlast_o, m_axis_tkeep_o, m_axis_tdata_o})
+  );
+
+  // ---- the frame's event -----------------------------------------------------------------------
+  logic           ev_q, ev_first_q, ev_bad_q;
+  esp_pkg::tx_pkt_fate_e   ev_fate;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) ev_q <= 1'b0;
+    else         ev_q <= sk_ready && last_in && s2_oa_q && !tail_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (sk_ready && last_in && !tail_q) begin
+      ev_first_q <= s2_first_q;
+      ev_bad_q   <= enc && frame_user;
+    end
+  end
+
+  always_comb begin
+    if (ev_first_q)         ev_fate = esp_pkg::PktTruncated;
+    else if (em_flags_q[6]) ev_fate = esp_pkg::PktNoSa;
+    else if (em_flags_q[5]) ev_fate = esp_pkg::PktHandle;
+    else if (em_flags_q[4]) ev_fate = esp_pkg::PktStale;
+    else if (em_flags_q[0]) ev_fate = esp_pkg::PktTruncated;
+    else if (em_flags_q[3]) ev_fate = esp_pkg::PktMalformed;
+    else if (em_flags_q[2]) ev_fate = esp_pkg::PktExhausted;
+    else if (em_flags_q[1]) ev_fate = esp_pkg::PktExpired;
+    else if (ev_bad_q)      ev_fate = esp_pkg::PktTruncated;
+    else                    ev_fate = esp_pkg::PktSent;
+  end
+
+  assign ev_valid_o   = ev_q;
+  assign ev_o.index   = ev_first_q ? 16'hFFFF : em_idx_q;
+  assign ev_o.ip_len  = ev_first_q ? 17'd0 : em_len_q;
+  assign ev_o.fate    = ev_fate;
+
+`ifdef IPSEC_ASSERTIONS
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+    end else begin
+      // The sequence-number memory's one write port: never the state port and a
+      // write-back on one clock.
+      assert (!(sw_fire && wb_q)) else $error("%m: state write and write-back collide");
+      // The read-modify-write rule: beat 1 of the next frame is taken at least two edges
+      // after the previous one left S1 (frames of 3 beats or more; a frame ending in beat 1
+      // takes no number and writes nothing back), so no read meets a pending write-back.
+      assert (!(in_fire && in_cnt_q == CntW'(1) && wb_q && em_take_q))
+        else $error("%m: an SA state read on the edge of a write-back");
+      // The decision registers are loaded only after the frame before has left S2.
+      assert (!(dload && tail_q)) else $error("%m: a decision while a tail is pending");
+      assert (!(tail_q && !m_axis_tvalid_o && !sk_ready)) else $error("%m: tail lost");
+    end
+  end
+`endif
+
+endmodule

@@ -81,8 +81,9 @@ module esp_tx_pkt_encap #(
   output esp_pkg::tx_pkt_event_t  ev_o
 );
 
+  localparam int PosW = esp_pkg::PosW;
   localparam int IdxW = $clog2(Sas);
-  localparam int CntW = esp_pkg::PosW - 4;  // beat index in a frame, saturating
+  localparam int CntW = PosW - 4;  // beat index in a frame, saturating
 
   typedef struct packed {
     logic         user;
@@ -131,7 +132,7 @@ module esp_tx_pkt_encap #(
 
   // ---- input and S1 ----------------------------------------------------------------------------
   beat_t           in_beat, s1_q, s2_q;
-  logic            in_fire, s1_valid_q, s1_move, s2_valid_q, s2_free;
+  logic            in_fire, s1_valid_q, s1_move, s2_valid_q, s2_free, em_loaded_q, tail_q;
   logic [CntW-1:0] in_cnt_q, s1_cnt_q;
   logic            in_oa_q, in_oa, s1_oa_q, s1_first_q, s1_b1_q;
   logic [7:0]      idx_hi_q;
@@ -149,8 +150,10 @@ module esp_tx_pkt_encap #(
   // The index, be16 in frame bytes 15-16: the high byte from beat 0, the low from beat 1.
   assign in_idx = {idx_hi_q, s_axis_tdata_i[7:0]};
 
-  assign s1_move         = s1_valid_q && s2_free;
-  assign s_axis_tready_o = !init_q && (!s1_valid_q || s2_free);
+  // A 0x0A frame's beat 1 moves on with its decision loaded (the same clock at the latest).
+  assign s1_move         = s1_valid_q && s2_free &&
+                           (!(s1_b1_q && s1_oa_q) || em_loaded_q || !tail_q);
+  assign s_axis_tready_o = !init_q && (!s1_valid_q || s1_move);
   assign in_fire         = s_axis_tvalid_i && s_axis_tready_o;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -166,6 +169,63 @@ module esp_tx_pkt_encap #(
       end
       if (in_fire)      s1_valid_q <= 1'b1;
       else if (s1_move) s1_valid_q <= 1'b0;
+    end
+  end
+
+  // What the decision needs of beat 1 (frame bytes 16..31), computed as it is taken so that
+  // the decision starts from registers: the family, the header checks, and every length
+  // the frame may need, each from the field as it stands (lane n: frame byte 16 + n).
+  logic [15:0] in_tot, in_pay;
+  logic [7:0]  in_b6, in_nh6;
+  logic        in_v4, in_v6, in_ext6, in_badt, in_badu, in_big4, in_big6;
+  logic        s1_v4_q, s1_v6_q, s1_ext6_q, s1_badt_q, s1_badu_q, s1_big4_q, s1_big6_q;
+  logic [15:0] s1_tot16_q, s1_tot36_q, s1_pay16_q, s1_pay56_q, s1_pay76_q;
+  logic [16:0] s1_dg4_q, s1_dg6_q, s1_need4_q, s1_need6_q;
+
+  always_comb begin
+    in_tot  = {s_axis_tdata_i[8*8 +: 8], s_axis_tdata_i[8*9 +: 8]};
+    in_pay  = {s_axis_tdata_i[8*10 +: 8], s_axis_tdata_i[8*11 +: 8]};
+    in_b6   = s_axis_tdata_i[8*6 +: 8];
+    in_nh6  = s_axis_tdata_i[8*12 +: 8];
+    in_v4   = {s_axis_tdata_i[8*4 +: 8], s_axis_tdata_i[8*5 +: 8]} == esp_pkg::EthertypeIpv4 &&
+              in_b6[7:4] == 4'd4;
+    in_v6   = {s_axis_tdata_i[8*4 +: 8], s_axis_tdata_i[8*5 +: 8]} == esp_pkg::EthertypeIpv6 &&
+              in_b6[7:4] == 4'd6;
+    // IPv6 extension headers (IANA's list): ESP goes after them, not in front; transport
+    // takes IPv6 without them (packet section P3).
+    unique case (in_nh6)
+      8'd0, 8'd43, 8'd44, 8'd50, 8'd51, 8'd60, 8'd135, 8'd139, 8'd140, 8'd253, 8'd254:
+               in_ext6 = 1'b1;
+      default: in_ext6 = 1'b0;
+    endcase
+    // IPv4: transport takes no options; tunnel any header length the total length holds.
+    in_badt = in_b6[3:0] != 4'd5 || in_tot < 16'd20;
+    in_badu = in_b6[3:0] < 4'd5 || in_tot < {10'b0, in_b6[3:0], 2'b0};
+    // A datagram longer than any frame is never inside one (and every grown length then
+    // fits its 16 bits).
+    in_big4 = in_tot > 16'(MaxFrame - 22);
+    in_big6 = in_pay > 16'(MaxFrame - 62);
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (in_fire) begin
+      s1_v4_q    <= in_v4;
+      s1_v6_q    <= in_v6;
+      s1_ext6_q  <= in_ext6;
+      s1_badt_q  <= in_badt;
+      s1_badu_q  <= in_badu;
+      s1_big4_q  <= in_big4;
+      s1_big6_q  <= in_big6;
+      s1_tot16_q <= in_tot + 16'd16;   // transport IPv4; IPv4 in an outer IPv6
+      s1_tot36_q <= in_tot + 16'd36;   // IPv4 in an outer IPv4
+      s1_pay16_q <= in_pay + 16'd16;   // transport IPv6
+      s1_pay56_q <= in_pay + 16'd56;   // IPv6 in an outer IPv6 (40 + 16)
+      s1_pay76_q <= in_pay + 16'd76;   // IPv6 in an outer IPv4 (40 + 36)
+      s1_dg4_q   <= 17'(in_tot);
+      s1_dg6_q   <= 17'(in_pay) + 17'd40;
+      // The frame's bytes minus one below which the datagram is past its end: 22 + datagram.
+      s1_need4_q <= 17'(in_tot) + 17'd21;
+      s1_need6_q <= 17'(in_pay) + 17'd61;
     end
   end
 
@@ -259,9 +319,8 @@ module esp_tx_pkt_encap #(
 
   // ---- the decision, while beat 1 is in S1 ----------------------------------------------
   logic [7:0]  b1 [16];   // frame bytes 16..31
-  logic [15:0] d_et, d_rawlen;
-  logic [3:0]  d_ver, d_ihl;
-  logic        d_v4, d_v6, d_ext6, d_idf, d_df, d_esp62;
+  logic [15:0] d_rawlen;
+  logic        d_v4, d_v6, d_idf, d_df, d_esp62;
   logic [7:0]  d_nh, d_itos, d_tos;
   logic [16:0] d_dgram;
   logic        f_nosa, f_handle, f_malformed, f_exhausted, f_trunc;
@@ -274,7 +333,7 @@ module esp_tx_pkt_encap #(
   logic [5-1:0] d_step [1:5];
   logic [1:0]  d_shift;
   logic [15:0] d_cs_s, d_cs_c;
-  logic [esp_pkg::PosW+2:0] d_need;  // the frame's bytes minus one below which it is truncated
+  logic [16:0] d_need;  // the frame's bytes minus one below which the datagram is cut
 
   // One's complement carry-save (RFC 1071): a 3:2 compressor whose carry out of bit 15
   // wraps to bit 0 (2^16 = 1 mod 2^16 - 1).
@@ -293,36 +352,24 @@ module esp_tx_pkt_encap #(
 
   always_comb begin
     for (int l = 0; l < 16; l++) b1[l] = s1_q.data[8*l +: 8];
-    d_et     = {b1[4], b1[5]};
-    d_ver    = b1[6][7:4];
-    d_ihl    = b1[6][3:0];
-    d_v4     = d_et == esp_pkg::EthertypeIpv4 && d_ver == 4'd4;
-    d_v6     = d_et == esp_pkg::EthertypeIpv6 && d_ver == 4'd6;
+    d_v4     = s1_v4_q;
+    d_v6     = s1_v6_q;
     d_rawlen = d_v6 ? {b1[10], b1[11]} : {b1[8], b1[9]};
     d_nh     = d_v6 ? b1[12] : b1[15];
     d_itos   = d_v6 ? {b1[6][3:0], b1[7][7:4]} : b1[7];
     // IPv6 is never fragmented on the way: an outer IPv4 header over it says DF.
     d_idf    = d_v6 || b1[12][6];
-    d_dgram  = d_v6 ? 17'(d_rawlen) + 17'd40 : 17'(d_rawlen);
-    // IPv6 extension headers (IANA's list): ESP goes after them, not in front; transport
-    // takes IPv6 without them (packet section P3).
-    unique case (d_nh)
-      8'd0, 8'd43, 8'd44, 8'd50, 8'd51, 8'd60, 8'd135, 8'd139, 8'd140, 8'd253, 8'd254:
-               d_ext6 = 1'b1;
-      default: d_ext6 = 1'b0;
-    endcase
+    d_dgram  = d_v6 ? s1_dg6_q : s1_dg4_q;
 
     f_nosa      = s1_idx_q[15:IdxW] != '0 || !cfg_r.valid;
     f_handle    = cfg_r.handle != {b1[1], b1[2]};
     f_trunc     = s1_q.last;   // the frame ends in beat 1, before its IP header does
     // Transport: IPv4 without options, IPv6 without extension headers. Tunnel: the inner
-    // packet is payload, options and extension headers included. A datagram longer than
-    // any frame is never inside one (this also keeps every grown length in 16 bits).
+    // packet is payload, options and extension headers included.
     f_malformed = !(d_v4 || d_v6) ||
-                  (d_v4 && (d_ihl < 4'd5 || (!cfg_r.tunnel && d_ihl != 4'd5) ||
-                            d_rawlen < {10'b0, d_ihl, 2'b0})) ||
-                  (d_v6 && !cfg_r.tunnel && d_ext6) ||
-                  d_dgram > 17'(MaxFrame - 22);
+                  (d_v4 && (cfg_r.tunnel ? s1_badu_q : s1_badt_q)) ||
+                  (d_v6 && !cfg_r.tunnel && s1_ext6_q) ||
+                  (d_v6 ? s1_big6_q : s1_big4_q);
     // Without ESN the SN after 2^32 - 1 is 2^32: stored, never sent. With ESN the counter
     // wraps to 0 after 2^64 - 1 (a new SA starts at 1, packet section P2).
     f_exhausted = cfg_r.esn ? sn_r == 64'd0 : sn_r[63:32] != 32'd0;
@@ -334,9 +381,9 @@ module esp_tx_pkt_encap #(
     d_tos = cfg_r.flags[0] ? d_itos : {cfg_r.tos[7:2], d_itos[1:0]};
     d_df  = cfg_r.flags[1] ? d_idf : 1'b1;
 
-    d_grown = d_rawlen + 16'd16;
-    d_olen4 = d_dgram[15:0] + 16'd36;
-    d_olen6 = d_dgram[15:0] + 16'd16;
+    d_grown = d_v6 ? s1_pay16_q : s1_tot16_q;
+    d_olen4 = d_v6 ? s1_pay76_q : s1_tot36_q;
+    d_olen6 = d_v6 ? s1_pay56_q : s1_tot16_q;
     d_esp   = {cfg_r.spi, sn_r[31:0], sn_r};
     d_esp62 = cfg_r.tunnel ? cfg_r.outer6 : d_v6;
 
@@ -442,9 +489,7 @@ module esp_tx_pkt_encap #(
       {d_cs_s, d_cs_c} = l4;
     end
 
-    // Shorter than 60 bytes (a runt) or than the datagram: 14 + 8 + datagram bytes.
-    d_need = (esp_pkg::PosW+3)'(d_dgram) + (esp_pkg::PosW+3)'(21);
-    if (d_need < (esp_pkg::PosW+3)'(esp_pkg::MinFrame - 1)) d_need = (esp_pkg::PosW+3)'(esp_pkg::MinFrame - 1);
+    d_need = d_v6 ? s1_need6_q : s1_need4_q;
   end
 
   // ---- the frame's registers (em_*), loaded as its beat 1 moves to S2 ----------------------
@@ -460,19 +505,26 @@ module esp_tx_pkt_encap #(
   logic [7:0]      em_proto_q;   // transport IPv4: the protocol replaced by 50
   logic [15:0]     em_cs_s_q, em_cs_c_q, csum_q;
   logic            em_cs_pend_q; // the tunnel checksum is folded on the clock after dload
-  logic [esp_pkg::PosW+2:0] em_need_q;
+  logic [16:0]     em_need_q;
   logic            em_p_q [3];   // the insertion lane: 6, 10 or 14 (one-hot)
 
-  assign dload    = s1_move && s1_b1_q && s1_oa_q;
+  // Loaded while beat 1 waits in S1 once the frame before has left (its tail, the one part
+  // of it that may still be out, uses em_shift_q): from registers only, so that the
+  // registers loaded (some 700) see their enable at level 1. S2 holds at most the frame's
+  // beat 0 then, which leaves without them.
+  assign dload    = s1_valid_q && s1_b1_q && s1_oa_q && !em_loaded_q && !tail_q;
   assign em_idx_w = em_idx_q[IdxW-1:0];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wb_q         <= 1'b0;
       em_cs_pend_q <= 1'b0;
+      em_loaded_q  <= 1'b0;
     end else begin
       wb_q         <= dload;
       em_cs_pend_q <= dload;
+      if (s1_move)    em_loaded_q <= 1'b0;
+      else if (dload) em_loaded_q <= 1'b1;
     end
   end
 
@@ -519,14 +571,20 @@ module esp_tx_pkt_encap #(
   end
 
   // ---- S2 ----------------------------------------------------------------------------------------
-  logic s2_first_q, s2_oa_q, s2_short_q, s1_short;
+  logic s2_first_q, s2_oa_q, s2_short_q, s1_short, s2_early_q, s1_early;
   logic [3:0] s1_lane;   // the last byte's lane of S1's beat
 
   always_comb begin
     s1_lane = 4'd0;
     for (int l = 1; l < 16; l++) if (s1_q.keep[l]) s1_lane = 4'(l);
-    // For beats after beat 1 (the decision registers hold their frame's by then).
-    s1_short = s1_q.last && ((esp_pkg::PosW+3)'({s1_cnt_q, s1_lane}) < em_need_q);
+    // For beats after beat 1 (the decision registers hold their frame's by then): a runt
+    // (under 60 bytes: the last byte before byte 59) or the datagram past the frame's end.
+    s1_short = s1_q.last && (17'({s1_cnt_q, s1_lane}) < em_need_q ||
+                             s1_cnt_q < CntW'(3) ||
+                             (s1_cnt_q == CntW'(3) && s1_lane < 4'(esp_pkg::MinFrame - 49)));
+    // The frame ends before the insertion lane (6, 10 or 14) of this beat.
+    s1_early = s1_q.last && !((em_p_q[0] && s1_q.keep[6]) || (em_p_q[1] && s1_q.keep[10]) ||
+                              (em_p_q[2] && s1_q.keep[14]));
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -544,6 +602,7 @@ module esp_tx_pkt_encap #(
       s2_first_q <= s1_first_q;
       s2_oa_q    <= s1_oa_q;
       s2_short_q <= s1_short && !s1_first_q && !s1_b1_q;
+      s2_early_q <= s1_early;
     end
   end
 
@@ -551,7 +610,7 @@ module esp_tx_pkt_encap #(
   beat_t       out;
   logic [127:0] cy_data_q;   // the last input beat taken: its lanes that wrap
   logic [15:0]  cy_keep_q;
-  logic        go, take, sk_ready, tail_q, tail_user_q, frame_user, spill, early;
+  logic        go, take, sk_ready, tail_user_q, frame_user, spill, early;
   logic        last_in, enc, adv;
   step_t       st;
   logic [127:0] csum_lanes;  // the checksum in lanes 0-1, big-endian
@@ -562,9 +621,7 @@ module esp_tx_pkt_encap #(
   always_comb begin
     st        = em_step_q[1];
     enc       = !s2_first_q && s2_oa_q && em_take_q;
-    early     = st.pchk && s2_q.last &&
-                !((em_p_q[0] && s2_q.keep[6]) || (em_p_q[1] && s2_q.keep[10]) ||
-                  (em_p_q[2] && s2_q.keep[14]));
+    early     = st.pchk && s2_early_q;
     // A taken frame ending badly, known with its last beat: a MAC error, a runt, a
     // datagram past the frame's end (esp_tx would drop it too), the end before the
     // insertion point.
@@ -722,9 +779,14 @@ module esp_tx_pkt_encap #(
       // takes no number and writes nothing back), so no read meets a pending write-back.
       assert (!(in_fire && in_cnt_q == CntW'(1) && wb_q && em_take_q))
         else $error("%m: an SA state read on the edge of a write-back");
-      // The decision registers are loaded only after the frame before has left S2.
-      assert (!(dload && tail_q)) else $error("%m: a decision while a tail is pending");
-      assert (!(tail_q && !m_axis_tvalid_o && !sk_ready)) else $error("%m: tail lost");
+      // A 0x0A frame's beat 1 reaches the emitter with its decision loaded.
+      assert (!(s1_move && s1_b1_q && s1_oa_q && !em_loaded_q && !dload))
+        else $error("%m: beat 1 ahead of its decision");
+      // The emitter works on a taken frame's beats only with its decision: while S2 holds
+      // beat 1 or later of a 0x0A frame, the decision loaded is that frame's (loaded once
+      // per frame, before its beat 1 left S1).
+      assert (!(s2_valid_q && !s2_first_q && s2_oa_q && dload))
+        else $error("%m: a decision loaded while the frame before is in S2");
     end
   end
 `endif

@@ -14,11 +14,14 @@
 // built bytes), with the previous input beat for the lanes that wrap.
 //
 // Stages (every frame, every beat):
-//   S1: the input beat, registered. As beat 1 of a frame is taken (it completes the index),
-//       the SA's state is read from block RAM; while beat 1 is in S1 the state is out and
-//       the decision is made: drop or not, the overlay bytes of output beats 1..4, the
-//       lane schedule, the checksum's carry-save terms, all registered (em_*) as beat 1
-//       moves on. The sequence number + 1 is written back on the clock after.
+//   S1: the input beat, registered, with what the decision needs of beat 1 (family,
+//       header checks, the lengths it may write) computed as it is taken. As beat 1 is
+//       taken (it completes the index) the SA's state is read from block RAM; while beat 1
+//       is in S1 the state is out and the decision is made: drop or not, the overlay bytes
+//       of output beats 1..4, the lane schedule, the checksum's carry-save terms, loaded
+//       into em_* on the first clock the frame before has left entirely (at the latest on
+//       the clock beat 1 moves on). The sequence number + 1 is written back on the clock
+//       after that load.
 //   S2: the beat the emitter works on; the emitter's output goes into a skid register (the
 //       m_axis port). An output beat that inserts bytes leaves without taking S2's beat,
 //       and the input stalls for that clock (s_axis_tready low).

@@ -430,7 +430,7 @@ TEST_CASE("sequence numbers advance per SA, independently, back to back") {
   }
 }
 
-TEST_CASE("exhaustion: without ESN 2^32 is never sent; with ESN the IV crosses 2^32") {
+TEST_CASE("exhaustion: without ESN 2^32 is never sent, with ESN the IV crosses 2^32") {
   Rig r(test_seed(), stall_percent());
   r.write_sa(7, transport_sa(7, 0x77, 0xFFFFFFFEull));
   PktSa esn = tunnel_sa(8, 0x88, false);
@@ -664,7 +664,8 @@ TEST_CASE("wire utilization: packet-SA frames of 64 to 1500 bytes back to back")
   r.run();
   CHECK(r.check() == n);
   const double util = static_cast<double>(r.out_beats()) / static_cast<double>(r.out_span());
-  MESSAGE("output beats per clock, 400 frames of 64..1500 bytes: " << util);
+  MESSAGE("output beats per clock, 400 frames of 64..1500 bytes: " << r.out_beats() << " beats in "
+          << r.out_span() << " clocks = " << util);
   CHECK(util >= 0.99);
   }
   // And the shortest frames alone.
@@ -675,6 +676,7 @@ TEST_CASE("wire utilization: packet-SA frames of 64 to 1500 bytes back to back")
   s.run();
   CHECK(s.check() == 200);
   const double util64 = static_cast<double>(s.out_beats()) / static_cast<double>(s.out_span());
-  MESSAGE("output beats per clock, 64-byte frames, transport IPv4: " << util64);
+  MESSAGE("output beats per clock, 64-byte frames, transport IPv4: " << s.out_beats() << " beats in "
+          << s.out_span() << " clocks = " << util64);
   CHECK(util64 >= 0.99);
 }

@@ -680,3 +680,32 @@ TEST_CASE("wire utilization: packet-SA frames of 64 to 1500 bytes back to back")
           << s.out_span() << " clocks = " << util64);
   CHECK(util64 >= 0.99);
 }
+
+TEST_CASE("an SA written on the edge its state is read: that frame is dropped as stale") {
+  // The write is offered at each clock in turn around the frame's beat 1: before it the
+  // frame takes the old state, on its edge it is stale (dropped, nothing written back over
+  // the new state), after it (the port waits while beat 1 is in S1) the new state holds.
+  int stale = 0, old_state = 0, new_state = 0;
+  for (int offset = 0; offset < 10; ++offset) {
+    Rig r(test_seed() + static_cast<uint64_t>(offset), 0);
+    r.write_sa(60, transport_sa(60, 0x60, 1));
+    r.settle();
+    r.send(pkt_frame(udp(false, 100), 60, 60));
+    r.send(pkt_frame(udp(false, 100), 60, 60));
+    for (int i = 0; i < offset; ++i) r.tick();
+    r.write_sa(60, transport_sa(60, 0x61, 1000));
+    r.run();
+    CHECK(r.check() == 2);
+    const Fate f = r.events()[0].fate;
+    if (f == Fate::kStale) ++stale;
+    if (f == Fate::kSent && r.got()[0][45] == 0x60) ++old_state;
+    if (f == Fate::kSent && r.got()[0][45] == 0x61) ++new_state;
+    // The second frame always sees the new SA: its number 1000, or 1001 after the first.
+    CHECK(r.events()[1].fate == Fate::kSent);
+    CHECK(r.got()[1][45] == 0x61);
+  }
+  MESSAGE("first frame: old state " << old_state << ", stale " << stale << ", new state " << new_state);
+  CHECK(stale >= 1);
+  CHECK(old_state >= 1);
+  CHECK(new_state >= 1);
+}

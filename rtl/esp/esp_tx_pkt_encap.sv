@@ -25,16 +25,24 @@
 //   S2: the beat the emitter works on; the emitter's output goes into a skid register (the
 //       m_axis port). An output beat that inserts bytes leaves without taking S2's beat,
 //       and the input stalls for that clock (s_axis_tready low).
-// Latency: 3 clocks for every frame (a beat taken at an edge leaves on m_axis two edges
-// later, in the third clock), one beat per clock without bubbles at the input and at the
-// output; a frame's output is longer by its inserted beats (and a tail beat when the last
-// input bytes spill over), which the input waits for.
+// Latency: 3 clocks for every frame, 0x0A or not (a beat taken at edge E is on m_axis after
+// edge E + 2, taken at E + 3 by a ready sink); one beat per clock without bubbles at the
+// input and at the output; a frame's output is longer by its inserted beats (and a tail
+// beat when the last input bytes spill over), which the input waits for.
 //
-// A dropped 0x0A frame leaves with tuser set on its last beat (esp_tx drops such frames
-// before classification and counts them in enc_drop, esp_tx_parse's a_drop_early and
-// esp_tx_edit's mac_err), otherwise unchanged but for beat 0's bytes 14 and 15 (syndrome
-// 0x08, index high byte 0), which leave before the decision is made: its content is never
-// used downstream, and waiting for the decision would cost every frame a clock.
+// Lengths come from the IP header (IPv4 total length, IPv6 payload length + 40). Bytes after
+// the datagram (Ethernet padding of a short packet) stay after it, moved with it: esp_tx
+// discards what follows the datagram of a crypto-offload frame (esp_tx_edit), and a frame
+// grown by 16 or more bytes needs no padding of its own.
+//
+// A dropped 0x0A frame leaves with tuser set on its last beat: esp_tx counts it in enc_drop
+// and never in enc_in (contract section 4: a MAC error is not classified), dropping it
+// outright when it ends within the parser's window (esp_tx_parse, a_drop_early) and marking
+// a longer one for the wire MAC to discard (esp_tx_edit, mac_err), as the datapath model
+// does (sim/model/esp_model.cpp, tx_path). It leaves otherwise unchanged but for beat 0's
+// bytes 14 and 15 (syndrome 0x08, index high byte 0), which leave before the decision is
+// made: its content is never used downstream, and holding beat 0 for the decision would
+// cost every frame a clock.
 //
 // Per-SA state: two block RAMs written by the state write port (sw_*: the SA command
 // executor, at ADD_SA_PKT and DEL_SA), one of them (the sequence numbers) also by the
@@ -64,8 +72,10 @@ module esp_tx_pkt_encap #(
   output logic                    m_axis_tuser_o,
 
   // State write port: one SA's state per handshake, in effect for frames whose beat 1 is
-  // taken after the handshake's edge. sw_ready_o is a register's AND (low while a frame's
-  // state is read and written back, at most two clocks in three).
+  // taken after the handshake's edge (a frame whose beat 1 is taken on that very edge read
+  // the state before it, and is dropped: PktStale). sw_ready_o is an AND of registers: low
+  // while a 0x0A frame's beat 1 waits in S1 and on the clock of its write-back (two clocks a
+  // frame when the output flows), and for the Sas clocks of the clearing after reset.
   input  logic                    sw_valid_i,
   output logic                    sw_ready_o,
   input  logic [$clog2(Sas)-1:0]  sw_index_i,

@@ -331,7 +331,6 @@ module esp_tx_pkt_encap #(
   end
 
   // ---- the decision, while beat 1 is in S1 ----------------------------------------------
-  logic [7:0]  b1 [16];   // frame bytes 16..31
   logic [15:0] d_rawlen;
   logic        d_v4, d_v6, d_idf, d_df, d_esp62;
   logic [7:0]  d_nh, d_itos, d_tos;
@@ -340,10 +339,10 @@ module esp_tx_pkt_encap #(
   logic [6:0]  d_flags;   // {no SA, handle, stale, malformed, exhausted, expired, truncated}
   logic [15:0] d_grown;   // transport: the length field + 16
   logic [15:0] d_olen4, d_olen6;
-  logic [7:0]  ov_b [16:79];
-  logic        ov_m [16:79];
+  logic [511:0] ovb;     // output bytes 16..79: byte n in [8*(n-16) +: 8]
+  logic [63:0]  ovm;     // and whether the stage writes it
   logic [127:0] d_esp;    // ESP header and IV, byte 0 in [127:120]
-  logic [5-1:0] d_step [1:5];
+  logic [24:0] d_step;   // output beats 1..5: beat k in [5*(k-1) +: 5]
   logic [1:0]  d_shift;
   logic [15:0] d_cs_s, d_cs_c;
   logic [16:0] d_need;  // the frame's bytes minus one below which the datagram is cut
@@ -364,18 +363,17 @@ module esp_tx_pkt_encap #(
   endfunction
 
   always_comb begin
-    for (int l = 0; l < 16; l++) b1[l] = s1_q.data[8*l +: 8];
     d_v4     = s1_v4_q;
     d_v6     = s1_v6_q;
-    d_rawlen = d_v6 ? {b1[10], b1[11]} : {b1[8], b1[9]};
-    d_nh     = d_v6 ? b1[12] : b1[15];
-    d_itos   = d_v6 ? {b1[6][3:0], b1[7][7:4]} : b1[7];
+    d_rawlen = d_v6 ? {s1_q.data[8*10 +: 8], s1_q.data[8*11 +: 8]} : {s1_q.data[8*8 +: 8], s1_q.data[8*9 +: 8]};
+    d_nh     = d_v6 ? s1_q.data[8*12 +: 8] : s1_q.data[8*15 +: 8];
+    d_itos   = d_v6 ? {s1_q.data[8*6 +: 4], s1_q.data[8*7+4 +: 4]} : s1_q.data[8*7 +: 8];
     // IPv6 is never fragmented on the way: an outer IPv4 header over it says DF.
-    d_idf    = d_v6 || b1[12][6];
+    d_idf    = d_v6 || s1_q.data[8*12+6];
     d_dgram  = d_v6 ? s1_dg6_q : s1_dg4_q;
 
     f_nosa      = s1_idx_q[15:IdxW] != '0 || !cfg_r.valid;
-    f_handle    = cfg_r.handle != {b1[1], b1[2]};
+    f_handle    = cfg_r.handle != {s1_q.data[8*1 +: 8], s1_q.data[8*2 +: 8]};
     f_trunc     = s1_q.last;   // the frame ends in beat 1, before its IP header does
     // Transport: IPv4 without options, IPv6 without extension headers. Tunnel: the inner
     // packet is payload, options and extension headers included.
@@ -401,65 +399,63 @@ module esp_tx_pkt_encap #(
     d_esp62 = cfg_r.tunnel ? cfg_r.outer6 : d_v6;
 
     // The overlay: output bytes 16..79 the stage writes (the rest is the input's).
-    for (int n = 16; n < 80; n++) begin
-      ov_b[n] = 8'h00;
-      ov_m[n] = 1'b0;
-    end
-    for (int n = 16; n < 19; n++) ov_m[n] = 1'b1;   // metadata bytes 4-6: 0
-    ov_m[19] = 1'b1;
-    ov_b[19] = !cfg_r.tunnel ? d_nh : d_v6 ? esp_pkg::IpProtoIpv6 : esp_pkg::IpProtoIpv4;
+    ovb = '0;
+    ovm = '0;
+    for (int n = 16; n < 19; n++) ovm[n-16] = 1'b1;   // metadata bytes 4-6: 0
+    ovm[19-16] = 1'b1;
+    ovb[8*(19-16) +: 8] = !cfg_r.tunnel ? d_nh : d_v6 ? esp_pkg::IpProtoIpv6 : esp_pkg::IpProtoIpv4;
     for (int i = 0; i < 16; i++) begin
       if (d_esp62) begin
-        ov_m[62 + i] = 1'b1;
-        ov_b[62 + i] = d_esp[8*(15-i) +: 8];
+        ovm[62 + i-16] = 1'b1;
+        ovb[8*(62 + i-16) +: 8] = d_esp[8*(15-i) +: 8];
       end else begin
-        ov_m[42 + i] = 1'b1;
-        ov_b[42 + i] = d_esp[8*(15-i) +: 8];
+        ovm[42 + i-16] = 1'b1;
+        ovb[8*(42 + i-16) +: 8] = d_esp[8*(15-i) +: 8];
       end
     end
     if (!cfg_r.tunnel) begin
       // Transport: the packet's own header, the length and protocol changed; the IPv4
       // checksum follows (incrementally, as beat 2 passes).
       if (!d_v6) begin
-        {ov_m[24], ov_m[25], ov_m[31]} = 3'b111;
-        {ov_b[24], ov_b[25]} = d_grown;
-        ov_b[31] = esp_pkg::IpProtoEsp;
+        {ovm[24-16], ovm[25-16], ovm[31-16]} = 3'b111;
+        {ovb[8*(24-16) +: 8], ovb[8*(25-16) +: 8]} = d_grown;
+        ovb[8*(31-16) +: 8] = esp_pkg::IpProtoEsp;
       end else begin
-        {ov_m[26], ov_m[27], ov_m[28]} = 3'b111;
-        {ov_b[26], ov_b[27]} = d_grown;
-        ov_b[28] = esp_pkg::IpProtoEsp;
+        {ovm[26-16], ovm[27-16], ovm[28-16]} = 3'b111;
+        {ovb[8*(26-16) +: 8], ovb[8*(27-16) +: 8]} = d_grown;
+        ovb[8*(28-16) +: 8] = esp_pkg::IpProtoEsp;
       end
     end else if (!cfg_r.outer6) begin
       // Outer IPv4 (RFC 791): ID the sequence number's low 16 bits, unique among the SA's
       // recent datagrams (RFC 6864 section 4: any value for DF datagrams, and a changing
       // one for those that may be fragmented); the checksum (32-33) comes a clock later.
-      for (int n = 20; n < 42; n++) ov_m[n] = (n != 32 && n != 33);
-      {ov_b[20], ov_b[21]} = esp_pkg::EthertypeIpv4;
-      ov_b[22] = 8'h45;
-      ov_b[23] = d_tos;
-      {ov_b[24], ov_b[25]} = d_olen4;
-      {ov_b[26], ov_b[27]} = sn_r[15:0];
-      ov_b[28] = {1'b0, d_df, 6'b0};
-      ov_b[29] = 8'h00;
-      ov_b[30] = cfg_r.ttl;
-      ov_b[31] = esp_pkg::IpProtoEsp;
+      for (int n = 20; n < 42; n++) ovm[n-16] = (n != 32 && n != 33);
+      {ovb[8*(20-16) +: 8], ovb[8*(21-16) +: 8]} = esp_pkg::EthertypeIpv4;
+      ovb[8*(22-16) +: 8] = 8'h45;
+      ovb[8*(23-16) +: 8] = d_tos;
+      {ovb[8*(24-16) +: 8], ovb[8*(25-16) +: 8]} = d_olen4;
+      {ovb[8*(26-16) +: 8], ovb[8*(27-16) +: 8]} = sn_r[15:0];
+      ovb[8*(28-16) +: 8] = {1'b0, d_df, 6'b0};
+      ovb[8*(29-16) +: 8] = 8'h00;
+      ovb[8*(30-16) +: 8] = cfg_r.ttl;
+      ovb[8*(31-16) +: 8] = esp_pkg::IpProtoEsp;
       for (int i = 0; i < 4; i++) begin
-        ov_b[34 + i] = cfg_r.sip[8*(3-i) +: 8];
-        ov_b[38 + i] = cfg_r.dip[8*(3-i) +: 8];
+        ovb[8*(34 + i-16) +: 8] = cfg_r.sip[8*(3-i) +: 8];
+        ovb[8*(38 + i-16) +: 8] = cfg_r.dip[8*(3-i) +: 8];
       end
     end else begin
       // Outer IPv6 (RFC 8200): traffic class as the IPv4 TOS above, the SA's flow label.
-      for (int n = 20; n < 62; n++) ov_m[n] = 1'b1;
-      {ov_b[20], ov_b[21]} = esp_pkg::EthertypeIpv6;
-      ov_b[22] = {4'h6, d_tos[7:4]};
-      ov_b[23] = {d_tos[3:0], cfg_r.flow[19:16]};
-      {ov_b[24], ov_b[25]} = cfg_r.flow[15:0];
-      {ov_b[26], ov_b[27]} = d_olen6;
-      ov_b[28] = esp_pkg::IpProtoEsp;
-      ov_b[29] = cfg_r.ttl;
+      for (int n = 20; n < 62; n++) ovm[n-16] = 1'b1;
+      {ovb[8*(20-16) +: 8], ovb[8*(21-16) +: 8]} = esp_pkg::EthertypeIpv6;
+      ovb[8*(22-16) +: 8] = {4'h6, d_tos[7:4]};
+      ovb[8*(23-16) +: 8] = {d_tos[3:0], cfg_r.flow[19:16]};
+      {ovb[8*(24-16) +: 8], ovb[8*(25-16) +: 8]} = cfg_r.flow[15:0];
+      {ovb[8*(26-16) +: 8], ovb[8*(27-16) +: 8]} = d_olen6;
+      ovb[8*(28-16) +: 8] = esp_pkg::IpProtoEsp;
+      ovb[8*(29-16) +: 8] = cfg_r.ttl;
       for (int i = 0; i < 16; i++) begin
-        ov_b[30 + i] = cfg_r.sip[8*(15-i) +: 8];
-        ov_b[46 + i] = cfg_r.dip[8*(15-i) +: 8];
+        ovb[8*(30 + i-16) +: 8] = cfg_r.sip[8*(15-i) +: 8];
+        ovb[8*(46 + i-16) +: 8] = cfg_r.dip[8*(15-i) +: 8];
       end
     end
 
@@ -467,24 +463,24 @@ module esp_tx_pkt_encap #(
     // bytes only, then the input shifted by s lanes):
     //   transport IPv4: 16 at 42 (j 2, lane 10), s 0    transport IPv6: 16 at 62 (j 3, lane 14)
     //   tunnel, outer IPv4: 36 at 22 (j 1, lane 6), s 4 tunnel, outer IPv6: 56 at 22, s 8
-    for (int k = 1; k <= 5; k++) d_step[k] = '0;
+    d_step = '0;
     if (!cfg_r.tunnel && !d_v6) begin
       d_shift   = 2'd0;
-      d_step[2] = mk_step(1'b1, 2'd0, 1'b1, 1'b1);
+      d_step[5*(2-1) +: 5] = mk_step(1'b1, 2'd0, 1'b1, 1'b1);
     end else if (!cfg_r.tunnel) begin
       d_shift   = 2'd0;
-      d_step[3] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+      d_step[5*(3-1) +: 5] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
     end else if (!cfg_r.outer6) begin
       d_shift   = 2'd1;
-      d_step[1] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
-      d_step[2] = mk_step(1'b1, 2'd0, 1'b0, 1'b1);
-      for (int k = 3; k <= 5; k++) d_step[k] = mk_step(1'b0, 2'd1, 1'b0, 1'b0);
+      d_step[5*(1-1) +: 5] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+      d_step[5*(2-1) +: 5] = mk_step(1'b1, 2'd0, 1'b0, 1'b1);
+      for (int k = 3; k <= 5; k++) d_step[5*(k-1) +: 5] = mk_step(1'b0, 2'd1, 1'b0, 1'b0);
     end else begin
       d_shift   = 2'd2;
-      d_step[1] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
-      d_step[2] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
-      d_step[3] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
-      for (int k = 4; k <= 5; k++) d_step[k] = mk_step(1'b0, 2'd2, 1'b0, 1'b0);
+      d_step[5*(1-1) +: 5] = mk_step(1'b1, 2'd0, 1'b1, 1'b0);
+      d_step[5*(2-1) +: 5] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
+      d_step[5*(3-1) +: 5] = mk_step(1'b1, 2'd0, 1'b0, 1'b0);
+      for (int k = 4; k <= 5; k++) d_step[5*(k-1) +: 5] = mk_step(1'b0, 2'd2, 1'b0, 1'b0);
     end
 
     // The outer IPv4 header's checksum, as carry-save terms: {45 (85 with DF), TOS},
@@ -512,14 +508,14 @@ module esp_tx_pkt_encap #(
   logic [16:0]     em_len_q;
   logic [511:0]    em_ov_q;
   logic [63:0]     em_ovm_q;
-  logic [5-1:0] em_step_q [1:5];
+  logic [24:0]     em_step_q;
   logic [1:0]      em_shift_q;
   logic            em_t4_q;      // transport IPv4: its checksum is updated as beat 2 passes
   logic [7:0]      em_proto_q;   // transport IPv4: the protocol replaced by 50
   logic [15:0]     em_cs_s_q, em_cs_c_q, csum_q;
   logic            em_cs_pend_q; // the tunnel checksum is folded on the clock after dload
   logic [16:0]     em_need_q;
-  logic            em_p_q [3];   // the insertion lane: 6, 10 or 14 (one-hot)
+  logic [2:0]      em_p_q;       // the insertion lane: 6, 10 or 14 (one-hot)
 
   // Loaded while beat 1 waits in S1 once the frame before has left (its tail, the one part
   // of it that may still be out, uses em_shift_q): from registers only, so that the
@@ -632,7 +628,7 @@ module esp_tx_pkt_encap #(
   logic [1:0]  sh_now;
 
   always_comb begin
-    st        = em_step_q[1];
+    st        = em_step_q[4:0];
     enc       = !s2_first_q && s2_oa_q && em_take_q;
     early     = st.pchk && s2_early_q;
     // A taken frame ending badly, known with its last beat: a MAC error, a runt, a
@@ -726,16 +722,13 @@ module esp_tx_pkt_encap #(
   // beat of an encapsulated frame (its beat 0 is emitted before the decision is loaded).
   always_ff @(posedge clk_i) begin
     if (dload) begin
-      for (int n = 16; n < 80; n++) begin
-        em_ov_q[8*(n-16) +: 8] <= ov_b[n];
-        em_ovm_q[n-16]         <= ov_m[n];
-      end
-      for (int k = 1; k <= 5; k++) em_step_q[k] <= d_step[k];
+      em_ov_q  <= ovb;
+      em_ovm_q <= ovm;
+      em_step_q <= d_step;
     end else if (sk_ready && adv) begin
       em_ov_q  <= {128'b0, em_ov_q[511:128]};
       em_ovm_q <= {16'b0, em_ovm_q[63:16]};
-      for (int k = 1; k < 5; k++) em_step_q[k] <= em_step_q[k+1];
-      em_step_q[5] <= {1'b0, em_shift_q, 1'b0, 1'b0};
+      em_step_q <= {1'b0, em_shift_q, 1'b0, 1'b0, em_step_q[24:5]};
     end
   end
 

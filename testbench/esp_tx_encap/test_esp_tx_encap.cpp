@@ -745,3 +745,31 @@ TEST_CASE("an SA written on the edge its state is read: that frame is dropped as
   CHECK(old_state >= 1);
   CHECK(new_state >= 1);
 }
+
+TEST_CASE("frames without syndrome 0x0A between 0x0A ones leave untouched") {
+  Rig r(test_seed(), stall_percent());
+  r.write_sa(70, tunnel_sa(70, 0x70, true));
+  r.write_sa(71, transport_sa(71, 0x71));
+  r.settle();
+  std::vector<size_t> plain;
+  for (size_t i = 0; i < 60; ++i) {
+    Bytes f;
+    if (i % 3 == 0) {
+      f = plain_frame(60 + 29 * i, static_cast<uint8_t>(i));
+      if (i % 2) f = stim::insert_metadata(f, 0x08, {0, 0, 0, 0, 17});
+      plain.push_back(i);
+    } else {
+      const uint16_t idx = static_cast<uint16_t>(i % 3 == 1 ? 70 : 71);
+      f = stim::pad_to_minimum(pkt_frame(udp(i % 2, 11 * i), idx, idx));
+    }
+    r.send(f, i % 3 == 0 && i % 9 == 0);  // some with a MAC error, passed on
+  }
+  r.run();
+  CHECK(r.check() == 60);
+  for (size_t i : plain) {
+    INFO("frame " << i);
+    CHECK(first_difference(r.got()[i], r.inputs()[i].first) == "");
+    CHECK(r.users()[i] == r.inputs()[i].second);
+  }
+  CHECK(r.events().size() == 40);
+}

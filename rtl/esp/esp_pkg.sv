@@ -193,7 +193,8 @@ package esp_pkg;
     logic [19:0]  flow;        // tunnel, IPv6: outer flow label
   } tx_pkt_sa_t;
 
-  // Why a 0x0A frame was dropped (the first that applies, in this order).
+  // Why a 0x0A frame was dropped: the first that applies of no SA, handle, stale, truncated
+  // in beat 1, malformed, exhausted, expired; then truncated as found at the frame's end.
   typedef enum logic [2:0] {
     PktSent      = 3'd0,
     PktNoSa      = 3'd1,  // index beyond the table, or no SA there

@@ -82,7 +82,7 @@ module esp_tx_pkt_encap #(
   input  esp_pkg::tx_pkt_sa_t     sw_sa_i,
 
   // Hard-expired marks (packet section P3, lifetimes): a marked SA's frames are dropped
-  // (esp_pkg::PktExpired) from the first whose beat 1 is taken after the write's edge. The lifetime
+  // (PktExpired) from the first whose beat 1 is taken after the write's edge. The lifetime
   // unit sets the mark when a count reaches its hard limit and clears it when the SA is
   // added again.
   input  logic                    hx_valid_i,
@@ -323,7 +323,7 @@ module esp_tx_pkt_encap #(
 
   // A state write to the index on the very edge of the read: the read returned the state
   // before it, whose write-back would then overwrite the new SA's. Such a frame is dropped
-  // (esp_pkg::PktStale) and writes nothing back. On later edges until the write-back the port is
+  // (PktStale) and writes nothing back. On later edges until the write-back the port is
   // not ready.
   logic kill_q;
   always_ff @(posedge clk_i) begin
@@ -365,7 +365,8 @@ module esp_tx_pkt_encap #(
   always_comb begin
     d_v4     = s1_v4_q;
     d_v6     = s1_v6_q;
-    d_rawlen = d_v6 ? {s1_q.data[8*10 +: 8], s1_q.data[8*11 +: 8]} : {s1_q.data[8*8 +: 8], s1_q.data[8*9 +: 8]};
+    d_rawlen = d_v6 ? {s1_q.data[8*10 +: 8], s1_q.data[8*11 +: 8]}
+                    : {s1_q.data[8*8 +: 8], s1_q.data[8*9 +: 8]};
     d_nh     = d_v6 ? s1_q.data[8*12 +: 8] : s1_q.data[8*15 +: 8];
     d_itos   = d_v6 ? {s1_q.data[8*6 +: 4], s1_q.data[8*7+4 +: 4]} : s1_q.data[8*7 +: 8];
     // IPv6 is never fragmented on the way: an outer IPv4 header over it says DF.
@@ -579,7 +580,7 @@ module esp_tx_pkt_encap #(
       csum_q <= ~(inc_r0[16] ? inc_r1 : inc_r0[15:0]);
   end
 
-  // ---- S2 ----------------------------------------------------------------------------------------
+  // ---- S2 ------------------------------------------------------------------------------------
   logic s2_first_q, s2_oa_q, s2_short_q, s1_short, s2_early_q, s1_early;
   logic [3:0] s1_lane;   // the last byte's lane of S1's beat
 
@@ -615,7 +616,7 @@ module esp_tx_pkt_encap #(
     end
   end
 
-  // ---- the emitter -------------------------------------------------------------------------------
+  // ---- the emitter -------------------------------------------------------------------------
   beat_t       out;
   logic [127:0] cy_data_q;   // the last input beat taken: its lanes that wrap
   logic [15:0]  cy_keep_q;
@@ -683,10 +684,12 @@ module esp_tx_pkt_encap #(
           out.data[8*l +: 8] = em_ov_q[8*l +: 8];
           out.keep[l]        = 1'b1;
         end else if (sh_now == 2'd1) begin
-          out.data[8*l +: 8] = l >= 4 ? s2_q.data[8*((l+12)%16) +: 8] : cy_data_q[8*((l+12)%16) +: 8];
+          out.data[8*l +: 8] = l >= 4 ? s2_q.data[8*((l+12)%16) +: 8]
+                                      : cy_data_q[8*((l+12)%16) +: 8];
           out.keep[l]        = l >= 4 ? s2_q.keep[(l+12)%16] : cy_keep_q[(l+12)%16];
         end else if (sh_now == 2'd2) begin
-          out.data[8*l +: 8] = l >= 8 ? s2_q.data[8*((l+8)%16) +: 8] : cy_data_q[8*((l+8)%16) +: 8];
+          out.data[8*l +: 8] = l >= 8 ? s2_q.data[8*((l+8)%16) +: 8]
+                                      : cy_data_q[8*((l+8)%16) +: 8];
           out.keep[l]        = l >= 8 ? s2_q.keep[(l+8)%16] : cy_keep_q[(l+8)%16];
         end else begin
           out.data[8*l +: 8] = s2_q.data[8*l +: 8];
@@ -722,12 +725,12 @@ module esp_tx_pkt_encap #(
   // beat of an encapsulated frame (its beat 0 is emitted before the decision is loaded).
   always_ff @(posedge clk_i) begin
     if (dload) begin
-      em_ov_q  <= ovb;
-      em_ovm_q <= ovm;
+      em_ov_q   <= ovb;
+      em_ovm_q  <= ovm;
       em_step_q <= d_step;
     end else if (sk_ready && adv) begin
-      em_ov_q  <= {128'b0, em_ov_q[511:128]};
-      em_ovm_q <= {16'b0, em_ovm_q[63:16]};
+      em_ov_q   <= {128'b0, em_ov_q[511:128]};
+      em_ovm_q  <= {16'b0, em_ovm_q[63:16]};
       em_step_q <= {1'b0, em_shift_q, 1'b0, 1'b0, em_step_q[24:5]};
     end
   end
@@ -740,8 +743,8 @@ module esp_tx_pkt_encap #(
   );
 
   // ---- the frame's event -----------------------------------------------------------------------
-  logic           ev_q, ev_first_q, ev_bad_q;
-  esp_pkg::tx_pkt_fate_e   ev_fate;
+  logic                  ev_q, ev_first_q, ev_bad_q;
+  esp_pkg::tx_pkt_fate_e ev_fate;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) ev_q <= 1'b0;

@@ -773,3 +773,28 @@ TEST_CASE("frames without syndrome 0x0A between 0x0A ones leave untouched") {
   }
   CHECK(r.events().size() == 40);
 }
+
+TEST_CASE("a hard-expired mark drops the SA's frames until it is cleared") {
+  Rig r(test_seed(), stall_percent());
+  r.write_sa(80, transport_sa(80, 0x80, 10));
+  r.write_sa(81, transport_sa(81, 0x81, 20));
+  r.settle();
+  r.expire(80, true);
+  r.settle();
+  for (int i = 0; i < 3; ++i) {
+    r.send(pkt_frame(udp(false, 64), 80, 80));
+    r.send(pkt_frame(udp(false, 64), 81, 81));
+  }
+  r.run();
+  r.expire(80, false);
+  r.settle();
+  r.send(pkt_frame(udp(false, 64), 80, 80));
+  r.run();
+  CHECK(r.check() == 7);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(r.events()[2 * i].fate == Fate::kExpired);
+    CHECK(r.events()[2 * i + 1].fate == Fate::kSent);
+  }
+  CHECK(r.events()[6].fate == Fate::kSent);
+  CHECK(r.got()[6][49] == 10);  // the expired frames took no number
+}

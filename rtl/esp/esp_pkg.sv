@@ -184,11 +184,12 @@ package esp_pkg;
     logic         esn;
     logic [63:0]  seq;         // the sequence number of the SA's next packet
     logic         tunnel;      // else transport
-    logic         outer6;      // tunnel: the outer header is IPv6
+    logic         outer6;      // the image's IPv6 flag: tunnel, the outer family; transport,
+                               // the packets' family
     logic [127:0] sip;         // tunnel: outer source
     logic [127:0] dip;         // tunnel: outer destination
     logic [7:0]   ttl;         // tunnel: outer TTL / hop limit
-    logic [7:0]   tos;         // tunnel: outer DSCP (bits 7:2) unless copied
+    logic [7:0]   tos;         // tunnel: outer DSCP and ECN unless copied
     logic [1:0]   flags;       // bit 0: DSCP from the inner header; bit 1: IPv4 DF from it
     logic [19:0]  flow;        // tunnel, IPv6: outer flow label
   } tx_pkt_sa_t;
@@ -200,7 +201,8 @@ package esp_pkg;
     PktNoSa      = 3'd1,  // index beyond the table, or no SA there
     PktHandle    = 3'd2,  // an SA of another handle (the index was reused)
     PktStale     = 3'd3,  // the SA was written on the clock its state was read
-    PktMalformed = 3'd4,  // not IPv4 / IPv6 as the mode needs, or longer than any frame
+    PktMalformed = 3'd4,  // not IPv4 / IPv6 as the SA's mode and family take, or longer
+                          // than any frame
     PktExhausted = 3'd5,  // RFC 4303 section 3.3.3: the sequence number would cycle
     PktExpired   = 3'd6,  // the lifetime unit marked the SA hard-expired
     PktTruncated = 3'd7   // a runt, a MAC error, or the datagram past the frame's end

@@ -211,8 +211,11 @@ module esp_tx_pkt_encap #(
                in_ext6 = 1'b1;
       default: in_ext6 = 1'b0;
     endcase
-    // IPv4: transport takes no options; tunnel any header length the total length holds.
-    in_badt = in_b6[3:0] != 4'd5 || in_tot < 16'd20;
+    // IPv4: transport takes no options and no fragment (ESP is applied before
+    // fragmentation, RFC 4303 section 3.3.4: MF or an offset in bytes 28-29, lanes 12-13);
+    // tunnel any header length the total length holds.
+    in_badt = in_b6[3:0] != 4'd5 || in_tot < 16'd20 || s_axis_tdata_i[8*12+5] ||
+              {s_axis_tdata_i[8*12 +: 5], s_axis_tdata_i[8*13 +: 8]} != 13'd0;
     in_badu = in_b6[3:0] < 4'd5 || in_tot < {10'b0, in_b6[3:0], 2'b0};
     // A datagram longer than any frame is never inside one (and every grown length then
     // fits its 16 bits).
@@ -376,9 +379,10 @@ module esp_tx_pkt_encap #(
     f_nosa      = s1_idx_q[15:IdxW] != '0 || !cfg_r.valid;
     f_handle    = cfg_r.handle != {s1_q.data[8*1 +: 8], s1_q.data[8*2 +: 8]};
     f_trunc     = s1_q.last;   // the frame ends in beat 1, before its IP header does
-    // Transport: IPv4 without options, IPv6 without extension headers. Tunnel: the inner
-    // packet is payload, options and extension headers included.
-    f_malformed = !(d_v4 || d_v6) ||
+    // Transport: the SA's family (its IPv6 flag), IPv4 without options and not a fragment,
+    // IPv6 without extension headers. Tunnel: the inner packet is payload, options,
+    // fragments and extension headers included.
+    f_malformed = !(d_v4 || d_v6) || (!cfg_r.tunnel && d_v6 != cfg_r.outer6) ||
                   (d_v4 && (cfg_r.tunnel ? s1_badu_q : s1_badt_q)) ||
                   (d_v6 && !cfg_r.tunnel && s1_ext6_q) ||
                   (d_v6 ? s1_big6_q : s1_big4_q);
@@ -387,10 +391,10 @@ module esp_tx_pkt_encap #(
     f_exhausted = cfg_r.esn ? sn_r == 64'd0 : sn_r[63:32] != 32'd0;
     d_flags     = {f_nosa, f_handle, kill_q, f_malformed, f_exhausted, hx_r, f_trunc};
 
-    // Tunnel: DSCP from the SA unless copied (flags bit 0); ECN always copied from the
-    // inner header, CE included (RFC 6040 section 4.1, normal mode). DF: from the inner
-    // header (flags bit 1) or set.
-    d_tos = cfg_r.flags[0] ? d_itos : {cfg_r.tos[7:2], d_itos[1:0]};
+    // Tunnel: the SA's DSCP and ECN byte, or (flags bit 0) the inner header's whole: DSCP
+    // copied and ECN as RFC 6040 section 4.1's normal mode, which copies it, CE included
+    // (packet section P2). DF: from the inner header (flags bit 1) or set.
+    d_tos = cfg_r.flags[0] ? d_itos : cfg_r.tos;
     d_df  = cfg_r.flags[1] ? d_idf : 1'b1;
 
     d_grown = d_v6 ? s1_pay16_q : s1_tot16_q;

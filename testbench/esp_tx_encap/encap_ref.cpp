@@ -93,7 +93,9 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
     fate = Fate::kStale;
   } else if (in.size() <= 32) {
     fate = Fate::kTruncated;
-  } else if (!(v4 || v6) || (v4 && (ihl < 5 || (!sa.tunnel && ihl != 5) || rawlen < 4 * ihl)) ||
+  } else if (!(v4 || v6) || (!sa.tunnel && v6 != sa.outer6) ||
+             (v4 && (ihl < 5 || rawlen < 4 * ihl)) ||
+             (v4 && !sa.tunnel && (ihl != 5 || (at(28) & 0x20) || ((at(28) & 0x1F) << 8 | at(29)) != 0)) ||
              (v6 && !sa.tunnel && extension_header(nh)) || dgram > max_frame_ - 22) {
     fate = Fate::kMalformed;
   } else if (sa.esn ? sa.seq == 0 : sa.seq >> 32 != 0) {
@@ -137,10 +139,10 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
     }
     out[19] = nh;
   } else {
-    // Tunnel (packet section P2's outer fields): DSCP from the SA or the inner header, ECN
-    // from the inner header (RFC 6040 normal mode), DF from the inner header or set.
+    // Tunnel (packet section P2's outer fields): DSCP and ECN from the SA, or both copied from
+    // the inner header (RFC 6040 normal mode copies ECN); DF from the inner header or set.
     const uint8_t itos = static_cast<uint8_t>(v6 ? ((at(22) & 15) << 4 | at(23) >> 4) : at(23));
-    const uint8_t tos = (sa.flags & 1) ? itos : static_cast<uint8_t>((sa.tos & 0xFC) | (itos & 3));
+    const uint8_t tos = (sa.flags & 1) ? itos : sa.tos;
     const bool df = (sa.flags & 2) ? (v6 || (at(28) & 0x40) != 0) : true;
     Bytes h;
     if (!sa.outer6) {

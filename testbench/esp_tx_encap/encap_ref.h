@@ -22,7 +22,7 @@ struct PktSa {
   bool esn = false;
   uint64_t seq = 1;  // the next packet's sequence number
   bool tunnel = false;
-  bool outer6 = false;
+  bool outer6 = false;  // the SA's family: tunnel, the outer header's; transport, the packets'
   Address sip = tb::ipv4("203.0.113.1");
   Address dip = tb::ipv4("203.0.113.2");
   uint8_t ttl = 64;

@@ -259,11 +259,12 @@ Bytes udp(bool v6, size_t payload, uint8_t tos = 0, uint8_t first = 0) {
   return pkt;
 }
 
-PktSa transport_sa(uint16_t handle, uint32_t spi, uint64_t seq = 1) {
+PktSa transport_sa(uint16_t handle, uint32_t spi, uint64_t seq = 1, bool v6 = false) {
   PktSa s;
   s.handle = handle;
   s.spi = spi;
   s.seq = seq;
+  s.outer6 = v6;  // a transport SA's family
   return s;
 }
 
@@ -345,7 +346,7 @@ TEST_CASE("frames without syndrome 0x0A pass byte for byte, 3 clocks later, one 
 TEST_CASE("transport IPv4 and IPv6: the crypto-offload frame the host builds") {
   Rig r(test_seed(), stall_percent());
   r.write_sa(5, transport_sa(0x1234, 0x1000, 7));
-  r.write_sa(6, transport_sa(0x4321, 0x2000, 100));
+  r.write_sa(6, transport_sa(0x4321, 0x2000, 100, true));
   r.settle();
   std::vector<Bytes> ips;
   for (size_t n = 0; n < 12; ++n) {
@@ -388,7 +389,7 @@ TEST_CASE("tunnel: IPv4 and IPv6 in IPv4 and IPv6 outer headers") {
   const Bytes& f4 = r.got()[0];
   CHECK(f4[20] == 0x08);
   CHECK(f4[30] == 33);          // TTL
-  CHECK(f4[23] == (0xB8 | 3));  // DSCP from the SA, ECN from the inner header
+  CHECK(f4[23] == 0xB8);        // DSCP and ECN from the SA
   CHECK(f4[28] == 0x40);        // DF set
   const Bytes& f6 = r.got()[1];
   CHECK(f6[20] == 0x86);
@@ -428,7 +429,7 @@ TEST_CASE("tunnel: DSCP copied or not, ECN copied, DF copied or set") {
   const Bytes& copied = r.got()[4 * 10 + 1];  // tos 0x2E << 2 | 3, no DF, SA 11
   CHECK(copied[23] == (0x2E << 2 | 3));
   const Bytes& from_sa = r.got()[4 * 10];  // the same, SA 10
-  CHECK(from_sa[23] == (0xA0 | 3));
+  CHECK(from_sa[23] == 0xA0);
   const Bytes& df_clear = r.got()[2];  // SA 12, inner without DF
   CHECK(df_clear[28] == 0x00);
   const Bytes& df_copied = r.got()[5 + 2];  // SA 12, inner with DF
@@ -496,7 +497,7 @@ TEST_CASE("exhaustion: without ESN 2^32 is never sent, with ESN the IV crosses 2
 
 TEST_CASE("ESN at 2^64 - 1: the last number is sent, then the SA is exhausted") {
   Rig r(test_seed(), stall_percent());
-  PktSa s = transport_sa(9, 0x99, ~0ull);
+  PktSa s = transport_sa(9, 0x99, ~0ull, true);
   s.esn = true;
   r.write_sa(9, s);
   r.settle();
@@ -536,20 +537,28 @@ TEST_CASE("dropped with tuser: wrong handle, no SA, beyond the table, malformed,
   r.send(pkt_frame(stim::ip_packet(e6), 3, 0xAAAA));  // IPv6 extension header, transport
   r.send(bad_version);
   r.send(pkt_frame(udp(false, 64), 4, 4));       // hard-expired
+  stim::PacketSpec frag;
+  frag.more_fragments = true;
+  r.send(pkt_frame(stim::ip_packet(frag), 3, 0xAAAA));  // an IPv4 fragment, transport
+  frag.more_fragments = false;
+  frag.fragment_offset = 100;
+  r.send(pkt_frame(stim::ip_packet(frag), 3, 0xAAAA));
+  r.send(pkt_frame(udp(true, 64), 3, 0xAAAA));   // IPv6 on an IPv4 transport SA
   r.send(pkt_frame(udp(false, 64), 3, 0xAAAA));  // sent: the drops took no number
   r.run();
-  CHECK(r.check() == 9);
-  const std::vector<Fate> want{Fate::kHandle, Fate::kNoSa, Fate::kNoSa, Fate::kNoSa, Fate::kMalformed,
-                               Fate::kMalformed, Fate::kMalformed, Fate::kExpired, Fate::kSent};
+  CHECK(r.check() == 12);
+  const std::vector<Fate> want{Fate::kHandle,    Fate::kNoSa,      Fate::kNoSa,      Fate::kNoSa,
+                               Fate::kMalformed, Fate::kMalformed, Fate::kMalformed, Fate::kExpired,
+                               Fate::kMalformed, Fate::kMalformed, Fate::kMalformed, Fate::kSent};
   for (size_t i = 0; i < want.size(); ++i) {
     INFO("frame " << i);
     CHECK(r.events()[i].fate == want[i]);
     CHECK(r.users()[i] == (want[i] != Fate::kSent));
   }
-  CHECK(r.got()[8][49] == 1);  // sequence number 1
+  CHECK(r.got()[11][49] == 1);  // sequence number 1
 }
 
-TEST_CASE("tunnel takes IPv4 options and IPv6 extension headers inside") {
+TEST_CASE("tunnel takes IPv4 options, fragments and IPv6 extension headers inside") {
   Rig r(test_seed(), stall_percent());
   r.write_sa(20, tunnel_sa(20, 0x20, false));
   r.write_sa(21, tunnel_sa(21, 0x21, true));
@@ -561,12 +570,15 @@ TEST_CASE("tunnel takes IPv4 options and IPv6 extension headers inside") {
   e6.src = stim::ipv6("2001:db8::1");
   e6.dst = stim::ipv6("2001:db8::2");
   e6.ipv6_ext_header = true;
+  stim::PacketSpec frag;
+  frag.more_fragments = true;
   for (uint16_t idx : {20, 21}) {
     r.send(pkt_frame(stim::ip_packet(p), idx, idx));
     r.send(pkt_frame(stim::ip_packet(e6), idx, idx));
+    r.send(pkt_frame(stim::ip_packet(frag), idx, idx));
   }
   r.run();
-  CHECK(r.check() == 4);
+  CHECK(r.check() == 6);
   for (const Event& e : r.events()) CHECK(e.fate == Fate::kSent);
 }
 
@@ -574,10 +586,11 @@ TEST_CASE("runts, short frames, MAC errors and datagrams past the frame: tuser")
   Rig r(test_seed(), stall_percent());
   r.write_sa(30, transport_sa(30, 0x30));
   r.write_sa(31, tunnel_sa(31, 0x31, true));
+  r.write_sa(32, transport_sa(32, 0x32, 1, true));
   r.settle();
   size_t n = 0;
-  for (uint16_t idx : {30, 31}) {
-    const Bytes f = pkt_frame(udp(false, 200), idx, idx);
+  for (uint16_t idx : {30, 31, 32}) {
+    const Bytes f = pkt_frame(udp(idx == 32, 200), idx, idx);
     for (size_t cut : {1, 10, 15, 16, 17, 20, 31, 32, 33, 40, 42, 43, 48, 59, 60, 61, 62, 63, 100}) {
       r.send(Bytes(f.begin(), f.begin() + static_cast<long>(cut)));
       ++n;
@@ -596,20 +609,25 @@ TEST_CASE("frame sizes 60 to 1518 and a jumbo frame, every mode") {
   r.write_sa(40, transport_sa(40, 0x40));
   r.write_sa(41, tunnel_sa(41, 0x41, false));
   r.write_sa(42, tunnel_sa(42, 0x42, true));
+  r.write_sa(43, transport_sa(43, 0x43, 1, true));
   r.settle();
   std::mt19937_64 rng(test_seed());
   size_t n = 0;
   for (size_t size = 60; size <= 1518; size += 1 + rng() % 23) {
     const bool v6 = rng() & 1;
     const size_t payload = size - 22 - (v6 ? 48 : 28);
-    const uint16_t idx = static_cast<uint16_t>(40 + rng() % 3);
+    const uint64_t pick = rng() % 3;
+    const uint16_t idx = static_cast<uint16_t>(pick == 0 ? (v6 ? 43 : 40) : 40 + pick);
     r.send(stim::pad_to_minimum(pkt_frame(udp(v6, size < 22 + (v6 ? 48 : 28) ? 0 : payload), idx, idx)));
     ++n;
   }
-  for (uint16_t idx : {40, 41, 42}) {
-    r.send(pkt_frame(udp(false, 9000), idx, idx));
-    r.send(pkt_frame(udp(true, 9000), idx, idx));
-    n += 2;
+  for (uint16_t idx : {40, 41, 42, 43}) {
+    r.send(pkt_frame(udp(idx == 43, 9000), idx, idx));
+    if (idx != 40 && idx != 43) {
+      r.send(pkt_frame(udp(true, 9000), idx, idx));
+      ++n;
+    }
+    ++n;
   }
   r.run();
   CHECK(r.check() == n);
@@ -686,13 +704,14 @@ TEST_CASE("wire utilization: packet-SA frames of 64 to 1500 bytes back to back")
   r.write_sa(50, transport_sa(50, 0x50));
   r.write_sa(51, tunnel_sa(51, 0x51, false));
   r.write_sa(52, tunnel_sa(52, 0x52, true));
+  r.write_sa(53, transport_sa(53, 0x53, 1, true));
   r.settle();
   std::mt19937_64 rng(test_seed());
   size_t n = 0;
   for (int i = 0; i < 400; ++i) {
     const size_t size = 64 + rng() % (1500 - 64 + 1);
     const bool v6 = rng() & 1;
-    const uint16_t idx = static_cast<uint16_t>(50 + i % 3);
+    const uint16_t idx = static_cast<uint16_t>(i % 3 == 0 ? (v6 ? 53 : 50) : 50 + i % 3);
     const size_t hdrs = 22 + (v6 ? 48 : 28);
     r.send(pkt_frame(udp(v6, size > hdrs ? size - hdrs : 0), idx, idx));
     ++n;
@@ -703,6 +722,7 @@ TEST_CASE("wire utilization: packet-SA frames of 64 to 1500 bytes back to back")
   MESSAGE("output beats per clock, 400 frames of 64..1500 bytes: " << r.out_beats() << " beats in "
           << r.out_span() << " clocks = " << util);
   CHECK(util >= 0.99);
+  for (const Event& e : r.events()) CHECK(e.fate == Fate::kSent);
   }
   // And the shortest frames alone.
   Rig s(test_seed(), 0);
@@ -760,7 +780,7 @@ TEST_CASE("frames without syndrome 0x0A between 0x0A ones leave untouched") {
       plain.push_back(i);
     } else {
       const uint16_t idx = static_cast<uint16_t>(i % 3 == 1 ? 70 : 71);
-      f = stim::pad_to_minimum(pkt_frame(udp(i % 2, 11 * i), idx, idx));
+      f = stim::pad_to_minimum(pkt_frame(udp(idx == 70 && i % 2, 11 * i), idx, idx));
     }
     r.send(f, i % 3 == 0 && i % 9 == 0);  // some with a MAC error, passed on
   }

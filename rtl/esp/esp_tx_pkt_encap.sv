@@ -20,8 +20,9 @@
 //       is in S1 the state is out and the decision is made: drop or not, the overlay bytes
 //       of output beats 1..4, the lane schedule, the checksum's carry-save terms, loaded
 //       into em_* on the first clock the frame before has left entirely (at the latest on
-//       the clock beat 1 moves on). The sequence number + 1 is written back on the clock
-//       after that load.
+//       the clock beat 1 moves on). The sequence number + 1 is written back while the
+//       frame's last beat is in S1, if the frame proved whole (no runt, no MAC error, the
+//       datagram inside it): a frame dropped for what its end shows takes no number.
 //   S2: the beat the emitter works on; the emitter's output goes into a skid register (the
 //       m_axis port). An output beat that inserts bytes leaves without taking S2's beat,
 //       and the input stalls for that clock (s_axis_tready low).
@@ -74,8 +75,9 @@ module esp_tx_pkt_encap #(
   // State write port: one SA's state per handshake, in effect for frames whose beat 1 is
   // taken after the handshake's edge (a frame whose beat 1 is taken on that very edge read
   // the state before it, and is dropped: PktStale). sw_ready_o is an AND of registers: low
-  // while a 0x0A frame's beat 1 waits in S1 and on the clock of its write-back (two clocks a
-  // frame when the output flows), and for the Sas clocks of the clearing after reset.
+  // from the read of a 0x0A frame's state until its last beat has left S1 if it takes a
+  // number (high on every frame's beat 0 then: at least one clock a frame), and for the
+  // Sas clocks of the clearing after reset.
   input  logic                    sw_valid_i,
   output logic                    sw_ready_o,
   input  logic [$clog2(Sas)-1:0]  sw_index_i,
@@ -265,7 +267,7 @@ module esp_tx_pkt_encap #(
   localparam int CfgW = 346;  // cfg_t's bits
   cfg_t            cfg_w, cfg_r;
   logic [63:0]     sn_r, sn_wdata;
-  logic            sn_we, cfg_we, hx_r, hx_we, hx_wdata, rd_en, sw_fire, wb_q;
+  logic            sn_we, cfg_we, hx_r, hx_we, hx_wdata, rd_en, sw_fire, wb_pend_q, wb_now;
   logic [IdxW-1:0] rd_idx, cfg_waddr, sn_waddr, hx_waddr;
 
   assign rd_en  = s_axis_tvalid_i && in_cnt_q == CntW'(1);
@@ -285,9 +287,10 @@ module esp_tx_pkt_encap #(
   assign cfg_w.flow   = sw_sa_i.flow;
 
   // The sequence-number memory has one write port, shared by this port and the write-back:
-  // the port is not ready on the clock of a write-back (wb_q), nor while a 0x0A frame's
-  // beat 1 waits in S1 (its write-back may follow on any edge then).
-  assign sw_ready_o = !init_q && !wb_q && !(s1_valid_q && s1_b1_q && s1_oa_q);
+  // the port is not ready from the read of a 0x0A frame's state (its beat 1 in S1) until
+  // its write-back is done or given up (wb_pend_q: its last beat has left S1), so that no
+  // state write falls between a frame's read and its write-back.
+  assign sw_ready_o = !init_q && !wb_pend_q && !(s1_valid_q && s1_b1_q && s1_oa_q);
   assign sw_fire    = sw_valid_i && sw_ready_o;
 
   logic [IdxW-1:0] em_idx_w;
@@ -296,7 +299,7 @@ module esp_tx_pkt_encap #(
 
   assign cfg_we    = init_q || sw_fire;
   assign cfg_waddr = init_q ? init_idx_q : sw_index_i;
-  assign sn_we     = init_q || sw_fire || (wb_q && em_take_q);
+  assign sn_we     = init_q || sw_fire || wb_now;
   assign sn_waddr  = init_q ? init_idx_q : sw_fire ? sw_index_i : em_idx_w;
   assign sn_wdata  = init_q ? 64'd0 : sw_fire ? sw_sa_i.seq : em_sn_q + 64'd1;
   assign hx_we     = init_q || hx_valid_i;
@@ -531,11 +534,12 @@ module esp_tx_pkt_encap #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wb_q         <= 1'b0;
+      wb_pend_q    <= 1'b0;
       em_cs_pend_q <= 1'b0;
       em_loaded_q  <= 1'b0;
     end else begin
-      wb_q         <= dload;
+      if (s1_move && s1_q.last)      wb_pend_q <= 1'b0;
+      else if (dload && d_flags == '0) wb_pend_q <= 1'b1;
       em_cs_pend_q <= dload;
       if (s1_move)    em_loaded_q <= 1'b0;
       else if (dload) em_loaded_q <= 1'b1;
@@ -600,6 +604,12 @@ module esp_tx_pkt_encap #(
     s1_early = s1_q.last && !((em_p_q[0] && s1_q.keep[6]) || (em_p_q[1] && s1_q.keep[10]) ||
                               (em_p_q[2] && s1_q.keep[14]));
   end
+
+  // The write-back of SN + 1: while the frame's last beat is in S1 (repeated, the same
+  // value, while it waits there), once the frame has proved whole: a runt, a MAC error or
+  // a datagram past the frame's end is dropped (tuser) and takes no number, as the frames
+  // refused at the decision. Nothing reads the state before the next frame's beat 1.
+  assign wb_now = wb_pend_q && s1_valid_q && s1_q.last && !s1_q.user && !s1_short;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -786,12 +796,12 @@ module esp_tx_pkt_encap #(
     end else begin
       // The sequence-number memory's one write port: never the state port and a
       // write-back on one clock.
-      assert (!(sw_fire && wb_q)) else $error("%m: state write and write-back collide");
-      // The read-modify-write rule: beat 1 of the next frame is taken at least two edges
-      // after the previous one left S1 (frames of 3 beats or more; a frame ending in beat 1
-      // takes no number and writes nothing back), so no read meets a pending write-back.
-      assert (!(in_fire && in_cnt_q == CntW'(1) && wb_q && em_take_q))
-        else $error("%m: an SA state read on the edge of a write-back");
+      assert (!(sw_fire && wb_now)) else $error("%m: state write and write-back collide");
+      // The read-modify-write rule: a frame's write-back is done while its last beat is in
+      // S1, and the next frame's beat 1 (its read) is taken two edges after that beat left
+      // S1 at the earliest (its beat 0 between), so no read meets a pending write-back.
+      assert (!(in_fire && in_cnt_q == CntW'(1) && wb_pend_q))
+        else $error("%m: an SA state read while a write-back is pending");
       // A 0x0A frame's beat 1 reaches the emitter with its decision loaded.
       assert (!(s1_move && s1_b1_q && s1_oa_q && !em_loaded_q && !dload))
         else $error("%m: beat 1 ahead of its decision");

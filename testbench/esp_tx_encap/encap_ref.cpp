@@ -110,9 +110,10 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
     return e;
   }
   const uint64_t sn = sa.seq;
-  table_[index].seq = sn + 1;  // ESN: wraps to 0 after 2^64 - 1, which is then exhausted
   // Known only with the last beat: a MAC error, a runt, a datagram past the frame's end.
+  // Such a frame is dropped and takes no number, as the frames refused above.
   const bool bad = in_user || in.size() < 60 || in.size() < 22 + dgram;
+  if (!bad) table_[index].seq = sn + 1;  // ESN: wraps to 0 after 2^64 - 1, then exhausted
   e.event = Event{index, dgram, bad ? Fate::kTruncated : Fate::kSent};
   if (in.size() < (sa.tunnel ? 22u : v6 ? 62u : 42u)) {
     // Ends before the insertion point: tuser, the content left open.

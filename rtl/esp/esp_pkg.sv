@@ -194,18 +194,20 @@ package esp_pkg;
     logic [19:0]  flow;        // tunnel, IPv6: outer flow label
   } tx_pkt_sa_t;
 
-  // Why a 0x0A frame was dropped: the first that applies of no SA, handle, stale, truncated
-  // in beat 1, malformed, exhausted, expired; then truncated as found at the frame's end.
-  typedef enum logic [2:0] {
-    PktSent      = 3'd0,
-    PktNoSa      = 3'd1,  // index beyond the table, or no SA there
-    PktHandle    = 3'd2,  // an SA of another handle (the index was reused)
-    PktStale     = 3'd3,  // the SA was written on the clock its state was read
-    PktMalformed = 3'd4,  // not IPv4 / IPv6 as the SA's mode and family take, or longer
+  // Why a 0x0A frame was dropped, the first that applies in this order. Truncated is the
+  // one decided before classification (contract section 4: as a crypto frame's runt or MAC
+  // error, enc_drop without enc_in); the others are the packet SA's refusals.
+  typedef enum logic [3:0] {
+    PktSent      = 4'd0,
+    PktTruncated = 4'd1,  // a runt (under 60 bytes, or ending in beat 1) or a MAC error
+    PktNoSa      = 4'd2,  // index beyond the table, or no SA there
+    PktHandle    = 4'd3,  // an SA of another handle (the index was reused)
+    PktStale     = 4'd4,  // the SA was written on the clock its state was read
+    PktMalformed = 4'd5,  // not IPv4 / IPv6 as the SA's mode and family take, or longer
                           // than any frame
-    PktExhausted = 3'd5,  // RFC 4303 section 3.3.3: the sequence number would cycle
-    PktExpired   = 3'd6,  // the lifetime unit marked the SA hard-expired
-    PktTruncated = 3'd7   // a runt, a MAC error, or the datagram past the frame's end
+    PktExhausted = 4'd6,  // RFC 4303 section 3.3.3: the sequence number would cycle
+    PktExpired   = 4'd7,  // the lifetime unit marked the SA hard-expired
+    PktCut       = 4'd8   // the datagram goes past the frame's end
   } tx_pkt_fate_e;
 
   // Per 0x0A frame, with its last beat.

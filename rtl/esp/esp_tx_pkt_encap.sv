@@ -589,7 +589,7 @@ module esp_tx_pkt_encap #(
   end
 
   // ---- S2 ------------------------------------------------------------------------------------
-  logic s2_first_q, s2_oa_q, s2_short_q, s1_short, s2_early_q, s1_early;
+  logic s2_first_q, s2_oa_q, s2_runt_q, s2_cut_q, s1_runt, s1_cut, s2_early_q, s1_early;
   logic [3:0] s1_lane;   // the last byte's lane of S1's beat
 
   always_comb begin
@@ -597,9 +597,9 @@ module esp_tx_pkt_encap #(
     for (int l = 1; l < 16; l++) if (s1_q.keep[l]) s1_lane = 4'(l);
     // For beats after beat 1 (the decision registers hold their frame's by then): a runt
     // (under 60 bytes: the last byte before byte 59) or the datagram past the frame's end.
-    s1_short = s1_q.last && (17'({s1_cnt_q, s1_lane}) < em_need_q ||
-                             s1_cnt_q < CntW'(3) ||
-                             (s1_cnt_q == CntW'(3) && s1_lane < 4'(esp_pkg::MinFrame - 49)));
+    s1_runt = s1_q.last && (s1_cnt_q < CntW'(3) ||
+                            (s1_cnt_q == CntW'(3) && s1_lane < 4'(esp_pkg::MinFrame - 49)));
+    s1_cut  = s1_q.last && 17'({s1_cnt_q, s1_lane}) < em_need_q;
     // The frame ends before the insertion lane (6, 10 or 14) of this beat.
     s1_early = s1_q.last && !((em_p_q[0] && s1_q.keep[6]) || (em_p_q[1] && s1_q.keep[10]) ||
                               (em_p_q[2] && s1_q.keep[14]));
@@ -609,7 +609,7 @@ module esp_tx_pkt_encap #(
   // value, while it waits there), once the frame has proved whole: a runt, a MAC error or
   // a datagram past the frame's end is dropped (tuser) and takes no number, as the frames
   // refused at the decision. Nothing reads the state before the next frame's beat 1.
-  assign wb_now = wb_pend_q && s1_valid_q && s1_q.last && !s1_q.user && !s1_short;
+  assign wb_now = wb_pend_q && s1_valid_q && s1_q.last && !s1_q.user && !s1_runt && !s1_cut;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -625,7 +625,8 @@ module esp_tx_pkt_encap #(
       s2_q       <= s1_q;
       s2_first_q <= s1_first_q;
       s2_oa_q    <= s1_oa_q;
-      s2_short_q <= s1_short && !s1_first_q && !s1_b1_q;
+      s2_runt_q  <= s1_runt;
+      s2_cut_q   <= s1_cut;
       s2_early_q <= s1_early;
     end
   end
@@ -649,7 +650,7 @@ module esp_tx_pkt_encap #(
     // A taken frame ending badly, known with its last beat: a MAC error, a runt, a
     // datagram past the frame's end (esp_tx would drop it too), the end before the
     // insertion point.
-    frame_user = s2_q.user || s2_short_q || early;
+    frame_user = s2_q.user || s2_runt_q || s2_cut_q || early;
     sh_now    = st.sh;
     out       = s2_q;
     go        = 1'b0;
@@ -757,7 +758,7 @@ module esp_tx_pkt_encap #(
   );
 
   // ---- the frame's event -----------------------------------------------------------------------
-  logic                  ev_q, ev_first_q, ev_bad_q;
+  logic                  ev_q, ev_first_q, ev_runt_q, ev_cut_q;
   esp_pkg::tx_pkt_fate_e ev_fate;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -768,20 +769,22 @@ module esp_tx_pkt_encap #(
   always_ff @(posedge clk_i) begin
     if (sk_ready && last_in && !tail_q) begin
       ev_first_q <= s2_first_q;
-      ev_bad_q   <= enc && frame_user;
+      // A runt or a MAC error is dropped before classification, whatever the decision.
+      ev_runt_q  <= s2_q.user || s2_runt_q;
+      ev_cut_q   <= enc && (s2_cut_q || early);
     end
   end
 
   always_comb begin
-    if (ev_first_q)         ev_fate = esp_pkg::PktTruncated;
+    if (ev_first_q || ev_runt_q || em_flags_q[0])
+                            ev_fate = esp_pkg::PktTruncated;
     else if (em_flags_q[6]) ev_fate = esp_pkg::PktNoSa;
     else if (em_flags_q[5]) ev_fate = esp_pkg::PktHandle;
     else if (em_flags_q[4]) ev_fate = esp_pkg::PktStale;
-    else if (em_flags_q[0]) ev_fate = esp_pkg::PktTruncated;
     else if (em_flags_q[3]) ev_fate = esp_pkg::PktMalformed;
     else if (em_flags_q[2]) ev_fate = esp_pkg::PktExhausted;
     else if (em_flags_q[1]) ev_fate = esp_pkg::PktExpired;
-    else if (ev_bad_q)      ev_fate = esp_pkg::PktTruncated;
+    else if (ev_cut_q)      ev_fate = esp_pkg::PktCut;
     else                    ev_fate = esp_pkg::PktSent;
   end
 

@@ -42,6 +42,7 @@ const char* to_string(Fate f) {
     case Fate::kExhausted: return "exhausted";
     case Fate::kExpired: return "expired";
     case Fate::kTruncated: return "truncated";
+    case Fate::kCut: return "cut";
   }
   return "?";
 }
@@ -103,18 +104,22 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
   } else if (expired_[index]) {
     fate = Fate::kExpired;
   }
+  // A runt or a MAC error is reported as such whatever the decision (dropped before
+  // classification, contract section 4).
+  const bool runt = in_user || in.size() < 60;
   if (fate != Fate::kSent) {
     e.frame = dropped;
     e.user = true;
-    e.event = Event{index, dgram, fate};
+    e.event = Event{index, dgram, runt ? Fate::kTruncated : fate};
     return e;
   }
   const uint64_t sn = sa.seq;
   // Known only with the last beat: a MAC error, a runt, a datagram past the frame's end.
   // Such a frame is dropped and takes no number, as the frames refused above.
-  const bool bad = in_user || in.size() < 60 || in.size() < 22 + dgram;
+  const bool cut = in.size() < 22 + dgram;
+  const bool bad = runt || cut;
   if (!bad) table_[index].seq = sn + 1;  // ESN: wraps to 0 after 2^64 - 1, then exhausted
-  e.event = Event{index, dgram, bad ? Fate::kTruncated : Fate::kSent};
+  e.event = Event{index, dgram, runt ? Fate::kTruncated : cut ? Fate::kCut : Fate::kSent};
   if (in.size() < (sa.tunnel ? 22u : v6 ? 62u : 42u)) {
     // Ends before the insertion point: tuser, the content left open.
     e.frame = in;

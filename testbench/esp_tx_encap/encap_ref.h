@@ -32,7 +32,9 @@ struct PktSa {
 };
 
 // esp_pkg::tx_pkt_fate_e.
-enum class Fate : uint8_t { kSent, kNoSa, kHandle, kStale, kMalformed, kExhausted, kExpired, kTruncated };
+enum class Fate : uint8_t {
+  kSent, kTruncated, kNoSa, kHandle, kStale, kMalformed, kExhausted, kExpired, kCut
+};
 const char* to_string(Fate f);
 
 struct Event {

@@ -91,7 +91,11 @@ module esp_tx_pkt_encap #(
   input  logic [$clog2(Sas)-1:0]  hx_index_i,
   input  logic                    hx_expired_i,
 
-  // One event per 0x0A frame, the clock after its last beat left S2.
+  // One event per 0x0A frame, the clock after its last beat left S2 (when its fate is
+  // known whole): its index and IP length for the lifetime counts of a frame sent
+  // (PktSent), PktExhausted for seq_exhausted and the hard event. esp_tx counts a frame
+  // marked with tuser in enc_drop alone; a packet SA's refusal (every fate but PktSent and
+  // PktTruncated) is classified, and counts in enc_in from this event.
   output logic                    ev_valid_o,
   output esp_pkg::tx_pkt_event_t  ev_o
 );

@@ -5,6 +5,12 @@
 // on the engine's events.
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "test_seed.h"
 #include "tool_fixture.h"
 
 using namespace ipsec::tb::tool;
@@ -203,4 +209,168 @@ TEST_CASE("tunnel mode in packet offload: the engine builds the outer header the
   CHECK(outer->src == addr(smp::kHost));
   CHECK(outer->dst == addr(smp::kPeer));
   CHECK(outer->proto == 50);
+}
+
+// ---- crypto and packet offload mixed, SAs coming and going under traffic -------------------
+
+namespace {
+
+// One tunnel between the host's network 10.0.i.0/24 and the peer's 10.1.i.0/24 over the
+// host and peer addresses: SPIs and reqids of its own, crypto or packet offloaded on the
+// host, in software on the peer.
+struct Tunnel {
+  size_t slot = 0;
+  bool packet = false;
+  bool esn = false;
+  uint32_t window = 0;
+  std::string key_out, key_in;  // hex, kept alive for StateSpec
+  uint64_t sent_out = 0, sent_in = 0;
+
+  uint32_t spi_out() const { return 0x5000 + static_cast<uint32_t>(slot); }
+  uint32_t spi_in() const { return 0x6000 + static_cast<uint32_t>(slot); }
+  uint32_t reqid_out() const { return 10 + static_cast<uint32_t>(slot); }
+  uint32_t reqid_in() const { return 50 + static_cast<uint32_t>(slot); }
+  std::string host_net() const { return "10.0." + std::to_string(slot) + ".0/24"; }
+  std::string peer_net() const { return "10.1." + std::to_string(slot) + ".0/24"; }
+  std::string host_addr() const { return "10.0." + std::to_string(slot) + ".1"; }
+  std::string peer_addr() const { return "10.1." + std::to_string(slot) + ".1"; }
+
+  StateSpec spec(bool inbound) const {
+    StateSpec s;
+    s.src = inbound ? smp::kPeer : smp::kHost;
+    s.dst = inbound ? smp::kHost : smp::kPeer;
+    s.spi = inbound ? spi_in() : spi_out();
+    s.key = inbound ? key_in.c_str() : key_out.c_str();
+    s.tunnel = true;
+    s.reqid = inbound ? reqid_in() : reqid_out();
+    s.esn = esn;
+    s.replay_window = window;
+    return s;
+  }
+};
+
+std::string random_key(std::mt19937_64& rng) {
+  static const char* hex = "0123456789abcdef";
+  std::string k = "0x";
+  for (int i = 0; i < 2 * 20; ++i) k += hex[rng() % 16];  // AES-128 and the salt
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("crypto and packet tunnels mixed, added and deleted under traffic, against a peer") {
+  const uint64_t seed = ipsec::tb::test_seed();
+  INFO(ipsec::tb::seed_hint());
+  std::mt19937_64 rng(seed);
+  PacketHost host;  // also the packet transport pair of PacketHost's own
+  PeerHost peer;
+  constexpr size_t kSlots = 6;
+  std::vector<std::optional<Tunnel>> slots(kSlots);
+  size_t adds = 0, deletes = 0, frames = 0;
+
+  auto add = [&](size_t slot) {
+    Tunnel t;
+    t.slot = slot;
+    t.packet = adds < 2 ? adds == 0 : rng() % 2;  // the first two: one of each kind
+    t.esn = rng() % 2;
+    const uint32_t windows[] = {32, 64, 96, 128, 1024};
+    t.window = windows[rng() % 5];
+    t.key_out = random_key(rng);
+    t.key_in = random_key(rng);
+    CAPTURE(slot);
+    CAPTURE(t.packet);
+    for (const bool inbound : {false, true}) {
+      StateSpec s = t.spec(inbound);
+      s.offload = inbound ? Offload::kIn : Offload::kOut;
+      drv::XfrmState x = make_state(s);
+      if (t.packet) x.offload->type = drv::OffloadType::kPacket;
+      host.add(x);
+      StateSpec twin = t.spec(inbound);
+      peer.add(make_state(twin));
+    }
+    xf::XfrmPolicy out = make_policy(t.host_net(), t.peer_net(), PolicyDir::kOut, smp::kHost,
+                                     smp::kPeer, true, t.reqid_out());
+    xf::XfrmPolicy in = make_policy(t.peer_net(), t.host_net(), PolicyDir::kIn, smp::kPeer,
+                                    smp::kHost, true, t.reqid_in());
+    if (t.packet) out.offload_dev = in.offload_dev = "eth0";
+    REQUIRE(host.stack.add_policy(out).ok());
+    REQUIRE(host.stack.add_policy(in).ok());
+    peer.add(make_policy(t.peer_net(), t.host_net(), PolicyDir::kOut, smp::kPeer, smp::kHost, true,
+                         t.reqid_in()));
+    peer.add(make_policy(t.host_net(), t.peer_net(), PolicyDir::kIn, smp::kHost, smp::kPeer, true,
+                         t.reqid_out()));
+    slots[slot] = t;
+    ++adds;
+  };
+  auto remove = [&](size_t slot) {
+    const Tunnel& t = *slots[slot];
+    for (xf::XfrmStack* st : {&host.stack, &peer.stack}) {
+      REQUIRE(st->delete_state(addr(smp::kPeer), t.spi_out(), drv::XfrmProto::kEsp).ok());
+      REQUIRE(st->delete_state(addr(smp::kHost), t.spi_in(), drv::XfrmProto::kEsp).ok());
+    }
+    const drv::XfrmSelector hs = make_selector(t.host_net(), t.peer_net());
+    const drv::XfrmSelector ps = make_selector(t.peer_net(), t.host_net());
+    REQUIRE(host.stack.policies().remove(hs, PolicyDir::kOut).ok());
+    REQUIRE(host.stack.policies().remove(ps, PolicyDir::kIn).ok());
+    REQUIRE(peer.stack.policies().remove(ps, PolicyDir::kOut).ok());
+    REQUIRE(peer.stack.policies().remove(hs, PolicyDir::kIn).ok());
+    host.device.settle();  // the DELs from the GC work: index and handle free again
+    slots[slot].reset();
+    ++deletes;
+  };
+  auto check_counts = [&](const Tunnel& t) {
+    host.stack.update_packet_stats();
+    for (const xf::StateEntry* e : host.stack.states()) {
+      if (e->state.spi == t.spi_out()) CHECK(e->curlft.packets == t.sent_out);
+      if (e->state.spi == t.spi_in()) CHECK(e->curlft.packets == t.sent_in);
+    }
+  };
+
+  for (int round = 0; round < 150; ++round) {
+    CAPTURE(round);
+    const size_t slot = rng() % kSlots;
+    const unsigned op = rng() % 10;
+    if (op < 3 && !slots[slot]) {
+      add(slot);
+    } else if (op < 5 && slots[slot]) {
+      check_counts(*slots[slot]);
+      remove(slot);
+    } else {
+      for (std::optional<Tunnel>& t : slots) {
+        if (!t) continue;
+        CAPTURE(t->slot);
+        CAPTURE(t->packet);
+        smp::PacketSpec out;
+        out.src = t->host_addr();
+        out.dst = t->peer_addr();
+        out.proto = rng() % 2 ? 6 : 17;
+        out.ipv4_id = static_cast<uint16_t>(rng());
+        const Bytes fo = smp::frame_of_size(out, 60 + rng() % 1300, true);
+        const std::vector<Bytes> wire = host.to_wire(fo);
+        REQUIRE(wire.size() == 1);
+        const std::optional<Bytes> opened = peer.stack.receive(wire[0]);
+        REQUIRE(opened);
+        CHECK_MESSAGE(*opened == fo, describe_diff(*opened, fo));
+        ++t->sent_out;
+        smp::PacketSpec in = out;
+        in.src = t->peer_addr();
+        in.dst = t->host_addr();
+        const Bytes fi = smp::frame_of_size(in, 60 + rng() % 1300, false);
+        const std::vector<Bytes> got = host.from_wire(peer.send(fi));
+        REQUIRE(got.size() == 1);
+        CHECK_MESSAGE(got[0] == fi, describe_diff(got[0], fi));
+        ++t->sent_in;
+        frames += 2;
+      }
+    }
+  }
+  for (const std::optional<Tunnel>& t : slots) {
+    if (t) check_counts(*t);
+  }
+  // The run did what it is for: both kinds of tunnel, index and handle reuse after deletes.
+  CHECK(adds >= 5);
+  CHECK(deletes >= 2);
+  CHECK(frames >= 40);
+  CHECK(host.counter(model::CtrlCounter::kDecAuthFailPackets) == 0);
+  CHECK(host.stack.mib(XfrmMib::kInNoStates) == 0);
 }

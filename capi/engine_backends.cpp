@@ -121,7 +121,8 @@ class ReferenceBackend final : public Backend {
   static constexpr uint64_t kLatencyCycles = 32;  // first beat in to first beat out
   static constexpr uint64_t kQuietCycles = 256;   // run_until_idle's quiet tail, as the RTL's
 
-  explicit ReferenceBackend(const ipsec_sim_options& o) : stall_percent_(o.stall_percent) {}
+  explicit ReferenceBackend(const ipsec_sim_options& o)
+      : model_(config_of(o.kind)), stall_percent_(o.stall_percent) {}
 
   driver::RegisterBus& bus() override { return model_; }
 
@@ -190,6 +191,13 @@ class ReferenceBackend final : public Backend {
     }
     const uint64_t b = std::max(busy[0], busy[1]);
     return b * 100 / static_cast<uint64_t>(100 - stall_percent_);
+  }
+
+  // IPSEC_SIM_REFERENCE_PACKET: the model with packet offload (docs/packet_offload.md).
+  static model::CtrlModelConfig config_of(ipsec_sim_kind kind) {
+    model::CtrlModelConfig c;
+    c.packet_offload = kind == IPSEC_SIM_REFERENCE_PACKET;
+    return c;
   }
 
   void advance(uint64_t clocks) {

@@ -175,10 +175,11 @@ ipsec_sim_status ipsec_sim_create(const ipsec_sim_options* options, ipsec_sim_en
   ipsec_sim_options o;
   ipsec_sim_options_init(&o);
   if (options) o = *options;
-  if (o.kind != IPSEC_SIM_RTL_FAST && o.kind != IPSEC_SIM_RTL_CHECKING && o.kind != IPSEC_SIM_REFERENCE) {
+  if (o.kind != IPSEC_SIM_RTL_FAST && o.kind != IPSEC_SIM_RTL_CHECKING &&
+      o.kind != IPSEC_SIM_REFERENCE && o.kind != IPSEC_SIM_REFERENCE_PACKET) {
     return failed(IPSEC_SIM_EINVAL, "kind " + std::to_string(static_cast<int>(o.kind)) +
                                         " is none of IPSEC_SIM_RTL_FAST, IPSEC_SIM_RTL_CHECKING, "
-                                        "IPSEC_SIM_REFERENCE");
+                                        "IPSEC_SIM_REFERENCE, IPSEC_SIM_REFERENCE_PACKET");
   }
   if (o.stall_percent < 0 || o.stall_percent > 95) {
     return failed(IPSEC_SIM_EINVAL,
@@ -202,8 +203,9 @@ ipsec_sim_status ipsec_sim_create(const ipsec_sim_options* options, ipsec_sim_en
   try {
     auto e = std::make_unique<ipsec_sim_engine>();
     e->kind = o.kind;
-    e->backend = o.kind == IPSEC_SIM_REFERENCE ? ipsec::capi::make_reference_backend(o)
-                                               : ipsec::capi::make_rtl_backend(o);
+    const bool reference = o.kind == IPSEC_SIM_REFERENCE || o.kind == IPSEC_SIM_REFERENCE_PACKET;
+    e->backend = reference ? ipsec::capi::make_reference_backend(o)
+                           : ipsec::capi::make_rtl_backend(o);
     e->bus = &e->backend->bus();
     *engine = e.release();
     return IPSEC_SIM_OK;

@@ -2,7 +2,7 @@
  * The C API as a C11 program sees it (include/ipsec_sim/ipsec_sim.h): every function, every
  * error path with its message, the three engine kinds against each other, two engines side
  * by side, engines on threads, waveforms. One CTest test per group:
- *   test_capi errors | registers | frames | kinds | two_engines | threads | trace
+ *   test_capi errors | registers | frames | kinds | two_engines | threads | trace | packet
  * Random stimulus prints its seed (IPSEC_SEED replays it); RTL runs stall their ports at
  * random (IPSEC_STALL, default 20 %).
  */
@@ -594,6 +594,97 @@ static void test_trace(const char *dir) {
   }
 }
 
+/* ---- packet: the reference model with packet offload (docs/packet_offload.md) ------------ */
+
+/* The whole of one command (at most the 208 bytes of ADD_SA_PKT), response words 0 to 2. */
+static uint32_t packet_command(ipsec_sim_engine *e, const uint8_t *img, uint32_t len,
+                               uint32_t *word1, uint32_t *word2) {
+  uint32_t i, w0 = 0;
+  for (i = 0; i < len; i += 4) CHECK_OK(e, ipsec_sim_reg_write(e, 0x100 + i, be32_get(img + i), NULL));
+  CHECK_OK(e, ipsec_sim_reg_write(e, REG_CMD_DOORBELL, len, NULL));
+  if (ipsec_sim_wait_irq(e, 10000, NULL) != IPSEC_SIM_OK) return 0xFFFFFFFFu;
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x060, &w0, NULL));
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x064, word1, NULL));
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x068, word2, NULL));
+  CHECK_OK(e, ipsec_sim_reg_write(e, 0x058, 1, NULL));
+  return w0;
+}
+
+static void test_packet(void) {
+  ipsec_sim_engine *plain = make_engine(IPSEC_SIM_REFERENCE, 1, 0);
+  ipsec_sim_engine *e = make_engine(IPSEC_SIM_REFERENCE_PACKET, 1, 0);
+  capi_sa sa = {{0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f},
+                0xa0a1a2a3u, 0x7000u, 9u, {192, 0, 2, 1}, {198, 51, 100, 2}, 1};
+  uint8_t img[208], frame[256], out[512];
+  uint32_t v = 0, w1 = 0, w2 = 0, i;
+  size_t n = 12, len = 0;
+  int tuser = 1;
+
+  /* P1: the capability bit, and CAP_PKT only where it is offered (SLVERR elsewhere). */
+  CHECK(ipsec_sim_engine_kind(e) == IPSEC_SIM_REFERENCE_PACKET);
+  CHECK_OK(plain, ipsec_sim_reg_read(plain, 0x024, &v, NULL));
+  CHECK(((v >> 16) & 1u) == 0);
+  CHECK_STATUS(plain, ipsec_sim_reg_read(plain, 0x018, &v, NULL), IPSEC_SIM_EBUSRESP);
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x024, &v, NULL));
+  CHECK(((v >> 16) & 1u) == 1);
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x018, &v, NULL));
+  CHECK(v == 1024);
+
+  /* P2: ADD_SA_PKT, a TX transport SA from sequence number 1 without limits; word 2 names
+   * its table index. The Innova model refuses the opcode (ILLEGAL_REQUEST). */
+  capi_sa_image(&sa, 6, img);
+  memset(img + 148, 0, 60);
+  img[0x98 + 7] = 1;                /* seq, be64 */
+  memset(img + 0xA0, 0xFF, 32);     /* the four limits: none */
+  CHECK(packet_command(e, img, 208, &w1, &w2) == 0);
+  CHECK(w1 == sa.handle);
+  CHECK(w2 < 1024);
+
+  /* P3: the plain packet with metadata 0x0A (index, the handle's low half) leaves as ESP
+   * with sequence number 1 in its header and IV. */
+  for (i = 0; i < 12; ++i) frame[i] = (uint8_t)(i < 6 ? 0x02 : 0x04);
+  be16_put(frame + n, 0x8CE4);
+  frame[n + 2] = 0x0A;
+  be16_put(frame + n + 3, (uint16_t)w2);
+  be16_put(frame + n + 5, (uint16_t)sa.handle);
+  frame[n + 7] = 0;
+  n += 8;
+  be16_put(frame + n, 0x0800);
+  n += 2;
+  memset(frame + n, 0, 20);
+  frame[n] = 0x45;
+  be16_put(frame + n + 2, 20 + 8 + 50); /* UDP, 50 bytes of data */
+  frame[n + 8] = 64;
+  frame[n + 9] = 17;
+  memcpy(frame + n + 12, sa.sip, 4);
+  memcpy(frame + n + 16, sa.dip, 4);
+  be16_put(frame + n + 10, capi_ip_checksum(frame + n));
+  for (i = 0; i < 58; ++i) frame[n + 20 + i] = (uint8_t)i;
+  n += 78;
+  CHECK_OK(e, ipsec_sim_send(e, IPSEC_SIM_HOST_TX, frame, n, 0));
+  CHECK_OK(e, ipsec_sim_run_until_idle(e, 100000, NULL));
+  CHECK_OK(e, ipsec_sim_receive(e, IPSEC_SIM_WIRE_TX, out, sizeof out, &len, &tuser));
+  CHECK(tuser == 0);
+  /* MACs, 0x0800, IPv4, ESP header, IV, the 58 bytes, no pad (58 + 2 is a multiple of 4,
+   * RFC 4303 section 2.4), pad length and next header, ICV. */
+  CHECK(len == 14 + 20 + 8 + 8 + 58 + 2 + 16);
+  CHECK(out[12] == 0x08 && out[13] == 0x00 && out[14 + 9] == 50);
+  CHECK(be32_get(out + 34) == sa.spi);
+  CHECK(be32_get(out + 38) == 1);
+  CHECK(be32_get(out + 42) == 0 && be32_get(out + 46) == 1);
+
+  /* P5: the SA's counters through PKT_STATS_INDEX: one packet, the 78 bytes the host sent. */
+  CHECK_OK(e, ipsec_sim_reg_write(e, 0x080, w2, NULL));
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x0A0, &v, NULL));
+  CHECK(v == 1);
+  CHECK_OK(e, ipsec_sim_reg_read(e, 0x0A8, &v, NULL));
+  CHECK(v == 78);
+
+  CHECK(packet_command(plain, img, 148, &w1, &w2) == 1);
+  ipsec_sim_destroy(plain);
+  ipsec_sim_destroy(e);
+}
+
 int main(int argc, char **argv) {
   const char *group = argc > 1 ? argv[1] : "";
   if (strcmp(group, "errors") == 0) {
@@ -613,8 +704,10 @@ int main(int argc, char **argv) {
     test_threads();
   } else if (strcmp(group, "trace") == 0) {
     test_trace(argc > 2 ? argv[2] : ".");
+  } else if (strcmp(group, "packet") == 0) {
+    test_packet();
   } else {
-    fprintf(stderr, "usage: test_capi errors|registers|kinds|two_engines|threads|trace [dir]\n");
+    fprintf(stderr, "usage: test_capi errors|registers|kinds|two_engines|threads|trace|packet [dir]\n");
     return 2;
   }
   printf("%s: %s\n", group, capi_failures ? "FAILED" : "passed");

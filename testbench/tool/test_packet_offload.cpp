@@ -181,6 +181,62 @@ TEST_CASE("the engine's lifetime events expire the state: soft once, hard delete
   CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 1);
 }
 
+TEST_CASE("sequence-number exhaustion: the last number goes out, then the engine's event ends the state") {
+  ModelHost host(with_packet_offload());
+  drv::XfrmState x = packet_state(false);
+  x.replay.oseq = 0xFFFFFFFD;  // the next packets carry 0xFFFFFFFE and 0xFFFFFFFF
+  host.add(x);
+  host.add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer,
+                       false, 1));
+  SoftwareHost peer;
+  peer.add(make_state(StateSpec{}));
+  for (const uint32_t seq : {0xFFFFFFFEu, 0xFFFFFFFFu}) {
+    const std::vector<Bytes> wire = host.to_wire(host_frame(17, 100));
+    REQUIRE(wire.size() == 1);
+    const std::optional<drv::IpHeader> ip = drv::parse_ip_frame(wire[0]);
+    REQUIRE(ip);
+    CHECK(drv::load_be32(wire[0], ip->l4() + 4) == seq);
+    CHECK(peer.stack.receive(wire[0]));
+    host.stack.poll_device_events();
+    CHECK(host.stack.take_expires().empty());
+  }
+  // 2^32 is never sent (RFC 4303 section 3.3.3): dropped, counted, and the hard event.
+  CHECK(host.to_wire(host_frame(17, 100)).empty());
+  CHECK(host.counter(model::CtrlCounter::kEncDropPackets) == 1);
+  host.stack.poll_device_events();
+  const std::vector<xf::KmExpire> expires = host.stack.take_expires();
+  REQUIRE(expires.size() == 1);
+  CHECK(expires[0].hard);
+  CHECK(host.stack.states().empty());
+  host.device.settle();
+  CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 1);
+}
+
+TEST_CASE("a byte hard limit: the packet that would pass it is dropped and the state expires") {
+  ModelHost host(with_packet_offload());
+  drv::XfrmState x = packet_state(false);
+  // Two 86-byte IP packets fit under 250, a third would pass it; mlx5's rules want a soft
+  // limit below the hard one: the second packet passes 100.
+  x.lft.soft_byte_limit = 100;
+  x.lft.hard_byte_limit = 250;
+  host.add(x);
+  host.add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer,
+                       false, 1));
+  size_t sent = 0;
+  for (int i = 0; i < 3; ++i) {
+    sent += host.to_wire(host_frame(17, 100)).size();  // 100-byte frames: 86-byte IP packets
+    host.stack.poll_device_events();
+  }
+  CHECK(sent == 2);
+  const std::vector<xf::KmExpire> expires = host.stack.take_expires();
+  REQUIRE(expires.size() == 2);
+  CHECK_FALSE(expires[0].hard);
+  CHECK(expires[0].state.curlft.bytes == 2 * 86);  // read from the device on the event
+  CHECK(expires[1].hard);
+  CHECK(expires[1].state.curlft.bytes == 2 * 86);
+  CHECK(host.stack.states().empty());
+}
+
 TEST_CASE("tunnel mode in packet offload: the engine builds the outer header the peer opens") {
   ModelHost host(with_packet_offload());
   host.add(packet_state(false, true));

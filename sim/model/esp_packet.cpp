@@ -91,23 +91,19 @@ void raise_event(PacketSa& p, const SaEntry& e, EventKind k, FrameResult& r) {
 }
 
 // Whether one more packet of `len` bytes would pass a hard limit (P3, P4). Raises the events
-// of the limits it would pass and ends the SA when it does.
+// of the limits it would pass and ends the SA when it does (PacketSa::hard_limit).
 bool hard_limit(PacketSa& p, const SaEntry& e, uint64_t len, FrameResult& r) {
-  // counters.bytes never exceeds hard_bytes: a packet that would take it past is not counted.
-  const bool bytes = len > p.cfg.hard_bytes - p.counters.bytes;
-  const bool packets = p.counters.packets >= p.cfg.hard_packets;
-  if (bytes) raise_event(p, e, EventKind::kHardBytes, r);
-  if (packets) raise_event(p, e, EventKind::kHardPackets, r);
-  if (bytes || packets) p.dead = true;
-  return bytes || packets;
+  std::vector<EventKind> raised;
+  const bool hard = p.hard_limit(len, raised);
+  for (EventKind k : raised) r.events.push_back(PacketEvent{k, p.index, e.sw_sa_handle});
+  return hard;
 }
 
 // Counts a packet sent or delivered and raises the soft events it crosses (P3, P4, P6).
 void count_packet(PacketSa& p, const SaEntry& e, uint64_t len, FrameResult& r) {
-  p.counters.packets += 1;
-  p.counters.bytes += len;
-  if (p.counters.bytes > p.cfg.soft_bytes) raise_event(p, e, EventKind::kSoftBytes, r);
-  if (p.counters.packets > p.cfg.soft_packets) raise_event(p, e, EventKind::kSoftPackets, r);
+  std::vector<EventKind> raised;
+  p.count(len, raised);
+  for (EventKind k : raised) r.events.push_back(PacketEvent{k, p.index, e.sw_sa_handle});
 }
 
 // The outer header of a tunnel SA (P2, esp_packet.h's decisions): `inner` is the IP packet

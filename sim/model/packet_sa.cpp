@@ -8,6 +8,27 @@ bool PacketSa::fire(pkt::EventKind k) {
   return true;
 }
 
+bool PacketSa::hard_limit(uint64_t len, std::vector<pkt::EventKind>& raised) {
+  // counters.bytes never exceeds hard_bytes: a packet that would take it past is not counted.
+  const bool bytes = len > cfg.hard_bytes - counters.bytes;
+  const bool packets = counters.packets >= cfg.hard_packets;
+  if (bytes && fire(pkt::EventKind::kHardBytes)) raised.push_back(pkt::EventKind::kHardBytes);
+  if (packets && fire(pkt::EventKind::kHardPackets)) raised.push_back(pkt::EventKind::kHardPackets);
+  if (bytes || packets) dead = true;
+  return bytes || packets;
+}
+
+void PacketSa::count(uint64_t len, std::vector<pkt::EventKind>& raised) {
+  counters.packets += 1;
+  counters.bytes += len;
+  if (counters.bytes > cfg.soft_bytes && fire(pkt::EventKind::kSoftBytes)) {
+    raised.push_back(pkt::EventKind::kSoftBytes);
+  }
+  if (counters.packets > cfg.soft_packets && fire(pkt::EventKind::kSoftPackets)) {
+    raised.push_back(pkt::EventKind::kSoftPackets);
+  }
+}
+
 // RFC 4303 Appendix A2.2. T = the right edge (Th:Tl), W = the window size, Seql the received
 // low half. Case A, Tl >= W - 1 (the window lies within one 2^32 subspace): Seql >= Tl - W + 1
 // is Th, else Th + 1 (the number wrapped ahead). Case B, Tl < W - 1 (the window straddles the

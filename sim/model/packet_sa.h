@@ -42,6 +42,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <vector>
 
 #include "packet_contract.h"
 
@@ -89,6 +90,14 @@ struct PacketSa {
   bool has_fired(pkt::EventKind k) const { return fired >> static_cast<unsigned>(k) & 1u; }
   // Marks `k` fired; true the first time only.
   bool fire(pkt::EventKind k);
+
+  // P3, P4 (the limits above): whether one more packet of `len` bytes would pass a hard limit.
+  // When it would, appends to `raised` the hard events of the limits it passes (bytes first,
+  // each the first time only) and ends the SA.
+  bool hard_limit(uint64_t len, std::vector<pkt::EventKind>& raised);
+  // Counts a packet sent or delivered and appends the soft events it crosses (bytes first,
+  // each the first time only).
+  void count(uint64_t len, std::vector<pkt::EventKind>& raised);
 
   // RX: the full sequence number of a received low half (RFC 4303 Appendix A2.2 with ESN;
   // the low half itself without).

@@ -97,10 +97,11 @@ synth: deps
 # 5.0 levels or a memory above 4 kbit is outside block RAM. FPGA="esp_gcm sa_table" picks
 # blocks; FPGA_REPORT_ONLY=1 prints the same without failing. Slow: esp_gcm alone takes tens of minutes.
 FPGA ?=
-# esp_rx_replay is not in the engine yet: its list is read beside the engine's.
+# esp_rx_replay and esp_pkt_life are not in the engine yet: their lists are read beside the
+# engine's.
 fpga: deps
 	@scripts/install-deps fpga
-	@FPGA_LISTS="$(ENGINE_LISTS) rtl/esp/replay_sources.f" scripts/fpga $(FPGA)
+	@FPGA_LISTS="$(ENGINE_LISTS) rtl/esp/replay_sources.f rtl/esp/life_sources.f" scripts/fpga $(FPGA)
 
 bench: all
 	$(BUILD)/ipsec-bench --json $(BUILD)/bench.json --svg $(BUILD)/bench.svg

@@ -37,7 +37,7 @@
 // them; where the contract is silent, as the model decided):
 //  - OpCheck: no packet SA of the op's direction at the index: drop, nothing counted. A dead
 //    SA (a hard event fired): drop; TX after seq exhaustion, that drop counts in
-//    seq_exhausted (P3, the model's dead path). Else the hard limits: bytes + len > hard
+//    seq_exhausted (P3, the model's dead path). Else the hard limits: len > hard bytes -
 //    bytes, or packets >= hard packets: drop, the events of the limits passed (bytes first),
 //    the SA dead. Else counted (packets + 1, bytes + len) and passed, with the soft events
 //    of bytes > soft bytes and packets > soft packets after the count (bytes first). Each
@@ -47,10 +47,12 @@
 //    a dead SA counts it only if kind 5 fired (the model's dead path), not after a hard limit.
 //  - A frame bytes count is 17 bits (IPv6: 40 + a 16-bit payload length).
 //  - The hard byte check is the model's, `len > hard - bytes` in 64 bits. The soft check
-//    `bytes + len > soft` (after the count) is `len > soft - bytes` with the borrow of soft -
-//    bytes as "above": the same, as a counted frame never takes bytes past hard (no carry). The soft packet check is packets
-//    >= soft (the model: packets + 1 > soft), the same short of 2^64 - 1 packets, which hard
-//    packets (at most all ones) stop first.
+//    `bytes + len > soft` (after the count) is `len > soft - bytes` with the borrow of
+//    soft - bytes as "above": the same, as a counted frame never takes bytes past hard (no
+//    carry). The soft packet check is packets >= soft (the model: packets + 1 > soft), the
+//    same short of 2^64 - 1 packets, which hard packets (at most all ones) stop first.
+//  - The snapshot takes SnapLatency clocks, not the one clock P5 names: the counters live
+//    in block RAM behind the ops' read-modify-write.
 //
 // Op pipeline (a direction's op issues in its slot of a free-running 4-clock round: TX in
 // clocks with ph_q 0, RX with ph_q 2; an op that arrives outside its slot waits 1 to 3 clocks
@@ -76,8 +78,9 @@
 // snapshot meanwhile, asserted): an index never added snapshots zeros (P8).
 //
 // Memory for NumSa SAs: the configuration, 288 bits a SA, and the state, 327 bits a SA,
-// one copy each (the snapshot shares the ops' read port). For 1,024 SAs, as 1024 x 36
-// RAMB36 and 1024 x 18 RAMB18: 8 + 9 RAMB36 and one RAMB18 (docs/fpga.md has the count).
+// one copy each (the snapshot reads on the clocks no op reads). For 1,024 SAs, as Yosys
+// maps them: 8 RAMB36 (1024 x 36) and 19 RAMB18 (1024 x 18), about 17.5 RAMB36; the event
+// queue in LUTRAM (docs/fpga.md).
 module esp_pkt_life #(
   parameter int NumSa = 1024  // SA indices, a power of two (the engine's SA table)
 ) (

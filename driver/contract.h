@@ -252,6 +252,7 @@ inline constexpr uint32_t kRegStatsWord0 = 0x0A0;  // ro: 10 words, each counter
 inline constexpr size_t kStatsWords = 10;
 inline constexpr uint32_t kRegEvtDrop = 0x278;     // 64 bit: events lost to a full queue
 inline constexpr uint32_t kIntrEventReady = 0x2;   // INTR_STATUS / INTR_ENABLE bit 1
+inline constexpr size_t kEventQueueDepth = 16;
 
 // P6: event kinds.
 enum class EventKind : uint8_t {

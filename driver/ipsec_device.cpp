@@ -192,6 +192,11 @@ uint32_t IpsecDevice::lowest_free_rx_handle() const {
   return handle;
 }
 
+uint32_t IpsecDevice::next_packet_handle() {
+  while (next_pkt_handle_ == 0 || handles_in_use_.count(next_pkt_handle_)) ++next_pkt_handle_;
+  return next_pkt_handle_++;
+}
+
 bool IpsecDevice::image_in_use(const SaImage& image, std::optional<SaId> self) const {
   const auto it = images_.find(image);
   return it != images_.end() && it->second != self;
@@ -242,7 +247,9 @@ StatusOr<PktSaCounters> IpsecDevice::read_pkt_counters(SaId id) {
 StatusOr<std::vector<PktEvent>> IpsecDevice::take_pkt_events() {
   std::vector<PktEvent> events;
   if (!caps_.pkt_offload) return events;
-  for (;;) {
+  // At most the queue's depth per call: a device whose EVENT_READY never falls does not
+  // hold the driver here; what is left is taken on the next call.
+  for (size_t taken = 0; taken < packet::kEventQueueDepth; ++taken) {
     uint32_t status = 0;
     if (Status s = regs_.read(IPSEC_REGS_INTR_STATUS_OFFSET, status); !s.ok()) return s;
     if ((status & packet::kIntrEventReady) == 0) return events;
@@ -259,6 +266,7 @@ StatusOr<std::vector<PktEvent>> IpsecDevice::take_pkt_events() {
     }
     events.push_back(PktEvent{sa->id, static_cast<packet::EventKind>(kind)});
   }
+  return events;
 }
 
 const OffloadedSa* IpsecDevice::find_pkt(uint16_t index) const {
@@ -303,7 +311,7 @@ StatusOr<std::pair<SaId, IpsecDevice::Ticket>> IpsecDevice::start_add(const Xfrm
 
   const bool inbound = state.inbound();
   const bool packet = state.packet_offload();
-  const uint32_t handle = inbound || packet ? lowest_free_rx_handle() : 0;
+  const uint32_t handle = packet ? next_packet_handle() : inbound ? lowest_free_rx_handle() : 0;
   // mlx5e_xfrm_add_state: mlx5e_ipsec_update_esn_state on a zeroed esn_state first.
   const EsnUpdate esn =
       options_.driver == DriverVariant::kInnovaAsShipped

@@ -226,9 +226,9 @@ class IpsecDevice {
   // xdo_dev_state_update_stats: a live packet SA's counters, snapshot through
   // PKT_STATS_INDEX and read from PKT_STATS_WORD0..9 (P5). -ENOENT for another id.
   StatusOr<PktSaCounters> read_pkt_counters(SaId id);
-  // The events waiting (P6), oldest first, each popped: those of an index that no longer
-  // holds the live packet SA of that handle (deleted, or deleted and reused) are dropped.
-  // Nothing on a device without packet offload.
+  // The events waiting (P6), oldest first, each popped (at most the queue's 16 per call):
+  // those of an index that no longer holds the live packet SA of that handle (deleted, or
+  // deleted and reused) are dropped. Nothing on a device without packet offload.
   StatusOr<std::vector<PktEvent>> take_pkt_events();
   // The live packet SA at a table index, or nullptr.
   const OffloadedSa* find_pkt(uint16_t index) const;
@@ -291,6 +291,11 @@ class IpsecDevice {
   SaOpcode opcode(SaOpcode v1, SaOpcode v2) const { return caps_.v2_command ? v2 : v1; }
   void release(const OffloadedSa& sa);
   uint32_t lowest_free_rx_handle() const;
+  // A packet SA's handle: the next of a running count, skipping 0 and those in use. Not the
+  // lowest free, as crypto RX SAs take theirs (mlx5's ida): the handle check of packet
+  // sections P3 and P6 must tell an SA re-added at the same table index from the one
+  // deleted there, whose frames and events may still be in flight.
+  uint32_t next_packet_handle();
   // Another SA than `self` (live, being added, dying or a failed DEL's) has this image.
   bool image_in_use(const SaImage& image, std::optional<SaId> self = std::nullopt) const;
 
@@ -312,6 +317,7 @@ class IpsecDevice {
   uint32_t granted_caps_ = 0;
 
   uint32_t next_id_ = 1;
+  uint32_t next_pkt_handle_ = 1;
   std::map<SaId, OffloadedSa> sas_;
   std::map<SaId, Adding> adding_;
   std::map<SaId, Dying> dying_;

@@ -181,6 +181,29 @@ TEST_CASE("the engine's lifetime events expire the state: soft once, hard delete
   CHECK(host.counter(model::CtrlCounter::kDelSaSuccess) == 1);
 }
 
+TEST_CASE("events of a state deleted before they are read are dropped, not applied to another") {
+  ModelHost host(with_packet_offload());
+  drv::XfrmState x = packet_state(false);
+  x.lft.soft_packet_limit = 1;
+  host.add(x);
+  host.add(make_policy("192.0.2.1/32", "198.51.100.2/32", PolicyDir::kOut, smp::kHost, smp::kPeer,
+                       false, 1));
+  // Two packets: the second passes the soft limit and the engine queues the soft event.
+  CHECK(host.to_wire(std::vector<Bytes>{host_frame(17, 100), host_frame(17, 100)}).size() == 2);
+  CHECK(host.engine.ctrl().events().size() == 1);
+  // The user deletes the state first; the same index goes to a new state of another handle.
+  REQUIRE(host.stack.delete_state(addr(smp::kPeer), smp::kSpiOut, drv::XfrmProto::kEsp).ok());
+  host.device.settle();
+  drv::XfrmState again = packet_state(false);
+  again.spi = 0x9999;
+  host.add(again);
+  host.stack.poll_device_events();
+  CHECK(host.stack.take_expires().empty());  // the stale event touched nothing
+  CHECK(host.engine.ctrl().events().empty());  // but it was popped
+  REQUIRE(host.stack.states().size() == 1);
+  CHECK_FALSE(host.stack.states()[0]->dying);
+}
+
 TEST_CASE("sequence-number exhaustion: the last number goes out, then the engine's event ends the state") {
   ModelHost host(with_packet_offload());
   drv::XfrmState x = packet_state(false);

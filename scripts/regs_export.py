@@ -261,27 +261,35 @@ def access_map_sv(top: AddrmapNode, digest: str) -> str:
     deep for its clock (docs/fpga.md).
     """
     words = 1 << (12 - 2)
-    readable = writable = 0
+    readable = writable = pkt_only = 0
     for node in top.children(unroll=True):
         first = node.absolute_address >> 2
         count = node.size >> 2
         mask = ((1 << count) - 1) << first
         if isinstance(node, MemNode):
             rd, wr = node.is_sw_readable, node.is_sw_writable
+            pkt_from = node.get_property("pkt_offload_from_entry", default=None)
+            if pkt_from is not None:
+                pkt_only |= ((1 << (count - pkt_from)) - 1) << (first + pkt_from)
         else:
             rd = any(f.is_sw_readable for f in node.fields())
             wr = any(f.is_sw_writable for f in node.fields())
+            if node.get_property("pkt_offload", default=False):
+                pkt_only |= mask
         readable |= mask if rd else 0
         writable |= mask if wr else 0
     out = [f"// {line}" for line in stamp_lines(digest)]
     out += [
         "// Word addresses (byte address bits [11:2]) of the register map that answer OKAY: bit w",
         "// of ReadableWords for a read, of WritableWords for a write; every other access answers",
-        "// SLVERR. Written by scripts/regs_export.py from the register description.",
+        "// SLVERR. PktOffloadWords: the words only an engine with packet offload has (the",
+        "// register description's pkt_offload properties); an engine without it takes them out",
+        "// of both masks. Written by scripts/regs_export.py from the register description.",
         "package ipsec_regs_map_pkg;",
         f"  localparam int unsigned Words = {words};",
         f"  localparam logic [Words-1:0] ReadableWords = {words}'h{readable:0{words // 4}x};",
         f"  localparam logic [Words-1:0] WritableWords = {words}'h{writable:0{words // 4}x};",
+        f"  localparam logic [Words-1:0] PktOffloadWords = {words}'h{pkt_only:0{words // 4}x};",
         "endpackage",
     ]
     return "\n".join(out) + "\n"

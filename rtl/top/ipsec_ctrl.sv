@@ -6,9 +6,20 @@
 // Port naming: the register block's AXI4-Lite names (s_axil_*) with _i/_o suffixes, so
 // s_axil_awvalid_i, s_axil_awready_o, ... Test benches drive them through
 // sim/axil_bus.h, which expects exactly these names (and irq_o).
+//
+// Full packet offload (docs/packet_offload.md) is a build-time option, PktOffload. With 0
+// the block is the Innova's: CAP_FLAGS.PKT_OFFLOAD reads 0, and the words only packet
+// offload has (ipsec_regs_map_pkg::PktOffloadWords: CAP_PKT, PKT_STATS_*, EVT_*, EVT_DROP and
+// command window words 37..51) answer SLVERR as unmapped addresses do. The register block
+// still holds them; with PktOffload 0 nothing they hold reaches the engine and they read 0
+// (every input constant 0, INTR_ENABLE.EVENT_READY held clear), so a refused access leaves
+// no trace. With 1 they are the registers of packet sections P1, P5 and P6: the per-SA
+// counters' snapshot and the event queue live in the packet SA unit; this block carries its
+// requests out (pkt_stats_*_o, evt_pop_o) and its answers in (pkt_stats_word_i, evt_*_i).
 module ipsec_ctrl #(
-  parameter int unsigned NumSa    = 1024,  // SA table entries, 1 .. 65535
-  parameter int unsigned MaxFrame = 9216   // largest frame in bytes, reported in ENGINE_PARAMS
+  parameter int unsigned NumSa      = 1024,  // SA table entries, 1 .. 65535
+  parameter int unsigned MaxFrame   = 9216,  // largest frame in bytes, reported in ENGINE_PARAMS
+  parameter int unsigned PktOffload = 0      // 1: full packet offload (docs/packet_offload.md)
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -65,8 +76,38 @@ module ipsec_ctrl #(
 
   // Settings for the datapath.
   output logic                 no_trailer_o,      // RX no-trailer mode, granted by SET_CAP
-  output logic                 fwd_bad_frames_o   // CONTROL.FWD_BAD_FRAMES
+  output logic                 fwd_bad_frames_o,  // CONTROL.FWD_BAD_FRAMES
+
+  // Packet offload's per-SA counters (packet section P5), with PktOffload only (else the
+  // request is 0 and the words unused). A PKT_STATS_INDEX write with byte lanes 0 and 1
+  // (packet section P8) requests a snapshot of the SA at the index: one pulse, two clocks
+  // after the write reaches the register block (the strobe is registered, then the index is
+  // the stored field). The unit answers on pkt_stats_word_i, held until its next snapshot:
+  // words 0..9 as PKT_STATS_WORD0..9 read them.
+  output logic                 pkt_stats_req_o,
+  output logic [15:0]          pkt_stats_index_o,
+  input  logic [9:0][31:0]     pkt_stats_word_i,
+
+  // Packet offload's event queue (packet section P6), with PktOffload only: its head while
+  // evt_valid_i (word 0: kind in 7:0, SA index in 31:16; word 1: the SA's handle), a pop
+  // pulse for each EVT_POP write of 1 (the unit ignores one while the queue is empty), and a
+  // pulse for each event the full queue lost (EVT_DROP counts them).
+  input  logic                 evt_valid_i,
+  input  logic [31:0]          evt_word0_i,
+  input  logic [31:0]          evt_word1_i,
+  output logic                 evt_pop_o,
+  input  logic                 evt_drop_i
 );
+
+  // The packet-offload registers reach the engine, and the engine them, only with
+  // PktOffload: a constant, so with 0 every term below that it gates is constant 0.
+  localparam logic PktOn = PktOffload != 0;
+  localparam logic [1023:0] PktWords = ipsec_regs_map_pkg::PktOffloadWords;
+  localparam logic [1023:0] ReadableWords =
+      PktOn ? ipsec_regs_map_pkg::ReadableWords : ipsec_regs_map_pkg::ReadableWords & ~PktWords;
+  localparam logic [1023:0] WritableWords =
+      PktOn ? ipsec_regs_map_pkg::WritableWords : ipsec_regs_map_pkg::WritableWords & ~PktWords;
+  localparam logic [1023:0] HiddenWords = PktOn ? '0 : PktWords;
 
   ipsec_regs_pkg::ipsec_regs__in_t  hwif_in;
   ipsec_regs_pkg::ipsec_regs__out_t hwif_out;
@@ -80,8 +121,9 @@ module ipsec_ctrl #(
 
   axil_regs_if #(
     .AddrW         (12),
-    .ReadableWords (ipsec_regs_map_pkg::ReadableWords),
-    .WritableWords (ipsec_regs_map_pkg::WritableWords)
+    .ReadableWords (ReadableWords),
+    .WritableWords (WritableWords),
+    .HiddenWords   (HiddenWords)
   ) u_axil (
     .clk_i                (clk_i),
     .rst_ni               (rst_ni),
@@ -257,7 +299,58 @@ module ipsec_ctrl #(
   assign hwif_in.CMD_DROP.COUNT.incr              = cmd_drop;
   assign hwif_in.DEC_OVERFLOW_DROP_PACKETS.COUNT.incr = dec_overflow_i;
 
-  assign irq_o            = rsp_ready && hwif_out.INTR_ENABLE.RSP_READY.value;
+  // ---------------------------------------------------------------------------------------
+  // Packet offload (packet sections P1, P5, P6)
+  // ---------------------------------------------------------------------------------------
+  // P1: the capability, and the largest RX replay window (esp_rx_replay keeps 1,024 bits).
+  assign hwif_in.CAP_FLAGS.PKT_OFFLOAD.next   = PktOn;
+  assign hwif_in.CAP_PKT.MAX_REPLAY_BITS.next = PktOn ? 16'd1024 : 16'd0;
+  // Without packet offload the enable bit is held clear (hwclr, over software writes), so it
+  // reads 0 as the reserved bit it is there.
+  assign hwif_in.INTR_ENABLE.EVENT_READY.hwclr = !PktOn;
+
+  // P5: a snapshot request. The field strobes come from the block's address decode: they
+  // are registered, and the index is read from the fields on the next clock, when they hold
+  // the written value. Both lanes of the index must be written (packet section P8).
+  logic pkt_stats_req_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) pkt_stats_req_q <= 1'b0;
+    else         pkt_stats_req_q <= PktOn && hwif_out.PKT_STATS_INDEX.INDEX_LO.swmod
+                                          && hwif_out.PKT_STATS_INDEX.INDEX_HI.swmod;
+  end
+  assign pkt_stats_req_o   = pkt_stats_req_q;
+  assign pkt_stats_index_o = {hwif_out.PKT_STATS_INDEX.INDEX_HI.value,
+                              hwif_out.PKT_STATS_INDEX.INDEX_LO.value};
+
+  logic [9:0][31:0] pkt_stats_word;
+  assign pkt_stats_word = PktOn ? pkt_stats_word_i : '0;
+  assign hwif_in.PKT_STATS_WORD0.VALUE.next = pkt_stats_word[0];
+  assign hwif_in.PKT_STATS_WORD1.VALUE.next = pkt_stats_word[1];
+  assign hwif_in.PKT_STATS_WORD2.VALUE.next = pkt_stats_word[2];
+  assign hwif_in.PKT_STATS_WORD3.VALUE.next = pkt_stats_word[3];
+  assign hwif_in.PKT_STATS_WORD4.VALUE.next = pkt_stats_word[4];
+  assign hwif_in.PKT_STATS_WORD5.VALUE.next = pkt_stats_word[5];
+  assign hwif_in.PKT_STATS_WORD6.VALUE.next = pkt_stats_word[6];
+  assign hwif_in.PKT_STATS_WORD7.VALUE.next = pkt_stats_word[7];
+  assign hwif_in.PKT_STATS_WORD8.VALUE.next = pkt_stats_word[8];
+  assign hwif_in.PKT_STATS_WORD9.VALUE.next = pkt_stats_word[9];
+
+  // P6: the queue's head reads 0 while the queue is empty (packet section P8).
+  logic evt_valid;
+  assign evt_valid = PktOn && evt_valid_i;
+  assign hwif_in.EVT_WORD0.KIND.next   = evt_valid ? evt_word0_i[7:0]   : '0;
+  assign hwif_in.EVT_WORD0.INDEX.next  = evt_valid ? evt_word0_i[31:16] : '0;
+  assign hwif_in.EVT_WORD1.HANDLE.next = evt_valid ? evt_word1_i        : '0;
+  assign hwif_in.INTR_STATUS.EVENT_READY.next = evt_valid;
+  assign hwif_in.EVT_DROP.COUNT.incr   = PktOn && evt_drop_i;
+  // POP is a singlepulse field: one clock for a write of 1 with lane 0.
+  assign evt_pop_o = PktOn && hwif_out.EVT_POP.POP.value;
+
+  logic unused_pkt;
+  assign unused_pkt = ^{evt_word0_i[15:8]};
+
+  assign irq_o            = (rsp_ready && hwif_out.INTR_ENABLE.RSP_READY.value) ||
+                            (evt_valid && hwif_out.INTR_ENABLE.EVENT_READY.value);
   assign no_trailer_o     = no_trailer;
   assign fwd_bad_frames_o = hwif_out.CONTROL.FWD_BAD_FRAMES.value;
 

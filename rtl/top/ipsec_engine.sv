@@ -11,7 +11,10 @@ module ipsec_engine #(
   parameter int unsigned MaxFrame = 9216,  // largest frame accepted, bytes
   // Wire RX ingress FIFO, beats of 16 bytes, a power of two of at least 2 * MaxFrame / 16:
   // 2048 is 32 KB, 3.5 frames of 9216 bytes (block RAM).
-  parameter int unsigned RxFifoBeats = 2048
+  parameter int unsigned RxFifoBeats = 2048,
+  // Full packet offload (docs/packet_offload.md): the control plane's registers and
+  // commands. The datapath's packet stages are not in the engine yet.
+  parameter int unsigned PktOffload = 0  // 0 or 1
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -85,7 +88,16 @@ module ipsec_engine #(
   logic [127:0]      rx_in_data;
   logic [15:0]       rx_in_keep;
 
-  ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame)) u_ctrl (
+  // The per-SA counters, limits and event queue of packet offload (packet sections P5, P6)
+  // are not in the engine yet: their ports are tied so that PKT_STATS_WORD0..9 read 0, the
+  // event queue is empty (EVT_WORD0/1 read 0, INTR_STATUS.EVENT_READY 0) and EVT_DROP stays
+  // 0; a snapshot request or a pop goes nowhere.
+  logic pkt_stats_req, evt_pop;
+  logic [15:0] pkt_stats_index;
+  logic unused_pkt;
+  assign unused_pkt = ^{pkt_stats_req, pkt_stats_index, evt_pop};
+
+  ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame), .PktOffload(PktOffload)) u_ctrl (
     .clk_i, .rst_ni,
     .s_axil_awready_o, .s_axil_awvalid_i, .s_axil_awaddr_i, .s_axil_awprot_i,
     .s_axil_wready_o, .s_axil_wvalid_i, .s_axil_wdata_i, .s_axil_wstrb_i,
@@ -101,7 +113,11 @@ module ipsec_engine #(
     .enc_in_i (enc_in), .enc_out_i (enc_out), .enc_bypass_i (enc_bypass),
     .dec_drop_i (dec_drop), .dec_auth_fail_i (dec_auth_fail), .enc_drop_i (enc_drop),
     .dec_overflow_i (dec_overflow),
-    .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames)
+    .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames),
+    .pkt_stats_req_o (pkt_stats_req), .pkt_stats_index_o (pkt_stats_index),
+    .pkt_stats_word_i ('0),
+    .evt_valid_i (1'b0), .evt_word0_i ('0), .evt_word1_i ('0), .evt_pop_o (evt_pop),
+    .evt_drop_i (1'b0)
   );
 
   esp_tx #(.MaxFrame(MaxFrame)) u_tx (

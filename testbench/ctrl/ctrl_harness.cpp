@@ -123,6 +123,7 @@ void CtrlHarness::reset(bool wait_for_scrub) {
   for (auto& p : pending_) p.clear();
   for (int i = 0; i < 4; ++i) tick();
   dut_->rst_ni = 1;
+  pkt_unit_ = PktUnitStub{};
   live_.clear();
   live_keys_.clear();
   live_index_.clear();
@@ -260,10 +261,37 @@ void CtrlHarness::check_results() {
   }
 }
 
+// The packet unit's outputs for this clock, and what it takes from the control plane at the
+// clock's edge (the outputs are settled after eval()).
+void CtrlHarness::step_pkt_unit() {
+  PktUnitStub& u = pkt_unit_;
+  if (dut_->rst_ni && dut_->pkt_stats_req_o) {
+    const uint32_t index = dut_->pkt_stats_index_o;
+    u.requests.push_back(index);
+    const auto it = u.stats.find(index);
+    u.words = it == u.stats.end() ? std::array<uint32_t, 10>{} : it->second;
+  }
+  if (dut_->rst_ni && dut_->evt_pop_o) {
+    ++u.pops;
+    if (u.events.empty()) ++u.pops_while_empty;
+    else u.events.pop_front();
+  }
+  if (u.drops_to_pulse > 0 && dut_->rst_ni) --u.drops_to_pulse;
+}
+
 void CtrlHarness::tick() {
   apply_inputs();
+  {
+    const PktUnitStub& u = pkt_unit_;
+    for (size_t i = 0; i < 10; ++i) dut_->pkt_stats_word_i[i] = u.words[i];
+    dut_->evt_valid_i = !u.events.empty();
+    dut_->evt_word0_i = u.events.empty() ? 0 : u.events.front().word0;
+    dut_->evt_word1_i = u.events.empty() ? 0 : u.events.front().word1;
+    dut_->evt_drop_i = u.drops_to_pulse > 0 && dut_->rst_ni;
+  }
   dut_->eval();
   check_results();
+  step_pkt_unit();
   dut_->clk_i = 1;
   dut_->eval();
   dut_->clk_i = 0;

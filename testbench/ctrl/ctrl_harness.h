@@ -4,7 +4,9 @@
 // simulation-only views of the SA store's key material and of the counters.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -55,6 +57,24 @@ constexpr uint32_t counter_addr(Counter c) { return reg::kCounters + 8 * static_
 struct Response {
   uint32_t syndrome = 0;
   uint32_t echo = 0;
+};
+
+// A stand-in for the packet SA unit on ipsec_ctrl's packet-offload ports (packet sections
+// P5, P6): what the control plane asks of it and what it shows the control plane. It is not
+// a model of the unit: the tests give it the events and the counter words they expect to
+// read back through the registers, and count the requests the registers make.
+struct PktUnitStub {
+  struct Event {
+    uint32_t word0 = 0;  // kind 7:0, SA index 31:16
+    uint32_t word1 = 0;  // handle
+  };
+  std::deque<Event> events;           // head first; popped by evt_pop_o
+  std::map<uint32_t, std::array<uint32_t, 10>> stats;  // by SA index; absent: zeros
+  std::array<uint32_t, 10> words{};   // the last snapshot, driven on pkt_stats_word_i
+  std::vector<uint32_t> requests;     // the index of each snapshot request, in order
+  uint64_t pops = 0;                  // evt_pop_o pulses
+  uint64_t pops_while_empty = 0;      // of them, while no event waited
+  uint32_t drops_to_pulse = 0;        // evt_drop_i pulses still to give, one a clock
 };
 
 class CtrlHarness {
@@ -129,6 +149,9 @@ class CtrlHarness {
   void pulse_counter(Counter c, uint32_t n);
   void pulse_counters(std::initializer_list<Counter> cs, uint32_t n);
 
+  // The packet SA unit's side of the packet-offload ports (see PktUnitStub).
+  PktUnitStub& pkt_unit() { return pkt_unit_; }
+
  private:
   struct Pending {
     uint64_t due;
@@ -144,6 +167,7 @@ class CtrlHarness {
 
   void apply_inputs();
   void check_results();
+  void step_pkt_unit();
   void drive_lookup(int port, const SaKey& key);
   SaKey pick_key();
   void set_counter_inputs(Counter c, bool on);
@@ -171,6 +195,7 @@ class CtrlHarness {
   uint64_t lookup_hits_ = 0, lookup_misses_ = 0;
   std::vector<std::string> lookup_errors_;
   uint32_t forced_counters_ = 0;  // counter inputs held high this clock, one bit each
+  PktUnitStub pkt_unit_;
 };
 
 }  // namespace ipsec::tb

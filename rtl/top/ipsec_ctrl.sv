@@ -83,10 +83,10 @@ module ipsec_ctrl #(
   // (packet section P8) requests a snapshot of the SA at the index: one pulse, two clocks
   // after the write reaches the register block (the strobe is registered, then the index is
   // the stored field). The unit answers on pkt_stats_word_i, held until its next snapshot:
-  // words 0..9 as PKT_STATS_WORD0..9 read them.
+  // word i, as PKT_STATS_WORDi reads it, in bits 32*i +: 32.
   output logic                 pkt_stats_req_o,
   output logic [15:0]          pkt_stats_index_o,
-  input  logic [9:0][31:0]     pkt_stats_word_i,
+  input  logic [10*32-1:0]     pkt_stats_word_i,
 
   // Packet offload's event queue (packet section P6), with PktOffload only: its head while
   // evt_valid_i (word 0: kind in 7:0, SA index in 31:16; word 1: the SA's handle), a pop
@@ -322,18 +322,18 @@ module ipsec_ctrl #(
   assign pkt_stats_index_o = {hwif_out.PKT_STATS_INDEX.INDEX_HI.value,
                               hwif_out.PKT_STATS_INDEX.INDEX_LO.value};
 
-  logic [9:0][31:0] pkt_stats_word;
+  logic [10*32-1:0] pkt_stats_word;
   assign pkt_stats_word = PktOn ? pkt_stats_word_i : '0;
-  assign hwif_in.PKT_STATS_WORD0.VALUE.next = pkt_stats_word[0];
-  assign hwif_in.PKT_STATS_WORD1.VALUE.next = pkt_stats_word[1];
-  assign hwif_in.PKT_STATS_WORD2.VALUE.next = pkt_stats_word[2];
-  assign hwif_in.PKT_STATS_WORD3.VALUE.next = pkt_stats_word[3];
-  assign hwif_in.PKT_STATS_WORD4.VALUE.next = pkt_stats_word[4];
-  assign hwif_in.PKT_STATS_WORD5.VALUE.next = pkt_stats_word[5];
-  assign hwif_in.PKT_STATS_WORD6.VALUE.next = pkt_stats_word[6];
-  assign hwif_in.PKT_STATS_WORD7.VALUE.next = pkt_stats_word[7];
-  assign hwif_in.PKT_STATS_WORD8.VALUE.next = pkt_stats_word[8];
-  assign hwif_in.PKT_STATS_WORD9.VALUE.next = pkt_stats_word[9];
+  assign hwif_in.PKT_STATS_WORD0.VALUE.next = pkt_stats_word[0 +: 32];
+  assign hwif_in.PKT_STATS_WORD1.VALUE.next = pkt_stats_word[32 +: 32];
+  assign hwif_in.PKT_STATS_WORD2.VALUE.next = pkt_stats_word[64 +: 32];
+  assign hwif_in.PKT_STATS_WORD3.VALUE.next = pkt_stats_word[96 +: 32];
+  assign hwif_in.PKT_STATS_WORD4.VALUE.next = pkt_stats_word[128 +: 32];
+  assign hwif_in.PKT_STATS_WORD5.VALUE.next = pkt_stats_word[160 +: 32];
+  assign hwif_in.PKT_STATS_WORD6.VALUE.next = pkt_stats_word[192 +: 32];
+  assign hwif_in.PKT_STATS_WORD7.VALUE.next = pkt_stats_word[224 +: 32];
+  assign hwif_in.PKT_STATS_WORD8.VALUE.next = pkt_stats_word[256 +: 32];
+  assign hwif_in.PKT_STATS_WORD9.VALUE.next = pkt_stats_word[288 +: 32];
 
   // P6: the queue's head reads 0 while the queue is empty (packet section P8).
   logic evt_valid;

@@ -16,6 +16,7 @@
 #include "ctrl_lockstep.h"
 #include "ctrl_model.h"
 #include "ctrl_test_helpers.h"
+#include "ipsec_device.h"
 #include "test_seed.h"
 
 namespace ipsec::tb {
@@ -142,6 +143,23 @@ TEST_CASE("packet offload: window words 37..51 and a 148-byte command after them
   lock.write(reg::kCmdDoorbell, 148);
   lock.check_state();
   CHECK(lock.read(reg::kRspWord0).data == 0);  // success
+}
+
+TEST_CASE("the driver's probe on the RTL sees packet offload, and CAP_PKT, as the build has them") {
+  INFO(seed_hint());
+  CtrlHarness h(test_seed(), 30);
+  driver::IpsecDevice dev(h.bus());
+  const driver::Status s = dev.probe();
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(dev.caps().pkt_offload == kPkt);
+  CHECK(dev.caps().pkt_max_replay_window == (kPkt ? 1024u : 0u));
+  // The same probe on the model configured alike finds the same.
+  model::CtrlModel m(model_config());
+  driver::IpsecDevice ref(m);
+  REQUIRE(ref.probe().ok());
+  CHECK(ref.caps().pkt_offload == dev.caps().pkt_offload);
+  CHECK(ref.caps().pkt_max_replay_window == dev.caps().pkt_max_replay_window);
 }
 
 #ifdef IPSEC_CTRL_PKT_OFFLOAD

@@ -99,12 +99,16 @@ module ipsec_regs_formal (
   function automatic logic readable(input logic [11:0] a);
     logic [9:0] w;
     w = a[11:2];
-    readable = (w <= 10'h005)                    // VENDOR_ID .. ENGINE_PARAMS
+    // The block holds packet offload's registers in every build (the front end's maps
+    // leave them out when the engine has no packet offload: rtl/top/ipsec_ctrl.sv).
+    readable = (w <= 10'h006)                    // VENDOR_ID .. ENGINE_PARAMS, CAP_PKT
             || (w >= 10'h008 && w <= 10'h012)    // CAP_* (0x020..0x03C), CONTROL, INTR_ENABLE, INTR_STATUS
             || (w == 10'h015)                    // CMD_STATUS
             || (w >= 10'h018 && w <= 10'h01F)    // RSP_WORD0..7
-            || (w >= 10'h080 && w <= 10'h09D);   // the 14 counters and DEC_OVERFLOW_DROP_PACKETS,
-                                                 // two words each (0x200..0x274)
+            || (w == 10'h021) || (w == 10'h022)  // EVT_WORD0, EVT_WORD1
+            || (w >= 10'h028 && w <= 10'h031)    // PKT_STATS_WORD0..9 (0x0A0..0x0C4)
+            || (w >= 10'h080 && w <= 10'h09F);   // the 14 counters, DEC_OVERFLOW_DROP_PACKETS and
+                                                 // EVT_DROP, two words each (0x200..0x27C)
   endfunction
 
   function automatic logic writable(input logic [11:0] a);
@@ -112,7 +116,8 @@ module ipsec_regs_formal (
     w = a[11:2];
     writable = (w == 10'h010) || (w == 10'h011)  // CONTROL, INTR_ENABLE
             || (w == 10'h014) || (w == 10'h016)  // CMD_DOORBELL, RSP_POP
-            || (w >= 10'h040 && w <= 10'h064);   // CMD_WINDOW, 0x100..0x193
+            || (w == 10'h020) || (w == 10'h023)  // PKT_STATS_INDEX, EVT_POP
+            || (w >= 10'h040 && w <= 10'h073);   // CMD_WINDOW, 0x100..0x1CF
   endfunction
 
   always_comb begin

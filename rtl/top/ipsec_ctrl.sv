@@ -79,24 +79,27 @@ module ipsec_ctrl #(
   output logic                 fwd_bad_frames_o,  // CONTROL.FWD_BAD_FRAMES
 
   // Packet offload's per-SA counters (packet section P5), with PktOffload only (else the
-  // request is 0 and the words unused). A PKT_STATS_INDEX write with byte lanes 0 and 1
-  // (packet section P8) requests a snapshot of the SA at the index: one pulse, two clocks
-  // after the write reaches the register block (the strobe is registered, then the index is
-  // the stored field). The unit answers on pkt_stats_word_i, held until its next snapshot:
-  // word i, as PKT_STATS_WORDi reads it, in bits 32*i +: 32.
+  // request is 0 and the inputs unused). A PKT_STATS_INDEX write with byte lanes 0 and 1
+  // (packet section P8) requests a snapshot of the SA at the index: one pulse, the clock
+  // after the register block takes the write (the strobe is registered; the index is the
+  // stored field from then on). The unit may be busy for some clocks after the request
+  // (esp_pkt_life: SnapLatency - 1), then answers on pkt_stats_word_i, held until its next
+  // snapshot: word i, as PKT_STATS_WORDi reads it, in bits 32*i +: 32. Reads wait meanwhile
+  // (below), so a read that follows the index's write sees the new snapshot.
   output logic                 pkt_stats_req_o,
   output logic [15:0]          pkt_stats_index_o,
+  input  logic                 pkt_stats_busy_i,
   input  logic [10*32-1:0]     pkt_stats_word_i,
 
   // Packet offload's event queue (packet section P6), with PktOffload only: its head while
   // evt_valid_i (word 0: kind in 7:0, SA index in 31:16; word 1: the SA's handle), a pop
-  // pulse for each EVT_POP write of 1 (the unit ignores one while the queue is empty), and a
-  // pulse for each event the full queue lost (EVT_DROP counts them).
+  // pulse for each EVT_POP write of 1 (the unit ignores one while the queue is empty), and
+  // the count of events the full queue lost (EVT_DROP reads it).
   input  logic                 evt_valid_i,
   input  logic [31:0]          evt_word0_i,
   input  logic [31:0]          evt_word1_i,
   output logic                 evt_pop_o,
-  input  logic                 evt_drop_i
+  input  logic [63:0]          evt_drop_i
 );
 
   // The packet-offload registers reach the engine, and the engine them, only with
@@ -115,6 +118,7 @@ module ipsec_ctrl #(
   // The AXI4-Lite front end registers each request before the generated block sees it
   // (rtl/regs/axil_regs_if.sv); the block's passthrough interface behind it.
   logic        cpuif_req, cpuif_req_is_wr, cpuif_stall_wr, cpuif_stall_rd;
+  logic        pkt_hold_q;  // reads wait for a snapshot (below)
   logic        cpuif_rd_ack, cpuif_rd_err, cpuif_wr_ack, cpuif_wr_err;
   logic [11:0] cpuif_addr;
   logic [31:0] cpuif_wr_data, cpuif_wr_biten, cpuif_rd_data;
@@ -150,7 +154,7 @@ module ipsec_ctrl #(
     .cpuif_wr_data_o      (cpuif_wr_data),
     .cpuif_wr_biten_o     (cpuif_wr_biten),
     .cpuif_req_stall_wr_i (cpuif_stall_wr),
-    .cpuif_req_stall_rd_i (cpuif_stall_rd),
+    .cpuif_req_stall_rd_i (cpuif_stall_rd || pkt_hold_q),
     .cpuif_rd_ack_i       (cpuif_rd_ack),
     .cpuif_rd_err_i       (cpuif_rd_err),
     .cpuif_rd_data_i      (cpuif_rd_data),
@@ -161,7 +165,7 @@ module ipsec_ctrl #(
   ipsec_regs u_regs (
     .clk                  (clk_i),
     .arst_n               (rst_ni),
-    .s_cpuif_req          (cpuif_req),
+    .s_cpuif_req          (cpuif_req && !(pkt_hold_q && !cpuif_req_is_wr)),
     .s_cpuif_req_is_wr    (cpuif_req_is_wr),
     .s_cpuif_addr         (cpuif_addr),
     .s_cpuif_wr_data      (cpuif_wr_data),
@@ -312,11 +316,23 @@ module ipsec_ctrl #(
   // P5: a snapshot request. The field strobes come from the block's address decode: they
   // are registered, and the index is read from the fields on the next clock, when they hold
   // the written value. Both lanes of the index must be written (packet section P8).
+  // While the request is out and the unit busy with it, reads wait in the front end (the
+  // block is not offered them: its request is held back, and the front end sees a read
+  // stall): P5 has the words ready "in one clock", and a master that reads them right after
+  // its write (a pipelined one can, a clock later) must not see the last snapshot's. The hold
+  // is a register, as the block's own stalls are; writes go on.
   logic pkt_stats_req_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) pkt_stats_req_q <= 1'b0;
-    else         pkt_stats_req_q <= PktOn && hwif_out.PKT_STATS_INDEX.INDEX_LO.swmod
-                                          && hwif_out.PKT_STATS_INDEX.INDEX_HI.swmod;
+    if (!rst_ni) begin
+      pkt_stats_req_q <= 1'b0;
+      pkt_hold_q      <= 1'b0;
+    end else begin
+      pkt_stats_req_q <= PktOn && hwif_out.PKT_STATS_INDEX.INDEX_LO.swmod
+                               && hwif_out.PKT_STATS_INDEX.INDEX_HI.swmod;
+      pkt_hold_q      <= PktOn && ((hwif_out.PKT_STATS_INDEX.INDEX_LO.swmod
+                                    && hwif_out.PKT_STATS_INDEX.INDEX_HI.swmod)
+                                   || (pkt_hold_q && (pkt_stats_req_q || pkt_stats_busy_i)));
+    end
   end
   assign pkt_stats_req_o   = pkt_stats_req_q;
   assign pkt_stats_index_o = {hwif_out.PKT_STATS_INDEX.INDEX_HI.value,
@@ -342,7 +358,7 @@ module ipsec_ctrl #(
   assign hwif_in.EVT_WORD0.INDEX.next  = evt_valid ? evt_word0_i[31:16] : '0;
   assign hwif_in.EVT_WORD1.HANDLE.next = evt_valid ? evt_word1_i        : '0;
   assign hwif_in.INTR_STATUS.EVENT_READY.next = evt_valid;
-  assign hwif_in.EVT_DROP.COUNT.incr   = PktOn && evt_drop_i;
+  assign hwif_in.EVT_DROP.COUNT.next   = PktOn ? evt_drop_i : '0;
   // POP is a singlepulse field: one clock for a write of 1 with lane 0.
   assign evt_pop_o = PktOn && hwif_out.EVT_POP.POP.value;
 

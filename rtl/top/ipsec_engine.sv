@@ -115,9 +115,9 @@ module ipsec_engine #(
     .dec_overflow_i (dec_overflow),
     .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames),
     .pkt_stats_req_o (pkt_stats_req), .pkt_stats_index_o (pkt_stats_index),
-    .pkt_stats_word_i ('0),
+    .pkt_stats_busy_i (1'b0), .pkt_stats_word_i ('0),
     .evt_valid_i (1'b0), .evt_word0_i ('0), .evt_word1_i ('0), .evt_pop_o (evt_pop),
-    .evt_drop_i (1'b0)
+    .evt_drop_i ('0)
   );
 
   esp_tx #(.MaxFrame(MaxFrame)) u_tx (

@@ -269,14 +269,17 @@ void CtrlHarness::step_pkt_unit() {
     const uint32_t index = dut_->pkt_stats_index_o;
     u.requests.push_back(index);
     const auto it = u.stats.find(index);
-    u.words = it == u.stats.end() ? std::array<uint32_t, 10>{} : it->second;
+    u.pending = it == u.stats.end() ? std::array<uint32_t, 10>{} : it->second;
+    u.busy_left = u.snap_busy_clocks;
+    if (u.busy_left == 0) u.words = u.pending;
+  } else if (u.busy_left > 0 && --u.busy_left == 0) {
+    u.words = u.pending;
   }
   if (dut_->rst_ni && dut_->evt_pop_o) {
     ++u.pops;
     if (u.events.empty()) ++u.pops_while_empty;
     else u.events.pop_front();
   }
-  if (u.drops_to_pulse > 0 && dut_->rst_ni) --u.drops_to_pulse;
 }
 
 void CtrlHarness::tick() {
@@ -287,7 +290,8 @@ void CtrlHarness::tick() {
     dut_->evt_valid_i = !u.events.empty();
     dut_->evt_word0_i = u.events.empty() ? 0 : u.events.front().word0;
     dut_->evt_word1_i = u.events.empty() ? 0 : u.events.front().word1;
-    dut_->evt_drop_i = u.drops_to_pulse > 0 && dut_->rst_ni;
+    dut_->pkt_stats_busy_i = u.busy_left > 0;
+    dut_->evt_drop_i = u.evt_drop;
   }
   dut_->eval();
   check_results();

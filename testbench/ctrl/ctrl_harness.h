@@ -71,10 +71,14 @@ struct PktUnitStub {
   std::deque<Event> events;           // head first; popped by evt_pop_o
   std::map<uint32_t, std::array<uint32_t, 10>> stats;  // by SA index; absent: zeros
   std::array<uint32_t, 10> words{};   // the last snapshot, driven on pkt_stats_word_i
+  // As esp_pkt_life: busy for this many clocks after a request, then the new words.
+  uint32_t snap_busy_clocks = 4;
+  uint32_t busy_left = 0;
+  std::array<uint32_t, 10> pending{};
   std::vector<uint32_t> requests;     // the index of each snapshot request, in order
   uint64_t pops = 0;                  // evt_pop_o pulses
   uint64_t pops_while_empty = 0;      // of them, while no event waited
-  uint32_t drops_to_pulse = 0;        // evt_drop_i pulses still to give, one a clock
+  uint64_t evt_drop = 0;              // the lost events' count, driven on evt_drop_i
 };
 
 class CtrlHarness {

@@ -275,18 +275,56 @@ TEST_CASE("events: bits 15:8 of the unit's word 0 are reserved and read 0") {
   CHECK(read_ok(h, kEvtWord0) == 0xFFFF00FFu);
 }
 
-TEST_CASE("EVT_DROP counts the unit's lost events, 64 bits read low word first") {
+TEST_CASE("EVT_DROP reads the unit's count of lost events, 64 bits, the high word latched") {
   CtrlHarness h(test_seed());
   CHECK(read_ok(h, kEvtDrop) == 0);
   CHECK(read_ok(h, kEvtDrop + 4) == 0);
-  h.pkt_unit().drops_to_pulse = 37;
-  h.ticks(50);
-  CHECK(read_ok(h, kEvtDrop) == 37);
-  CHECK(read_ok(h, kEvtDrop + 4) == 0);
+  h.pkt_unit().evt_drop = 0x0000000500000025ull;
+  h.ticks(2);
+  CHECK(read_ok(h, kEvtDrop) == 0x25);
+  // The high word as it was when the low word was read, whatever the count did since.
+  h.pkt_unit().evt_drop = 0x00000007FFFFFFFFull;
+  h.ticks(2);
+  CHECK(read_ok(h, kEvtDrop + 4) == 5);
+  CHECK(read_ok(h, kEvtDrop) == 0xFFFFFFFFu);
+  CHECK(read_ok(h, kEvtDrop + 4) == 7);
   CHECK(h.bus().write32(kEvtDrop, 0) == BusStatus::kSlvErr);  // cleared only by reset
-  CHECK(read_ok(h, kEvtDrop) == 37);
-  // The 14 counters are not touched by it.
+  CHECK(h.bus().write32(kEvtDrop + 4, 0) == BusStatus::kSlvErr);
+  CHECK(read_ok(h, kEvtDrop) == 0xFFFFFFFFu);
+  // Not one of the 14 counters.
   CHECK(h.read_counter(Counter::kDecDrop) == 0);
+}
+
+TEST_CASE("PKT_STATS: a read right behind the index's write waits for the unit's snapshot") {
+  INFO(seed_hint());
+  sim::AxiLiteBusOptions o;
+  o.delay_percent = 20;
+  o.random_order = true;
+  CtrlHarness h(test_seed(), o);
+  PktUnitStub& u = h.pkt_unit();
+  std::mt19937_64 rng(test_seed());
+  for (uint32_t busy : {0u, 1u, 4u, 9u}) {
+    u.snap_busy_clocks = busy;
+    for (uint32_t i = 0; i < 8; ++i) {
+      const uint32_t index = static_cast<uint32_t>(rng() % kNumSa);
+      std::array<uint32_t, 10> words{};
+      for (uint32_t& w : words) w = static_cast<uint32_t>(rng());
+      u.stats[index] = words;
+      // The write and every word's read posted together: the reads follow the write as
+      // closely as the bus allows.
+      h.bus().post_write(kPktStatsIndex, index);
+      for (uint32_t k = 0; k < 10; ++k) h.bus().post_read(kPktStatsWord0 + 4 * k);
+      const auto done = h.bus().drain();
+      INFO("busy " << busy << " index " << index);
+      REQUIRE(done.size() == 11);
+      CHECK(done[0].status == BusStatus::kOk);
+      for (uint32_t k = 0; k < 10; ++k) {
+        CHECK(done[1 + k].status == BusStatus::kOk);
+        CHECK(done[1 + k].data == words[k]);
+      }
+    }
+  }
+  CHECK(u.requests.size() == 32);
 }
 
 #else
@@ -298,7 +336,7 @@ TEST_CASE("without packet offload: the unit's ports are ignored, its words answe
   PktUnitStub& u = h.pkt_unit();
   u.events.push_back({0x00010001u, 0x1234u});
   u.words = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  u.drops_to_pulse = 5;
+  u.evt_drop = 5;
   h.ticks(10);
   for (uint32_t a : packet_words()) {
     INFO("address " << hex(a));

@@ -335,8 +335,9 @@ module ipsec_ctrl #(
     end
   end
   assign pkt_stats_req_o   = pkt_stats_req_q;
-  assign pkt_stats_index_o = {hwif_out.PKT_STATS_INDEX.INDEX_HI.value,
-                              hwif_out.PKT_STATS_INDEX.INDEX_LO.value};
+  // Without packet offload the fields' flops have no reader left and go.
+  assign pkt_stats_index_o = PktOn ? {hwif_out.PKT_STATS_INDEX.INDEX_HI.value,
+                                      hwif_out.PKT_STATS_INDEX.INDEX_LO.value} : '0;
 
   logic [10*32-1:0] pkt_stats_word;
   assign pkt_stats_word = PktOn ? pkt_stats_word_i : '0;

@@ -3,34 +3,13 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "byte_fields.h"
+
 namespace ipsec::model {
 
 namespace {
 
-uint16_t be16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
-uint32_t be32(const Bytes& b, size_t at) { return uint32_t{be16(b, at)} << 16 | be16(b, at + 2); }
-uint64_t be64(const Bytes& b, size_t at) { return uint64_t{be32(b, at)} << 32 | be32(b, at + 4); }
-
-void put16(Bytes& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
-void append16(Bytes& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void append32(Bytes& b, uint32_t v) {
-  append16(b, static_cast<uint16_t>(v >> 16));
-  append16(b, static_cast<uint16_t>(v));
-}
-void append64(Bytes& b, uint64_t v) {
-  append32(b, static_cast<uint32_t>(v >> 32));
-  append32(b, static_cast<uint32_t>(v));
-}
-void append(Bytes& b, const Bytes& from, size_t at, size_t n) {
-  b.insert(b.end(), from.begin() + static_cast<std::ptrdiff_t>(at),
-           from.begin() + static_cast<std::ptrdiff_t>(at + n));
-}
+using namespace fields;
 
 Address address_at(const Bytes& f, size_t at, bool ipv6) {
   Address a{};
@@ -63,11 +42,6 @@ Bytes esp_aad(uint32_t spi, uint32_t sn_lo, bool esn, uint32_t sn_hi) {
   if (esn) append32(aad, sn_hi);
   append32(aad, sn_lo);
   return aad;
-}
-
-// Writes a fresh IPv4 header checksum into the header starting at `at`.
-void fix_ipv4_checksum(Bytes& b, size_t at) {
-  put16(b, at + 10, ipv4_header_checksum(&b[at], kIpv4HeaderBytes));
 }
 
 // The 8-byte RX metadata record (section 5) and the original EtherType after the MACs.

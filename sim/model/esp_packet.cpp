@@ -2,38 +2,15 @@
 
 #include <string>
 
+#include "byte_fields.h"
+
 namespace ipsec::model {
 
 namespace {
 
+using namespace fields;
+
 using pkt::EventKind;
-
-uint16_t be16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
-uint32_t be32(const Bytes& b, size_t at) { return uint32_t{be16(b, at)} << 16 | be16(b, at + 2); }
-
-void put16(Bytes& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
-void append16(Bytes& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void append32(Bytes& b, uint32_t v) {
-  append16(b, static_cast<uint16_t>(v >> 16));
-  append16(b, static_cast<uint16_t>(v));
-}
-void append64(Bytes& b, uint64_t v) {
-  append32(b, static_cast<uint32_t>(v >> 32));
-  append32(b, static_cast<uint32_t>(v));
-}
-void append(Bytes& b, const Bytes& from, size_t at, size_t n) {
-  b.insert(b.end(), from.begin() + static_cast<std::ptrdiff_t>(at),
-           from.begin() + static_cast<std::ptrdiff_t>(at + n));
-}
-void fix_ipv4_checksum(Bytes& b, size_t at) {
-  put16(b, at + 10, ipv4_header_checksum(&b[at], kIpv4HeaderBytes));
-}
 
 constexpr size_t kIp = kEthHeaderBytes;              // RX: the IP header after the MACs
 constexpr size_t kTxMeta = kMacBytes + 2;            // TX: syndrome, then 5 bytes of content

@@ -3,8 +3,6 @@
 // the same checker driven correctly stays quiet. A failed assertion ends the process
 // (Verilator's $stop), so each case runs in a child process and reads its stderr.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <functional>
@@ -15,40 +13,13 @@
 #include "Vstream_check.h"
 #include "Vstream_gapless_check.h"
 #include "Vsync_fifo.h"
+#include "child_process.h"
 #include "verilated.h"
 
 namespace {
 
-struct Outcome {
-  bool stopped = false;  // the child did not exit 0: an assertion stopped it
-  std::string err;       // what it printed
-};
-
-// Runs `body` in a child process with stdout and stderr captured.
-Outcome in_child(const std::function<void()>& body) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    body();
-    std::fflush(nullptr);
-    _exit(0);
-  }
-  close(fds[1]);
-  Outcome o;
-  char buf[512];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) o.err.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  o.stopped = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  return o;
-}
+using Outcome = ipsec::tb::ChildOutcome;
+using ipsec::tb::in_child;
 
 // A model with its own context, reset applied, and a clock. Made only in the child, which
 // ends with _exit(): the model and its context are never torn down (Verilator's teardown
@@ -79,15 +50,15 @@ struct Rig {
 };
 
 void expect_stop(const Outcome& o, const std::string& message) {
-  INFO("child printed: " << o.err);
+  INFO("child printed: " << o.out);
   CHECK(o.stopped);
-  CHECK(o.err.find(message) != std::string::npos);
+  CHECK(o.out.find(message) != std::string::npos);
 }
 
 void expect_quiet(const Outcome& o) {
-  INFO("child printed: " << o.err);
+  INFO("child printed: " << o.out);
   CHECK_FALSE(o.stopped);
-  CHECK(o.err.find("Assertion failed") == std::string::npos);
+  CHECK(o.out.find("Assertion failed") == std::string::npos);
 }
 
 // sync_fifo, Width 8, Depth 8.

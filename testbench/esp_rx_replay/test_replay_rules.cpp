@@ -4,8 +4,6 @@
 // the process (Verilator's $stop), so each case runs in a child process, as
 // testbench/assertions does.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <functional>
@@ -13,39 +11,13 @@
 #include <string>
 
 #include "Vesp_rx_replay.h"
+#include "child_process.h"
 #include "verilated.h"
 
 namespace {
 
-struct Outcome {
-  bool stopped = false;  // the child did not exit 0
-  std::string out;       // what it printed
-};
-
-Outcome in_child(const std::function<void()>& body) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    body();
-    std::fflush(nullptr);
-    _exit(0);
-  }
-  close(fds[1]);
-  Outcome o;
-  char buf[512];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) o.out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  o.stopped = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  return o;
-}
+using Outcome = ipsec::tb::ChildOutcome;
+using ipsec::tb::in_child;
 
 // The unit out of reset, in the child only (never torn down: the child ends with _exit()).
 struct Unit {

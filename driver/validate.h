@@ -29,7 +29,7 @@ struct PolicyOffloadView {
   bool selector_addrs_any = true;  // both selector addresses all zero
 };
 
-// mlx5e_xfrm_validate_policy (Linux 6.3 and later, where one set of xfrmdev_ops serves both
+// mlx5e_xfrm_validate_policy (mlx5 after 6.2, once one set of xfrmdev_ops serves both
 // modes and a device without packet offload refuses with the capability's message): -EINVAL
 // with mlx5's extended-ack message. The engine keeps no policy table: the policy is checked
 // and remembered by the driver only (packet section P7).

@@ -318,8 +318,9 @@ module ipsec_ctrl #(
   // the written value. Both lanes of the index must be written (packet section P8).
   // While the request is out and the unit busy with it, reads wait in the front end (the
   // block is not offered them: its request is held back, and the front end sees a read
-  // stall): P5 has the words ready "in one clock", and a master that reads them right after
-  // its write (a pipelined one can, a clock later) must not see the last snapshot's. The hold
+  // stall): P5 has a read after the index's write see the new snapshot, and a master that
+  // reads right after its write (a pipelined one can, a clock later) must not see the last
+  // snapshot's words. The hold
   // is a register, as the block's own stalls are; writes go on.
   logic pkt_stats_req_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -15,6 +15,7 @@
 #include "Vsync_fifo.h"
 #include "child_process.h"
 #include "verilated.h"
+#include "verilated_reset.h"
 
 namespace {
 
@@ -31,22 +32,9 @@ struct Rig {
   Rig() {
     ctx->randReset(2);
     m = new M(ctx);
-    // A falling edge of the asynchronous reset, then a clock inside it.
-    m->clk_i = 0;
-    m->rst_ni = 1;
-    m->eval();
-    m->rst_ni = 0;
-    m->eval();
-    clock();
-    m->rst_ni = 1;
-    m->eval();
+    ipsec::tb::async_reset(*m);
   }
-  void clock() {
-    m->clk_i = 1;
-    m->eval();
-    m->clk_i = 0;
-    m->eval();
-  }
+  void clock() { ipsec::tb::clock_edge(*m); }
 };
 
 void expect_stop(const Outcome& o, const std::string& message) {

@@ -7,6 +7,7 @@
 #include "Vesp_pkt_life.h"
 #include "packet_contract.h"
 #include "verilated.h"
+#include "verilated_reset.h"
 
 namespace ipsec::tb::life {
 
@@ -21,22 +22,12 @@ uint32_t kind_of(EventKind k) { return static_cast<uint32_t>(k); }
 LifeRig::LifeRig() : ctx_(std::make_unique<VerilatedContext>()), refs_(kNumSa) {
   ctx_->randReset(2);  // memories and data flops start random: the clear must make them sane
   m_ = std::make_unique<Vesp_pkt_life>(ctx_.get());
-  m_->clk_i = 0;
   m_->init_valid_i = 0;
   m_->tx_valid_i = 0;
   m_->rx_valid_i = 0;
   m_->snap_valid_i = 0;
   m_->evt_pop_i = 0;
-  m_->rst_ni = 1;
-  m_->eval();
-  m_->rst_ni = 0;
-  m_->eval();
-  m_->clk_i = 1;
-  m_->eval();
-  m_->clk_i = 0;
-  m_->eval();
-  m_->rst_ni = 1;
-  m_->eval();
+  async_reset(*m_);
   // The clear after reset: NumSa clocks.
   while (cycle_ < kNumSa) {
     REQUIRE_FALSE(m_->ready_o);
@@ -252,10 +243,7 @@ void LifeRig::tick() {
   }
 
   // ---- the clock edge ----
-  m_->clk_i = 1;
-  m_->eval();
-  m_->clk_i = 0;
-  m_->eval();
+  clock_edge(*m_);
   ++cycle_;
   tx_req_.reset();
   rx_req_.reset();

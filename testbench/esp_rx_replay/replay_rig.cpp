@@ -8,6 +8,7 @@
 
 #include "Vesp_rx_replay.h"
 #include "verilated.h"
+#include "verilated_reset.h"
 
 namespace ipsec::tb::replay {
 
@@ -37,20 +38,10 @@ ReplayRig::ReplayRig() : ctx_(std::make_unique<VerilatedContext>()), refs_(kNumS
   if (const char* t = std::getenv("IPSEC_REPLAY_TRACE")) trace_ = std::strtoll(t, nullptr, 0);
   ctx_->randReset(2);  // memories and data flops start random: only init may make them sane
   m_ = std::make_unique<Vesp_rx_replay>(ctx_.get());
-  m_->clk_i = 0;
   m_->init_valid_i = 0;
   m_->chk_valid_i = 0;
   m_->cmt_valid_i = 0;
-  m_->rst_ni = 1;
-  m_->eval();
-  m_->rst_ni = 0;
-  m_->eval();
-  m_->clk_i = 1;
-  m_->eval();
-  m_->clk_i = 0;
-  m_->eval();
-  m_->rst_ni = 1;
-  m_->eval();
+  async_reset(*m_);
 }
 
 ReplayRig::~ReplayRig() { m_->final(); }
@@ -216,10 +207,7 @@ void ReplayRig::tick() {
     }
   }
 
-  m_->clk_i = 1;
-  m_->eval();
-  m_->clk_i = 0;
-  m_->eval();
+  clock_edge(*m_);
   ++cycle_;
   m_->chk_valid_i = 0;
   m_->cmt_valid_i = 0;

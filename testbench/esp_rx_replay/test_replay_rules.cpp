@@ -13,6 +13,7 @@
 #include "Vesp_rx_replay.h"
 #include "child_process.h"
 #include "verilated.h"
+#include "verilated_reset.h"
 
 namespace {
 
@@ -26,24 +27,12 @@ struct Unit {
   Unit() {
     ctx->randReset(2);
     m = new Vesp_rx_replay(ctx);
-    m->clk_i = 0;
     m->init_valid_i = 0;
     m->chk_valid_i = 0;
     m->cmt_valid_i = 0;
-    m->rst_ni = 1;
-    m->eval();
-    m->rst_ni = 0;
-    m->eval();
-    clock();
-    m->rst_ni = 1;
-    m->eval();
+    ipsec::tb::async_reset(*m);
   }
-  void clock() {
-    m->clk_i = 1;
-    m->eval();
-    m->clk_i = 0;
-    m->eval();
-  }
+  void clock() { ipsec::tb::clock_edge(*m); }
   void init(uint32_t idx, uint32_t words) {
     m->init_valid_i = 1;
     m->init_idx_i = idx;

@@ -347,30 +347,31 @@ void XfrmStack::reap_expired() {
 }
 
 void XfrmStack::update_packet_stats() {
-  if (!device_) return;
-  for (StateEntry& e : states_) {
-    if (!e.offload || !e.state.packet_offload()) continue;
-    const driver::StatusOr<driver::PktSaCounters> c = device_->read_pkt_counters(*e.offload);
-    if (!c.ok()) continue;
-    // The device keeps every count since the SA was added, as curlft does.
-    e.curlft.packets = c->packets;
-    e.curlft.bytes = c->bytes;
-    if (c->packets && !e.curlft.use_time) e.curlft.use_time = now();
-    // struct xfrm_stats has 32-bit counters.
-    e.stats.replay_window = static_cast<uint32_t>(c->replay_window);
-    e.stats.replay = static_cast<uint32_t>(c->replay);
-    e.stats.integrity_failed = static_cast<uint32_t>(c->integrity_failed);
-  }
+  for (StateEntry& e : states_) update_packet_stats(e);
+}
+
+void XfrmStack::update_packet_stats(StateEntry& e) {
+  if (!device_ || !e.offload || !e.state.packet_offload()) return;
+  const driver::StatusOr<driver::PktSaCounters> c = device_->read_pkt_counters(*e.offload);
+  if (!c.ok()) return;
+  // The device keeps every count since the SA was added, as curlft does.
+  e.curlft.packets = c->packets;
+  e.curlft.bytes = c->bytes;
+  if (c->packets && !e.curlft.use_time) e.curlft.use_time = now();
+  // struct xfrm_stats has 32-bit counters.
+  e.stats.replay_window = static_cast<uint32_t>(c->replay_window);
+  e.stats.replay = static_cast<uint32_t>(c->replay);
+  e.stats.integrity_failed = static_cast<uint32_t>(c->integrity_failed);
 }
 
 void XfrmStack::poll_device_events() {
   if (!device_) return;
   const driver::StatusOr<std::vector<driver::PktEvent>> events = device_->take_pkt_events();
   if (!events.ok()) return;
-  if (!events->empty()) update_packet_stats();
   for (const driver::PktEvent& ev : *events) {
     for (StateEntry& e : states_) {
       if (e.offload != ev.sa || e.expired) continue;
+      update_packet_stats(e);  // the counts the expire carries: this state's only
       using driver::packet::EventKind;
       if (ev.kind == EventKind::kSoftBytes || ev.kind == EventKind::kSoftPackets) {
         if (!e.dying) {

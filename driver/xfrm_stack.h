@@ -221,6 +221,8 @@ class XfrmStack {
   // calls it (6.2-6.8: xdo_dev_state_update_curlft): the device's counts into curlft and
   // stats (packet section P5). A state the device cannot read keeps its old counts.
   void update_packet_stats();
+  // The same for one state (nothing for a state not packet-offloaded).
+  void update_packet_stats(StateEntry& entry);
   // The device's events (packet section P6): the state's counts refreshed, then a soft event
   // sends the soft expire once and a hard one (a hard limit, sequence-number exhaustion)
   // expires and deletes the state, as the driver's handler does by xfrm_state_check_expire.

@@ -7,6 +7,8 @@
 #include "Vipsec_engine__Syms.h"
 #include "Vipsec_engine_chk.h"
 #include "Vipsec_engine_chk__Syms.h"
+#include "Vipsec_engine_pkt.h"
+#include "Vipsec_engine_pkt__Syms.h"
 #include "axil_bus.h"
 #include "engine_clock.h"
 #include "verilated.h"
@@ -16,7 +18,15 @@
 namespace ipsec::sim {
 
 const char* to_string(RtlBuild build) {
-  return build == RtlBuild::kChecking ? "checking" : "fast";
+  switch (build) {
+    case RtlBuild::kFast:
+      return "fast";
+    case RtlBuild::kChecking:
+      return "checking";
+    case RtlBuild::kPacket:
+      return "packet";
+  }
+  return "?";
 }
 
 // What EngineSim asks of the Verilated model, whichever build it is. One virtual call per
@@ -111,10 +121,16 @@ EngineSim::EngineSim(EngineSimOptions options)
       wire_rx_src_(options.seed * 4 + 2, options.stall_percent),
       wire_tx_sink_(options.seed * 4 + 3, options.stall_percent),
       host_rx_sink_(options.seed * 4 + 4, options.stall_percent) {
-  if (options.build == RtlBuild::kChecking) {
-    rtl_ = std::make_unique<RtlOf<Vipsec_engine_chk>>(*this);
-  } else {
-    rtl_ = std::make_unique<RtlOf<Vipsec_engine>>(*this);
+  switch (options.build) {
+    case RtlBuild::kFast:
+      rtl_ = std::make_unique<RtlOf<Vipsec_engine>>(*this);
+      break;
+    case RtlBuild::kChecking:
+      rtl_ = std::make_unique<RtlOf<Vipsec_engine_chk>>(*this);
+      break;
+    case RtlBuild::kPacket:
+      rtl_ = std::make_unique<RtlOf<Vipsec_engine_pkt>>(*this);
+      break;
   }
   reset();
 }

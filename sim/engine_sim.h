@@ -30,6 +30,9 @@ namespace ipsec::sim {
 enum class RtlBuild {
   kFast,      // Vipsec_engine: X resolved the fast way (make bench, ipsec-sim)
   kChecking,  // Vipsec_engine_chk: X values random, assertions on (IPSEC_CHECKING_ARGS)
+  // Vipsec_engine_pkt: as the checking build, with full packet offload (PktOffload = 1,
+  // docs/packet_offload.md): CAP_FLAGS.PKT_OFFLOAD 1 and the registers of P1, P5 and P6.
+  kPacket,
 };
 const char* to_string(RtlBuild build);
 

@@ -4,6 +4,7 @@
 //   wire RX in  -> esp_rx_ingress (frame FIFO, never back-pressured; a frame without room is
 //                  dropped whole) -> esp_rx (decrypt, contract section 7) -> host RX out
 //   AXI4-Lite   -> ipsec_ctrl: registers, SA commands, SA table, counters
+//                  (PktOffload: esp_pkt_life beside it, packet SAs' counters and events)
 // Streams: 128-bit tdata with frame byte 0 in [7:0], tkeep, tlast, tuser (frame error from
 // the MAC on input; on the wire output it marks a frame the MAC must discard).
 module ipsec_engine #(
@@ -13,7 +14,8 @@ module ipsec_engine #(
   // 2048 is 32 KB, 3.5 frames of 9216 bytes (block RAM).
   parameter int unsigned RxFifoBeats = 2048,
   // Full packet offload (docs/packet_offload.md): the control plane's registers and
-  // commands. The datapath's packet stages are not in the engine yet.
+  // commands, and the per-SA counters and event queue (esp_pkt_life). The datapath's packet
+  // stages are not in the engine yet.
   parameter int unsigned PktOffload = 0  // 0 or 1
 ) (
   input  logic         clk_i,
@@ -88,14 +90,14 @@ module ipsec_engine #(
   logic [127:0]      rx_in_data;
   logic [15:0]       rx_in_keep;
 
-  // The per-SA counters, limits and event queue of packet offload (packet sections P5, P6)
-  // are not in the engine yet: their ports are tied so that PKT_STATS_WORD0..9 read 0, the
-  // event queue is empty (EVT_WORD0/1 read 0, INTR_STATUS.EVENT_READY 0) and EVT_DROP stays
-  // 0; a snapshot request or a pop goes nowhere.
-  logic pkt_stats_req, evt_pop;
-  logic [15:0] pkt_stats_index;
-  logic unused_pkt;
-  assign unused_pkt = ^{pkt_stats_req, pkt_stats_index, evt_pop};
+  // Packet offload's per-SA counters, limits and event queue (packet sections P5, P6):
+  // esp_pkt_life beside the register block, with PktOffload only; without it the register
+  // block answers those addresses itself (SLVERR) and its ports here are tied.
+  logic         pkt_stats_req, pkt_stats_busy, evt_pop, evt_valid;
+  logic [15:0]  pkt_stats_index;
+  logic [319:0] pkt_stats_word;
+  logic [31:0]  evt_word0, evt_word1;
+  logic [63:0]  evt_drop;
 
   ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame), .PktOffload(PktOffload)) u_ctrl (
     .clk_i, .rst_ni,
@@ -115,10 +117,80 @@ module ipsec_engine #(
     .dec_overflow_i (dec_overflow),
     .no_trailer_o (no_trailer), .fwd_bad_frames_o (fwd_bad_frames),
     .pkt_stats_req_o (pkt_stats_req), .pkt_stats_index_o (pkt_stats_index),
-    .pkt_stats_busy_i (1'b0), .pkt_stats_word_i ('0),
-    .evt_valid_i (1'b0), .evt_word0_i ('0), .evt_word1_i ('0), .evt_pop_o (evt_pop),
-    .evt_drop_i ('0)
+    .pkt_stats_busy_i (pkt_stats_busy), .pkt_stats_word_i (pkt_stats_word),
+    .evt_valid_i (evt_valid), .evt_word0_i (evt_word0), .evt_word1_i (evt_word1),
+    .evt_pop_o (evt_pop), .evt_drop_i (evt_drop)
   );
+
+  if (PktOffload != 0) begin : gen_pkt_life
+    localparam int unsigned IdxW = $clog2(NumSa);
+
+    // Snapshot requests. While the unit clears its entries after reset (NumSa clocks, in
+    // which a driver's probe may already write the index) no index holds a packet SA (the
+    // SA table clears as long, and takes no command meanwhile): the answer is zeros, at once.
+    // Once it is ready, a request waits while the unit is busy with the one before (a master
+    // may write the index twice within SnapLatency clocks); the register block holds its
+    // reads meanwhile (busy), and the index is its stored field, so the snapshot taken is
+    // that of the last index written.
+    // The words read zeros until the first snapshot (the unit's output registers are not
+    // reset), after one asked during the clearing, and for an index beyond the table:
+    // PKT_STATS_INDEX is 16 bits, and such an index snapshots zeros (packet section P8), as
+    // the unit's own answer for an index holding no packet SA. The flag is taken with the
+    // snapshot it belongs to and held with it.
+    logic         life_ready, snap_busy, snap_ask, snap_go, snap_wait_q, snap_zero_q;
+    logic [319:0] snap_words;
+
+    assign snap_ask = pkt_stats_req || snap_wait_q;
+    assign snap_go  = snap_ask && life_ready && !snap_busy;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        snap_wait_q <= 1'b0;
+        snap_zero_q <= 1'b1;
+      end else begin
+        snap_wait_q <= snap_ask && life_ready && !snap_go;
+        if (snap_go)                          snap_zero_q <= (pkt_stats_index >> IdxW) != '0;
+        else if (pkt_stats_req && !life_ready) snap_zero_q <= 1'b1;
+      end
+    end
+
+    assign pkt_stats_busy = snap_wait_q || snap_busy;
+
+    // No SA command reaches the unit yet, nor a frame (the datapath's packet stages are not
+    // joined): every index holds no packet SA, so every snapshot is zeros and no event is
+    // raised; the register side is wired as it will stay.
+    logic unused_tx_ans, unused_rx_ans, unused_init_ready;
+    logic unused_hx_valid, unused_hx_expired;
+    logic [IdxW-1:0] unused_hx_index;
+
+    esp_pkt_life #(.NumSa(NumSa)) u_pkt_life (
+      .clk_i, .rst_ni,
+      .ready_o (life_ready),
+      .init_valid_i (1'b0), .init_ready_o (unused_init_ready), .init_index_i ('0),
+      .init_sa_i (1'b0), .init_tx_i (1'b0), .init_cfg_i ('0),
+      .tx_valid_i (1'b0), .tx_op_i (esp_pkt_life_pkg::OpCheck), .tx_index_i ('0),
+      .tx_bytes_i ('0), .tx_ans_valid_o (unused_tx_ans), .tx_ans_pass_o (),
+      .rx_valid_i (1'b0), .rx_op_i (esp_pkt_life_pkg::OpCheck), .rx_index_i ('0),
+      .rx_bytes_i ('0), .rx_ans_valid_o (unused_rx_ans), .rx_ans_pass_o (),
+      .hx_valid_o (unused_hx_valid), .hx_index_o (unused_hx_index),
+      .hx_expired_o (unused_hx_expired),
+      .snap_valid_i (snap_go), .snap_index_i (pkt_stats_index[IdxW-1:0]),
+      .snap_busy_o (snap_busy), .snap_words_o (snap_words),
+      .evt_ready_o (evt_valid), .evt_word0_o (evt_word0), .evt_word1_o (evt_word1),
+      .evt_pop_i (evt_pop), .evt_drop_o (evt_drop)
+    );
+
+    assign pkt_stats_word = snap_zero_q ? '0 : snap_words;
+  end else begin : gen_no_pkt_life
+    logic unused_pkt;
+    assign unused_pkt     = ^{pkt_stats_req, pkt_stats_index, evt_pop};
+    assign pkt_stats_busy = 1'b0;
+    assign pkt_stats_word = '0;
+    assign evt_valid      = 1'b0;
+    assign evt_word0      = '0;
+    assign evt_word1      = '0;
+    assign evt_drop       = '0;
+  end
 
   esp_tx #(.MaxFrame(MaxFrame)) u_tx (
     .clk_i, .rst_ni,

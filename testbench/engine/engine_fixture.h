@@ -27,6 +27,7 @@ class EngineFixture {
   // `host_tx_stall`: the host TX source's own pause percentage (-1: `stall`).
   explicit EngineFixture(uint64_t seed, int stall = 0, int axil_delay = 0, int host_tx_stall = -1)
       : sim_(sim_options(seed, stall, axil_delay, host_tx_stall)),
+        model_(model_config()),
         dut_(sim_.bus(), device_options(seed)),
         ref_(model_, device_options(seed)),
         stall_(stall) {}
@@ -39,13 +40,24 @@ class EngineFixture {
     o.seed = seed;
     o.stall_percent = stall;
     o.axil_delay_percent = axil_delay;
-#ifdef IPSEC_RTL_BUILD_CHECKING  // test_engine_checking (sim/CMakeLists.txt)
+#if defined(IPSEC_RTL_BUILD_PACKET)  // test_engine_packet (sim/CMakeLists.txt)
+    o.build = sim::RtlBuild::kPacket;
+#elif defined(IPSEC_RTL_BUILD_CHECKING)  // test_engine_checking
     o.build = sim::RtlBuild::kChecking;
 #else
     o.build = sim::RtlBuild::kFast;
 #endif
     o.host_tx_stall_percent = host_tx_stall;
     return o;
+  }
+
+  // The model is the engine the RTL build is: with packet offload on the packet build.
+  static model::CtrlModelConfig model_config() {
+    model::CtrlModelConfig c;
+#ifdef IPSEC_RTL_BUILD_PACKET
+    c.packet_offload = true;
+#endif
+    return c;
   }
 
   static driver::DeviceOptions device_options(uint64_t seed) {

@@ -122,6 +122,9 @@ void CtrlModel::reset() {
   corrupt_echo_.reset();
   forced_syndrome_.reset();
   slots_.assign(config_.num_sa, std::nullopt);  // key material cleared with the entries
+  // The free list as the table's reset fills it: every slot, lowest first.
+  free_.clear();
+  for (size_t i = 0; i < config_.num_sa; ++i) free_.push_back(i);
   index_.clear();
   sa_index_.clear();
 }
@@ -433,9 +436,7 @@ uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
 
   const SaKey key = key_of(b);
   if (index_.count(key)) return kSynSadbIssue;  // duplicate
-  const auto free_slot =
-      std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s.has_value(); });
-  if (free_slot == slots_.end()) return kSynSadbIssue;  // table full
+  if (free_.empty()) return kSynSadbIssue;  // table full
   // Both buckets the hash gives the key hold 8 SAs (docs/architecture.md, "The SA index").
   const std::optional<IndexPlace> place = sa_index_.place_for(key);
   if (!place) return kSynSadbIssue;
@@ -451,8 +452,11 @@ uint32_t CtrlModel::add_sa(const std::vector<uint8_t>& b, bool v2) {
   e.esn_en = (flags & kFlagEsnEn) != 0;
   e.esn_overlap = e.esn_en && (flags & kFlagEsnOverlap) != 0;
   e.esn = v2 && e.esn_en ? be32(b, kOffEsn) : 0;
-  *free_slot = e;
-  index_.emplace(key, static_cast<size_t>(free_slot - slots_.begin()));
+  // The slot at the free list's head (ctrl_model.h, "SA indices"), taken only by a success.
+  const size_t slot = free_.front();
+  free_.pop_front();
+  slots_[slot] = e;
+  index_.emplace(key, slot);
   sa_index_.insert(key, *place);
   return kSynSuccess;
 }
@@ -520,6 +524,7 @@ uint32_t CtrlModel::del_sa(const std::vector<uint8_t>& b) {
   const auto it = index_.find(key_of(b));
   if (it == index_.end()) return kSynSadbIssue;
   slots_[it->second].reset();  // key material gone with the entry
+  free_.push_back(it->second);  // last in the free list: not given again at once
   sa_index_.erase(it->first);
   index_.erase(it);
   return kSynSuccess;

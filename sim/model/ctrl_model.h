@@ -21,6 +21,14 @@
 // - For a packet SA the ESN high bits at 0x8C and ESN_OVERLAP are ignored: seq (0x98) is
 //   where the hardware keeps its sequence number.
 // - Response word 2 is the index on success, 0 otherwise (and 0 for every other command).
+// - SA indices (packet section P8): an SA, crypto or packet, takes the slot at the head of a
+//   free list, and a deleted SA's slot goes to its tail; after reset the list holds every
+//   slot, lowest first. So the first NumSa adds take 0, 1, 2, ... and a freed index comes
+//   back only after every slot freed before it, not at once: a frame or an event still
+//   naming a deleted packet SA's index rarely finds a new SA there (the handle check of P3
+//   and P8 catches the rest). This is the RTL table's own rule (sa_table's FIFO free list,
+//   one read a clock); the lowest free slot would need a priority search over NumSa slots.
+//   A refused ADD takes no slot.
 // - MOD_SA_V2 checks its image as for a crypto SA first; a matched packet SA then answers
 //   ILLEGAL_REQUEST (counted in add_sa_fail, as every MOD is counted with the ADDs).
 // - PKT_STATS_INDEX snapshots on a write whose strobes enable both byte lanes of the index
@@ -220,8 +228,10 @@ class CtrlModel final : public driver::RegisterBus {
   std::optional<uint32_t> corrupt_echo_;
   std::optional<uint32_t> forced_syndrome_;
 
-  // SA table: NumSa slots, looked up by key.
+  // SA table: NumSa slots, looked up by key, and the free ones in the order they are given
+  // out (a FIFO: "SA indices" above).
   std::vector<std::optional<SaEntry>> slots_;
+  std::deque<size_t> free_;
   std::map<SaKey, size_t> index_;
   // Which buckets the SAs occupy: an ADD whose two buckets are full is refused.
   SaIndex sa_index_;

@@ -99,13 +99,14 @@ TEST_CASE("ADD_SA_PKT answers the SA's table index in word 2 and the handle in w
   REQUIRE(e.model().ctrl().packet_sa(1) != nullptr);
   CHECK(e.model().ctrl().sa_at(1)->sw_sa_handle == 0x77);
   CHECK(e.model().ctrl().packet_sa(2)->cfg.replay_words == 2);
-  // A freed index is given again.
+  // A freed index is not given again at once: it goes to the free list's tail (packet
+  // section P8, "SA indices"), behind every index never used yet.
   CHECK(e.command(del_image(a)).syndrome == 0);
   CHECK(e.counter(model::CtrlCounter::kDelSaSuccess) == 1);
   CHECK(e.model().ctrl().packet_sa(0) == nullptr);
   SaSpec d;
   d.spi = 0x4000, d.handle = 0x79;
-  CHECK(e.add(d) == 0);
+  CHECK(e.add(d) == 3);
 }
 
 TEST_CASE("ADD_SA_PKT refuses every image P2 and the model's rules call illegal") {

@@ -17,8 +17,12 @@
 //   cmd_done_i). A queue entry is zeroed when its command is done (a clock later when a
 //   doorbell writes the queue on that clock: the queue has one write port).
 // - Responses: the executor posts one per command; only words 0 (syndrome) and 1 (echo)
-//   of the 32-byte response can be non-zero, so only they are stored. RSP_WORD0..7 show
-//   the oldest response, zero when there is none; RSP_POP releases it.
+//   of the 32-byte response can be non-zero, so only they are stored (RspWords 2). With
+//   packet offload word 2 carries ADD_SA_PKT's SA index (packet section P2), and RspWords 3
+//   stores it too. RSP_WORD0..7 show the oldest response, zero when there is none; RSP_POP
+//   releases it.
+// - Words is the window's size: 37 (148 bytes, the Innova's) or, with packet offload, 52
+//   (208 bytes, ADD_SA_PKT's image). The queue stores whole windows.
 // - After reset the queue memory is scrubbed (Depth clocks, one more for each doorbell
 //   meanwhile): commands queued before a reset leave no key material behind. The scrub
 //   stays ahead of the queue's tail (a doorbell needs a register write, which takes more
@@ -27,8 +31,9 @@
 // Image bytes are packed big-endian: byte 0 in the top bits of cmd_image_o, so word i is
 // cmd_image_o[(Words-1-i)*32 +: 32].
 module cmd_mailbox #(
-  parameter int unsigned Words = 37,  // the command window: 148 bytes
-  parameter int unsigned Depth = 8    // at most 15 (CMD_STATUS.OUTSTANDING is 4 bits)
+  parameter int unsigned Words    = 37,  // the command window: 148 bytes (52: 208 bytes)
+  parameter int unsigned Depth    = 8,   // at most 15 (CMD_STATUS.OUTSTANDING is 4 bits)
+  parameter int unsigned RspWords = 2    // response words stored: 2, or 3 (word 2 too)
 ) (
   input  logic                                            clk_i,
   input  logic                                            rst_ni,
@@ -40,7 +45,8 @@ module cmd_mailbox #(
   input  ipsec_regs_pkg::ipsec_regs__RSP_POP__out_t       rsp_pop_i,
   output ipsec_regs_pkg::ipsec_regs__CMD_STATUS__in_t     status_o,
   output logic [31:0]                                     rsp_word0_o,  // RSP_WORD0
-  output logic [31:0]                                     rsp_word1_o,  // RSP_WORD1; 2..7 are 0
+  output logic [31:0]                                     rsp_word1_o,  // RSP_WORD1
+  output logic [31:0]                                     rsp_word2_o,  // RSP_WORD2 (RspWords 3; else 0)
   output logic                                            rsp_ready_o,  // INTR_STATUS.RSP_READY
   output logic                                            cmd_drop_o,   // CMD_DROP increment
 
@@ -51,13 +57,15 @@ module cmd_mailbox #(
   input  logic                                            cmd_done_i,
   input  logic                                            rsp_valid_i,
   input  logic [31:0]                                     rsp_word0_i,
-  input  logic [31:0]                                     rsp_word1_i
+  input  logic [31:0]                                     rsp_word1_i,
+  input  logic [31:0]                                     rsp_word2_i   // used with RspWords 3
 );
 
   localparam int unsigned ImgW  = Words * 32;
   localparam int unsigned SlotW = Depth > 1 ? $clog2(Depth) : 1;
   localparam int unsigned CntW  = $clog2(Depth + 1);
   localparam int unsigned WordW = $clog2(Words);
+  localparam int unsigned RspW  = 32 * RspWords;
 
   localparam logic [SlotW-1:0] LastSlot = SlotW'(Depth - 1);
   localparam logic [CntW-1:0]  DepthCnt = CntW'(Depth);
@@ -218,15 +226,26 @@ module cmd_mailbox #(
   // ---------------------------------------------------------------------------------------
   // Response queue
   // ---------------------------------------------------------------------------------------
-  logic [63:0]      rsp_mem [Depth];
+  logic [RspW-1:0]  rsp_mem [Depth];
   logic [SlotW-1:0] rsp_head_q, rsp_tail_q;
   logic [CntW-1:0]  rsp_count_q;
   logic             pop;
+  logic [RspW-1:0]  rsp_in;  // word 0 in the top bits
+
+  if (RspWords == 3) begin : gen_rsp3
+    assign rsp_in      = {rsp_word0_i, rsp_word1_i, rsp_word2_i};
+    assign rsp_word2_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][31:0] : '0;
+  end else begin : gen_rsp2
+    logic unused_word2;
+    assign unused_word2 = ^rsp_word2_i;
+    assign rsp_in       = {rsp_word0_i, rsp_word1_i};
+    assign rsp_word2_o  = '0;
+  end
 
   assign pop = rsp_pop_i.POP.value && rsp_count_q != '0;
 
   always_ff @(posedge clk_i) begin
-    if (rsp_valid_i) rsp_mem[rsp_tail_q] <= {rsp_word0_i, rsp_word1_i};
+    if (rsp_valid_i) rsp_mem[rsp_tail_q] <= rsp_in;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -245,8 +264,8 @@ module cmd_mailbox #(
     end
   end
 
-  assign rsp_word0_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][63:32] : '0;
-  assign rsp_word1_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][31:0]  : '0;
+  assign rsp_word0_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][RspW-1 -: 32] : '0;
+  assign rsp_word1_o = rsp_count_q != '0 ? rsp_mem[rsp_head_q][RspW-33 -: 32] : '0;
   assign rsp_ready_o = rsp_count_q != '0;
   assign cmd_drop_o  = doorbell && !accept;
 
@@ -337,7 +356,7 @@ module cmd_mailbox #(
   // One posted response, chosen likewise, is followed to the RSP_WORD registers.
   (* anyseq *) logic f_pick_rsp;
   logic [1:0]       f_rsp_state_q;
-  logic [63:0]      f_rsp_q;
+  logic [RspW-1:0]  f_rsp_q;
   logic [SlotW-1:0] f_rsp_slot_q;
   logic [CntW-1:0]  f_rsp_ahead_q;
 
@@ -347,7 +366,7 @@ module cmd_mailbox #(
     end else if (f_rsp_state_q == 2'd0) begin
       if (rsp_valid_i && f_pick_rsp) begin
         f_rsp_state_q <= 2'd1;
-        f_rsp_q       <= {rsp_word0_i, rsp_word1_i};
+        f_rsp_q       <= rsp_in;
         f_rsp_slot_q  <= rsp_tail_q;
         f_rsp_ahead_q <= rsp_count_q - CntW'(pop);
       end
@@ -400,7 +419,10 @@ module cmd_mailbox #(
         assert (f_rsp_ahead_q < rsp_count_q);
         assert (f_rsp_slot_q == f_rsp_slot);
         assert (rsp_mem[f_rsp_slot_q] == f_rsp_q);
-        if (f_rsp_ahead_q == '0) assert ({rsp_word0_o, rsp_word1_o} == f_rsp_q);
+        if (f_rsp_ahead_q == '0) begin
+          assert ({rsp_word0_o, rsp_word1_o} == f_rsp_q[RspW-1 -: 64]);
+          if (RspWords == 3) assert (rsp_word2_o == f_rsp_q[31:0]);
+        end
       end
     end
   end

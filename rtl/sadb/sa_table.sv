@@ -13,6 +13,20 @@
 //   bucket in each half; an insert takes the less loaded of the two (ties: the first half).
 //   A bucket is one memory row (Ways slots), read and written whole.
 //
+// Packet offload (PktOffload 1, docs/packet_offload.md): each SA also carries a packet mark
+// (ADD_SA_PKT's SAs), kept in its index slot beside the record pointer: the command side sees
+// it in the row it reads anyway (MOD_SA_V2 of a packet SA is refused, SaPacketSa, and a
+// delete says what it deleted), and a lookup carries it with the pointer. A lookup also
+// answers the hit SA's record index (res_index: the index ADD_SA_PKT answers, TX metadata
+// and PKT_STATS_INDEX name), and an operation's ack the record it took (insert) or freed
+// (delete), with the deleted SA's mark. With PktOffload 0 the slot has no mark bit and
+// those outputs are 0: the table is the Innova's, bit for bit.
+//
+// Record indices come from the free list, first in first out: after the scrub it holds 0,
+// 1, ..., NumSa - 1 in order, an insert takes its head and a delete puts the freed record at
+// its tail, so a freed index is given again only after every one freed before it (packet
+// section P8, "SA indices"; the reference model gives slots by the same rule).
+//
 // Memories for an FPGA (docs/fpga.md): every memory has one write port and one read port,
 // a registered read, so that each is a block RAM. Memories read by several ports are kept
 // as copies written together: each index half three times (TX, RX and the command side:
@@ -80,7 +94,8 @@
 // always_comb is evaluated on every clock); wide values are not passed to functions (a
 // simulator zeroes function locals on every evaluation of the caller).
 module sa_table #(
-  parameter int unsigned NumSa = 1024  // 1 .. 65535
+  parameter int unsigned NumSa      = 1024,  // 1 .. 65535
+  parameter int unsigned PktOffload = 0      // 1: packet marks and indices (above)
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -91,6 +106,8 @@ module sa_table #(
   output logic                   tx_res_valid_o,
   output logic                   tx_res_hit_o,
   output sadb_pkg::sa_ctx_t      tx_res_ctx_o,   // zero on a miss
+  output logic                   tx_res_pkt_o,   // PktOffload: the hit SA is a packet SA
+  output logic [15:0]            tx_res_index_o, // PktOffload: its record index; 0 on a miss
 
   // RX lookup port (the decrypt pipeline).
   input  logic                   rx_lkp_valid_i,
@@ -98,6 +115,8 @@ module sa_table #(
   output logic                   rx_res_valid_o,
   output logic                   rx_res_hit_o,
   output sadb_pkg::sa_ctx_t      rx_res_ctx_o,   // zero on a miss
+  output logic                   rx_res_pkt_o,
+  output logic [15:0]            rx_res_index_o,
 
   // Command side.
   output logic                   ready_o,        // the scrub after reset is done
@@ -105,8 +124,13 @@ module sa_table #(
   input  sadb_pkg::sa_op_e       op_kind_i,
   input  sadb_pkg::sa_key_t      op_key_i,
   input  sadb_pkg::sa_ctx_t      op_ctx_i,       // insert: all of it; modify: the ESN fields
+  input  logic                   op_pkt_i,       // insert, PktOffload: a packet SA
   output logic                   op_ack_o,
-  output sadb_pkg::sa_status_e   op_status_o
+  output sadb_pkg::sa_status_e   op_status_o,
+  // With op_ack_o, PktOffload only (else 0): the record an insert took, or a delete freed;
+  // whether the deleted SA was a packet SA.
+  output logic [15:0]            op_index_o,
+  output logic                   op_pkt_o
 );
 
   localparam int unsigned Ways       = sadb_pkg::IndexWays;  // a power of two
@@ -116,14 +140,18 @@ module sa_table #(
   localparam int unsigned BucketW    = PtrW > 3 ? PtrW - 2 : 1;  // at most 16
   localparam int unsigned NumBuckets = 1 << BucketW;
   localparam int unsigned KeyW       = sadb_pkg::SaKeyW;
-  // A slot is {valid, record pointer, key}; slot w of a row in [w*SlotW +: SlotW].
-  localparam int unsigned SlotW      = 1 + PtrW + KeyW;
+  // A slot is {valid, record pointer, key}, and with PktOffload {valid, mark, pointer, key}:
+  // the mark travels as the pointer's top bit (XPtrW bits); slot w of a row in
+  // [w*SlotW +: SlotW].
+  localparam logic        PktOn      = PktOffload != 0;
+  localparam int unsigned XPtrW      = PtrW + (PktOn ? 1 : 0);
+  localparam int unsigned SlotW      = 1 + XPtrW + KeyW;
   localparam int unsigned RowW       = Ways * SlotW;
   localparam int unsigned KeyWords   = (KeyW + 31) / 32;  // a key is compared word by word
   localparam int unsigned LastAt     = 32 * (KeyWords - 1);  // its last, short word
   localparam int unsigned LastW      = KeyW - LastAt;
   localparam int unsigned PtrAt      = KeyW;          // within a slot
-  localparam int unsigned ValidAt    = KeyW + PtrW;
+  localparam int unsigned ValidAt    = KeyW + XPtrW;
   localparam int unsigned KeyMatW    = sadb_pkg::SaKeyMatW;
   localparam int unsigned EsnW       = sadb_pkg::SaEsnW;
   localparam int unsigned CtxW       = sadb_pkg::SaCtxW;
@@ -210,14 +238,16 @@ module sa_table #(
     // Slot i: i = w in the first half, Ways + w in the second.
     logic [2*Ways*KeyWords-1:0]  s4_eq_q;      // key word k of slot i equal: bit i*KeyWords + k
     logic [2*Ways-1:0]           s4_vld_q;
-    logic [2*Ways*PtrW-1:0]      s4_ptr_q;     // record pointer of slot i: [i*PtrW +: PtrW]
+    logic [2*Ways*XPtrW-1:0]     s4_ptr_q;     // record pointer of slot i: [i*XPtrW +: XPtrW]
     logic [2*Ways-1:0]           s5_match_q;   // at most one set
-    logic [2*Ways*PtrW-1:0]      s5_ptr_q;     // the pointers, zero but the matching slot's
+    logic [2*Ways*XPtrW-1:0]     s5_ptr_q;     // the pointers, zero but the matching slot's
     logic                        s5_hit;
-    logic [PtrW-1:0]             s5_ptr;
+    logic [XPtrW-1:0]            s5_ptr;       // with PktOffload, the mark on top
     logic                        s6_hit_q;
     logic [KeyMatW-1:0]          s6_keymat_q;
     logic [EsnW-1:0]             s6_esn_q;
+    logic                        s6_pkt;
+    logic [15:0]                 s6_index;
 
     // This port's copy of the record store, written with the others.
     logic [KeyMatW-1:0] keymat_mem [NumSa];
@@ -229,12 +259,16 @@ module sa_table #(
       assign tx_res_valid_o = s6_valid_q;
       assign tx_res_hit_o   = s6_hit_q;
       assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
+      assign tx_res_pkt_o   = s6_pkt;
+      assign tx_res_index_o = s6_index;
     end else begin : gen_rx
       assign lkp_valid      = rx_lkp_valid_i;
       assign lkp_key        = rx_lkp_key_i;
       assign rx_res_valid_o = s6_valid_q;
       assign rx_res_hit_o   = s6_hit_q;
       assign rx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
+      assign rx_res_pkt_o   = s6_pkt;
+      assign rx_res_index_o = s6_index;
     end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -294,8 +328,8 @@ module sa_table #(
               s3_row_b[w*SlotW + LastAt +: LastW] == s3_key_q[LastAt +: LastW];
           s4_vld_q[w]                      <= s3_row_a[w*SlotW + ValidAt];
           s4_vld_q[Ways + w]               <= s3_row_b[w*SlotW + ValidAt];
-          s4_ptr_q[w*PtrW +: PtrW]         <= s3_row_a[w*SlotW + PtrAt +: PtrW];
-          s4_ptr_q[(Ways + w)*PtrW +: PtrW] <= s3_row_b[w*SlotW + PtrAt +: PtrW];
+          s4_ptr_q[w*XPtrW +: XPtrW]          <= s3_row_a[w*SlotW + PtrAt +: XPtrW];
+          s4_ptr_q[(Ways + w)*XPtrW +: XPtrW] <= s3_row_b[w*SlotW + PtrAt +: XPtrW];
         end
       end
     end
@@ -308,7 +342,7 @@ module sa_table #(
         for (int unsigned i = 0; i < 2 * Ways; i++) begin
           m = lookup_on_q && s4_vld_q[i] && &s4_eq_q[i*KeyWords +: KeyWords];
           s5_match_q[i]              <= m;
-          s5_ptr_q[i*PtrW +: PtrW]   <= s4_ptr_q[i*PtrW +: PtrW] & {PtrW{m}};
+          s5_ptr_q[i*XPtrW +: XPtrW] <= s4_ptr_q[i*XPtrW +: XPtrW] & {XPtrW{m}};
         end
       end
     end
@@ -317,13 +351,13 @@ module sa_table #(
     always_comb begin
       s5_hit = |s5_match_q;
       s5_ptr = '0;
-      for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*PtrW +: PtrW];
+      for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*XPtrW +: XPtrW];
     end
 
     always_ff @(posedge clk_i) begin : p_read_record
       if (s5_valid_q && s5_hit) begin
-        s6_keymat_q <= keymat_mem[s5_ptr];
-        s6_esn_q    <= esn_mem[s5_ptr];
+        s6_keymat_q <= keymat_mem[s5_ptr[PtrW-1:0]];
+        s6_esn_q    <= esn_mem[s5_ptr[PtrW-1:0]];
       end else begin
         // No hit: the read registers hold no record (a block RAM's output register reset),
         // so a miss returns zeros and no key stays here after its lookups
@@ -336,6 +370,27 @@ module sa_table #(
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) s6_hit_q <= 1'b0;
       else         s6_hit_q <= s5_valid_q && s5_hit;
+    end
+
+    // Packet offload: the hit slot's mark and pointer, registered with the record read (the
+    // pointer is the record's address already); zeros on a miss, as the record.
+    if (PktOn) begin : gen_mark
+      logic            s6_pkt_q;
+      logic [PtrW-1:0] s6_index_q;
+      always_ff @(posedge clk_i) begin
+        if (s5_valid_q && s5_hit) begin
+          s6_pkt_q   <= s5_ptr[XPtrW-1];
+          s6_index_q <= s5_ptr[PtrW-1:0];
+        end else begin
+          s6_pkt_q   <= 1'b0;
+          s6_index_q <= '0;
+        end
+      end
+      assign s6_pkt   = s6_pkt_q;
+      assign s6_index = 16'(s6_index_q);
+    end else begin : gen_no_mark
+      assign s6_pkt   = 1'b0;
+      assign s6_index = '0;
     end
 
     // The record copies' write port; data computed only on the clocks that write.
@@ -376,7 +431,8 @@ module sa_table #(
 
   // The decision, registered in Decide.
   logic                 dec_hit_q;     // the key is in the table ...
-  logic [PtrW-1:0]      dec_ptr_q;     // ... with this record
+  logic [XPtrW-1:0]     dec_ptr_q;     // ... with this record (and, PktOffload, its mark)
+  logic                 dec_pkt;       // PktOffload: that SA is a packet SA
   logic [Ways-1:0]      dec_mask_a_q;  // the slot a delete zeroes or an insert fills
   logic [Ways-1:0]      dec_mask_b_q;
   logic                 dec_any_a_q, dec_any_b_q;  // a slot of that half is written
@@ -386,8 +442,21 @@ module sa_table #(
   logic                 op_write;      // Apply writes the rows of op_idx_*_q
   logic                 free_we;
   logic [PtrW-1:0]      free_waddr, free_wdata;
+  logic [XPtrW-1:0]     new_ptr;       // an insert's slot pointer field: {mark,} record
 
   assign op_insert = op_kind_q == sadb_pkg::SaOpInsert;
+  assign dec_pkt   = PktOn && dec_ptr_q[XPtrW-1];
+  if (PktOn) begin : gen_new_mark
+    logic op_pkt_q;  // an insert's mark, registered with its key
+    always_ff @(posedge clk_i) begin
+      if (state_q == sadb_pkg::TblIdle && op_req_i) op_pkt_q <= op_pkt_i;
+    end
+    assign new_ptr = {op_pkt_q, free_head_q};
+  end else begin : gen_new_plain
+    logic unused_op_pkt;
+    assign unused_op_pkt = op_pkt_i;
+    assign new_ptr       = free_head_q;
+  end
 
   always_ff @(posedge clk_i) begin : p_op_key
     if (state_q == sadb_pkg::TblIdle && op_req_i) begin
@@ -459,13 +528,13 @@ module sa_table #(
   end
 
   always_ff @(posedge clk_i) begin : p_op_decide
-    logic [PtrW-1:0] ptr;
+    logic [XPtrW-1:0] ptr;
     logic [Ways-1:0] mask_a, mask_b;
     if (state_q == sadb_pkg::TblDecide) begin
       ptr = '0;
       for (int unsigned w = 0; w < Ways; w++) begin
-        ptr = ptr | (op_row_a[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[w]}})
-                  | (op_row_b[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[Ways + w]}});
+        ptr = ptr | (op_row_a[w*SlotW + PtrAt +: XPtrW] & {XPtrW{fd_match_q[w]}})
+                  | (op_row_b[w*SlotW + PtrAt +: XPtrW] & {XPtrW{fd_match_q[Ways + w]}});
       end
       if (op_insert) begin
         for (int unsigned w = 0; w < Ways; w++) begin
@@ -498,7 +567,7 @@ module sa_table #(
     rec_waddr   = free_head_q;
     free_we     = 1'b0;
     free_waddr  = free_wr_q;
-    free_wdata  = dec_ptr_q;
+    free_wdata  = dec_ptr_q[PtrW-1:0];
     free_pop    = 1'b0;
     free_push   = 1'b0;
 
@@ -569,11 +638,14 @@ module sa_table #(
           end
           sadb_pkg::SaOpModify: begin
             op_ack_o = 1'b1;
-            if (dec_hit_q) begin
-              esn_we    = 1'b1;  // one row: a lookup sees all old or all new ESN state
-              rec_waddr = dec_ptr_q;
-            end else begin
+            if (!dec_hit_q) begin
               op_status_o = sadb_pkg::SaNotFound;
+            end else if (dec_pkt) begin
+              // Packet section P2: the hardware keeps a packet SA's sequence numbers itself.
+              op_status_o = sadb_pkg::SaPacketSa;
+            end else begin
+              esn_we    = 1'b1;  // one row: a lookup sees all old or all new ESN state
+              rec_waddr = dec_ptr_q[PtrW-1:0];
             end
           end
           default: begin
@@ -593,7 +665,7 @@ module sa_table #(
         keymat_we = 1'b1;
         esn_we    = 1'b1;
         rec_clear = 1'b1;
-        rec_waddr = dec_ptr_q;
+        rec_waddr = dec_ptr_q[PtrW-1:0];
         free_we   = 1'b1;
         free_push = 1'b1;
         op_ack_o  = 1'b1;
@@ -624,10 +696,10 @@ module sa_table #(
     row_wdata_b = op_row_b;
     for (int unsigned w = 0; w < Ways; w++) begin
       if (dec_mask_a_q[w]) begin
-        row_wdata_a[w*SlotW +: SlotW] = op_insert ? {1'b1, free_head_q, op_key_q} : '0;
+        row_wdata_a[w*SlotW +: SlotW] = op_insert ? {1'b1, new_ptr, op_key_q} : '0;
       end
       if (dec_mask_b_q[w]) begin
-        row_wdata_b[w*SlotW +: SlotW] = op_insert ? {1'b1, free_head_q, op_key_q} : '0;
+        row_wdata_b[w*SlotW +: SlotW] = op_insert ? {1'b1, new_ptr, op_key_q} : '0;
       end
     end
     if (state_q == sadb_pkg::TblScrub) begin
@@ -670,5 +742,12 @@ module sa_table #(
   end
 
   assign ready_o = state_q != sadb_pkg::TblScrub;
+
+  // The ack's record: an insert's is the free list's head it wrote (Apply), a delete's the
+  // record it frees (DelClear).
+  logic [PtrW-1:0] op_record;
+  assign op_record  = op_insert ? free_head_q : dec_ptr_q[PtrW-1:0];
+  assign op_index_o = PktOn ? 16'(op_record) : '0;
+  assign op_pkt_o   = dec_pkt;
 
 endmodule

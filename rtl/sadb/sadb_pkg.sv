@@ -15,6 +15,8 @@ package sadb_pkg;
   localparam logic [31:0] OpDelSaV2 = 32'd3;
   localparam logic [31:0] OpModSaV2 = 32'd4;
   localparam logic [31:0] OpSetCap  = 32'd5;
+  // Full packet offload only (docs/packet_offload.md, packet section P2): a packet SA.
+  localparam logic [31:0] OpAddSaPkt = 32'd6;
 
   // Response syndromes: be32 at response byte 0.
   localparam logic [31:0] SyndOk                = 32'd0;
@@ -29,6 +31,10 @@ package sadb_pkg;
   localparam int unsigned CmdMaxBytes  = CmdLenV2;
   localparam int unsigned CmdWords     = CmdMaxBytes / 4;   // 37 be32 words
   localparam int unsigned CmdBits      = CmdMaxBytes * 8;
+  // With packet offload (ipsec_ctrl's PktOffload) the window is ADD_SA_PKT's image.
+  localparam int unsigned CmdLenPkt    = 208;
+  localparam int unsigned CmdWordsPkt  = CmdLenPkt / 4;     // 52 be32 words
+  localparam int unsigned CmdBitsPkt   = CmdLenPkt * 8;
   // The command queue is 8 deep (the real device's queue pair held 8 commands).
   localparam int unsigned CmdQueueDepth = 8;
 
@@ -45,6 +51,22 @@ package sadb_pkg;
   localparam int unsigned OffEsn       = 'h8C;  // 4 bytes, V2 images only
   // SET_CAP: the requested capability flags, be32 at byte 4.
   localparam int unsigned OffCapFlags  = 'h04;
+  // ADD_SA_PKT's bytes after the V2 image (packet section P2).
+  localparam int unsigned OffPktMode     = 'h94;  // 1 byte: 0 transport, 1 tunnel
+  localparam int unsigned OffReplayWords = 'h95;  // 1 byte: 0 .. 32
+  localparam int unsigned OffPktRsvd0    = 'h96;  // 2 bytes reserved
+  localparam int unsigned OffSeq         = 'h98;  // be64
+  localparam int unsigned OffSoftBytes   = 'hA0;  // be64 each
+  localparam int unsigned OffHardBytes   = 'hA8;
+  localparam int unsigned OffSoftPackets = 'hB0;
+  localparam int unsigned OffHardPackets = 'hB8;
+  localparam int unsigned OffTtl         = 'hC0;  // tunnel, TX
+  localparam int unsigned OffTos         = 'hC1;
+  localparam int unsigned OffTunFlags    = 'hC2;  // bits 1:0 only
+  localparam int unsigned OffPktRsvd1    = 'hC3;  // 1 byte reserved
+  localparam int unsigned OffFlowLabel   = 'hC4;  // be32, bits 19:0 only
+  localparam int unsigned OffPktRsvd2    = 'hC8;  // 8 bytes reserved
+  localparam int unsigned MaxReplayWords = 32;    // CAP_PKT's 1,024 bits
 
   // SA image flags (byte 0x81).
   localparam logic [7:0] FlagEsnEn      = 8'h01;
@@ -184,7 +206,8 @@ package sadb_pkg;
     SaDuplicate   = 3'd1,  // insert: the key is already in the table
     SaNoRoom      = 3'd2,  // insert: NumSa SAs are live
     SaBucketFull  = 3'd3,  // insert: both candidate index buckets are full
-    SaNotFound    = 3'd4   // delete, modify: no SA has this key
+    SaNotFound    = 3'd4,  // delete, modify: no SA has this key
+    SaPacketSa    = 3'd5   // modify: the key's SA is a packet SA (left unchanged)
   } sa_status_e;
 
   // States of the table's command side.
@@ -202,12 +225,41 @@ package sadb_pkg;
   } tbl_state_e;
 
   // States of the command executor.
-  typedef enum logic [1:0] {
-    ExIdle    = 2'd0,  // the image's fields are compared (registered) while a command waits
-    ExCheck   = 2'd3,  // the compares joined: illegal, SET_CAP, or a table operation
-    ExTable   = 2'd1,  // a table operation is running
-    ExRespond = 2'd2
+  typedef enum logic [2:0] {
+    ExIdle    = 3'd0,  // the image's fields are compared (registered) while a command waits
+    ExCheck   = 3'd3,  // the compares joined: illegal, SET_CAP, or a table operation
+    ExTable   = 3'd1,  // a table operation is running
+    ExRespond = 3'd2,
+    ExOffer   = 3'd4   // packet offload: the packet SA record offered to the units
   } exec_state_e;
+
+  // Packet offload: a packet SA added or deleted, as the command executor offers it to the
+  // packet units (ipsec_ctrl's pkt_sa_* port). On a delete only add (0), index and tx carry
+  // anything; the other fields are 0.
+  typedef struct packed {
+    logic         add;           // 1: ADD_SA_PKT installed a packet SA at index; 0: one was deleted
+    logic [15:0]  index;
+    logic         tx;            // DIR_SX
+    logic         esn;           // ESN_EN
+    logic         ipv6;          // the image's IPv6 flag
+    logic         tunnel;        // mode 1
+    logic [5:0]   replay_words;  // 0 .. 32
+    logic [63:0]  seq;           // TX: next number to send; RX: the window's right edge
+    logic [31:0]  handle;        // sw_sa_handle
+    logic [31:0]  spi;
+    logic [127:0] sip;           // as sa_key_t: IPv4 in [31:0]
+    logic [127:0] dip;
+    logic [7:0]   ttl;
+    logic [7:0]   tos;
+    logic [1:0]   tun_flags;     // image byte 0xC2 bits 1:0
+    logic [19:0]  flow;
+    logic [63:0]  soft_bytes;
+    logic [63:0]  hard_bytes;
+    logic [63:0]  soft_packets;
+    logic [63:0]  hard_packets;
+  } pkt_sa_cmd_t;
+  localparam int unsigned PktSaCmdW = 1 + 16 + 1 + 1 + 1 + 1 + 6 + 64 + 32 + 32 + 128 + 128
+                                    + 8 + 8 + 2 + 20 + 4 * 64;
 
   // Which hardware counters a command feeds (contract section 4).
   typedef enum logic [1:0] {

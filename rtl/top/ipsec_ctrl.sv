@@ -16,6 +16,11 @@
 // no trace. With 1 they are the registers of packet sections P1, P5 and P6: the per-SA
 // counters' snapshot and the event queue live in the packet SA unit; this block carries its
 // requests out (pkt_stats_*_o, evt_pop_o) and its answers in (pkt_stats_word_i, evt_*_i).
+// The command path takes ADD_SA_PKT (packet section P2: sa_cmd_exec checks it as the model
+// does, the table marks the SA a packet SA and answers its index in response word 2), and
+// offers each packet SA added or deleted to the packet units on pkt_sa_* before the command's
+// response is posted. The lookup ports also answer the hit SA's mark and table index
+// (*_res_pkt_o, *_res_index_o; 0 on a miss, and always 0 with PktOffload 0).
 module ipsec_ctrl #(
   parameter int unsigned NumSa      = 1024,  // SA table entries, 1 .. 65535
   parameter int unsigned MaxFrame   = 9216,  // largest frame in bytes, reported in ENGINE_PARAMS
@@ -54,11 +59,15 @@ module ipsec_ctrl #(
   output logic                 tx_res_valid_o,
   output logic                 tx_res_hit_o,
   output sadb_pkg::sa_ctx_t    tx_res_ctx_o,
+  output logic                 tx_res_pkt_o,    // with tx_res_valid_o: a packet SA's hit
+  output logic [15:0]          tx_res_index_o,  // with tx_res_valid_o: the hit SA's index
   input  logic                 rx_lkp_valid_i,
   input  sadb_pkg::sa_key_t    rx_lkp_key_i,
   output logic                 rx_res_valid_o,
   output logic                 rx_res_hit_o,
   output sadb_pkg::sa_ctx_t    rx_res_ctx_o,
+  output logic                 rx_res_pkt_o,
+  output logic [15:0]          rx_res_index_o,
 
   // Datapath counter increments (contract section 4, counters 0 to 8).
   input  logic                 dec_in_i,
@@ -99,7 +108,16 @@ module ipsec_ctrl #(
   input  logic [31:0]          evt_word0_i,
   input  logic [31:0]          evt_word1_i,
   output logic                 evt_pop_o,
-  input  logic [63:0]          evt_drop_i
+  input  logic [63:0]          evt_drop_i,
+
+  // Packet SAs added and deleted (packet sections P2, P8), with PktOffload only (else valid
+  // is 0): after the table has inserted a packet SA (ADD_SA_PKT) or deleted one (DEL_SA,
+  // DEL_SA_V2), the record (sadb_pkg::pkt_sa_cmd_t) is offered here and held until ready;
+  // only then is the command's response posted. The units may hold ready low for as long as
+  // a frame takes through them (hundreds of clocks): later commands wait meanwhile.
+  output logic                 pkt_sa_valid_o,
+  input  logic                 pkt_sa_ready_i,
+  output sadb_pkg::pkt_sa_cmd_t pkt_sa_o
 );
 
   // The packet-offload registers reach the engine, and the engine them, only with
@@ -111,6 +129,9 @@ module ipsec_ctrl #(
   localparam logic [1023:0] WritableWords =
       PktOn ? ipsec_regs_map_pkg::WritableWords : ipsec_regs_map_pkg::WritableWords & ~PktWords;
   localparam logic [1023:0] HiddenWords = PktOn ? '0 : PktWords;
+  // The command window, and the words of a response the mailbox stores.
+  localparam int unsigned CmdWords = PktOn ? sadb_pkg::CmdWordsPkt : sadb_pkg::CmdWords;
+  localparam int unsigned RspWords = PktOn ? 3 : 2;
 
   ipsec_regs_pkg::ipsec_regs__in_t  hwif_in;
   ipsec_regs_pkg::ipsec_regs__out_t hwif_out;
@@ -186,14 +207,16 @@ module ipsec_ctrl #(
   // ---------------------------------------------------------------------------------------
   logic                         cmd_valid, cmd_done;
   logic [7:0]                   cmd_len;
-  logic [sadb_pkg::CmdBits-1:0] cmd_image;
+  logic [CmdWords*32-1:0]       cmd_image;
   logic                         rsp_valid;
-  logic [31:0]                  rsp_word0, rsp_word1, mbox_word0, mbox_word1;
+  logic [31:0]                  rsp_word0, rsp_word1, rsp_word2;
+  logic [31:0]                  mbox_word0, mbox_word1, mbox_word2;
   logic                         rsp_ready, cmd_drop;
 
   cmd_mailbox #(
-    .Words (sadb_pkg::CmdWords),
-    .Depth (sadb_pkg::CmdQueueDepth)
+    .Words    (CmdWords),
+    .Depth    (sadb_pkg::CmdQueueDepth),
+    .RspWords (RspWords)
   ) u_mailbox (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -204,6 +227,7 @@ module ipsec_ctrl #(
     .status_o    (hwif_in.CMD_STATUS),
     .rsp_word0_o (mbox_word0),
     .rsp_word1_o (mbox_word1),
+    .rsp_word2_o (mbox_word2),
     .rsp_ready_o (rsp_ready),
     .cmd_drop_o  (cmd_drop),
     .cmd_valid_o (cmd_valid),
@@ -212,7 +236,8 @@ module ipsec_ctrl #(
     .cmd_done_i  (cmd_done),
     .rsp_valid_i (rsp_valid),
     .rsp_word0_i (rsp_word0),
-    .rsp_word1_i (rsp_word1)
+    .rsp_word1_i (rsp_word1),
+    .rsp_word2_i (rsp_word2)
   );
 
   logic                  table_ready, op_req, op_ack;
@@ -220,10 +245,12 @@ module ipsec_ctrl #(
   sadb_pkg::sa_key_t     op_key;
   sadb_pkg::sa_ctx_t     op_ctx;
   sadb_pkg::sa_status_e  op_status;
+  logic                  op_pkt, op_ack_pkt;
+  logic [15:0]           op_index;
   logic                  no_trailer;
   logic                  add_success, add_fail, del_success, del_fail;
 
-  sa_cmd_exec u_exec (
+  sa_cmd_exec #(.PktOffload(PktOffload)) u_exec (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .cmd_valid_i   (cmd_valid),
@@ -233,13 +260,20 @@ module ipsec_ctrl #(
     .rsp_valid_o   (rsp_valid),
     .rsp_word0_o   (rsp_word0),
     .rsp_word1_o   (rsp_word1),
+    .rsp_word2_o   (rsp_word2),
     .table_ready_i (table_ready),
     .op_req_o      (op_req),
     .op_kind_o     (op_kind),
     .op_key_o      (op_key),
     .op_ctx_o      (op_ctx),
+    .op_pkt_o      (op_pkt),
     .op_ack_i      (op_ack),
     .op_status_i   (op_status),
+    .op_index_i    (op_index),
+    .op_pkt_i      (op_ack_pkt),
+    .pkt_sa_valid_o (pkt_sa_valid_o),
+    .pkt_sa_ready_i (pkt_sa_ready_i),
+    .pkt_sa_o      (pkt_sa_o),
     .no_trailer_o  (no_trailer),
     .add_success_o (add_success),
     .add_fail_o    (add_fail),
@@ -247,7 +281,7 @@ module ipsec_ctrl #(
     .del_fail_o    (del_fail)
   );
 
-  sa_table #(.NumSa(NumSa)) u_sa_table (
+  sa_table #(.NumSa(NumSa), .PktOffload(PktOffload)) u_sa_table (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
     .tx_lkp_valid_i (tx_lkp_valid_i),
@@ -255,18 +289,25 @@ module ipsec_ctrl #(
     .tx_res_valid_o (tx_res_valid_o),
     .tx_res_hit_o   (tx_res_hit_o),
     .tx_res_ctx_o   (tx_res_ctx_o),
+    .tx_res_pkt_o   (tx_res_pkt_o),
+    .tx_res_index_o (tx_res_index_o),
     .rx_lkp_valid_i (rx_lkp_valid_i),
     .rx_lkp_key_i   (rx_lkp_key_i),
     .rx_res_valid_o (rx_res_valid_o),
     .rx_res_hit_o   (rx_res_hit_o),
     .rx_res_ctx_o   (rx_res_ctx_o),
+    .rx_res_pkt_o   (rx_res_pkt_o),
+    .rx_res_index_o (rx_res_index_o),
     .ready_o        (table_ready),
     .op_req_i       (op_req),
     .op_kind_i      (op_kind),
     .op_key_i       (op_key),
     .op_ctx_i       (op_ctx),
+    .op_pkt_i       (op_pkt),
     .op_ack_o       (op_ack),
-    .op_status_o    (op_status)
+    .op_status_o    (op_status),
+    .op_index_o     (op_index),
+    .op_pkt_o       (op_ack_pkt)
   );
 
   // ---------------------------------------------------------------------------------------
@@ -279,8 +320,9 @@ module ipsec_ctrl #(
   assign hwif_in.INTR_STATUS.RSP_READY.next   = rsp_ready;
   assign hwif_in.RSP_WORD0.VALUE.next         = mbox_word0;
   assign hwif_in.RSP_WORD1.VALUE.next         = mbox_word1;
-  // Responses carry only a syndrome and an echo (contract section 3).
-  assign hwif_in.RSP_WORD2.VALUE.next         = '0;
+  // Responses carry a syndrome and an echo (contract section 3), and with packet offload
+  // ADD_SA_PKT's index in word 2 (packet section P2; 0 from the mailbox without it).
+  assign hwif_in.RSP_WORD2.VALUE.next         = mbox_word2;
   assign hwif_in.RSP_WORD3.VALUE.next         = '0;
   assign hwif_in.RSP_WORD4.VALUE.next         = '0;
   assign hwif_in.RSP_WORD5.VALUE.next         = '0;

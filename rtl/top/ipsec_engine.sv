@@ -119,7 +119,12 @@ module ipsec_engine #(
     .pkt_stats_req_o (pkt_stats_req), .pkt_stats_index_o (pkt_stats_index),
     .pkt_stats_busy_i (pkt_stats_busy), .pkt_stats_word_i (pkt_stats_word),
     .evt_valid_i (evt_valid), .evt_word0_i (evt_word0), .evt_word1_i (evt_word1),
-    .evt_pop_o (evt_pop), .evt_drop_i (evt_drop)
+    .evt_pop_o (evt_pop), .evt_drop_i (evt_drop),
+    // The packet SA records have no unit to reach yet (esp_pkt_life's init port is left
+    // idle below): every record is taken at once; the lookups' packet mark and index have
+    // no reader.
+    .tx_res_pkt_o (), .tx_res_index_o (), .rx_res_pkt_o (), .rx_res_index_o (),
+    .pkt_sa_valid_o (), .pkt_sa_ready_i (1'b1), .pkt_sa_o ()
   );
 
   if (PktOffload != 0) begin : gen_pkt_life

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "Vipsec_ctrl.h"
 #include "Vipsec_ctrl___024root.h"
@@ -86,6 +87,42 @@ bool all_zero(const VlWide<N>& w) {
   return true;
 }
 
+// sadb_pkg::pkt_sa_cmd_t, 705 bits, first member on top: {add, index[15:0], tx, esn, ipv6,
+// tunnel, replay_words[5:0], seq[63:0], handle, spi, sip[127:0], dip[127:0], ttl, tos,
+// tun_flags[1:0], flow[19:0], soft_bytes, hard_bytes, soft_packets, hard_packets}.
+constexpr size_t kPktHardPacketsLsb = 0, kPktSoftPacketsLsb = 64, kPktHardBytesLsb = 128,
+                 kPktSoftBytesLsb = 192, kPktFlowLsb = 256, kPktTunFlagsLsb = 276,
+                 kPktTosLsb = 278, kPktTtlLsb = 286, kPktDipTop = 422, kPktSipTop = 550,
+                 kPktSpiLsb = 550, kPktHandleLsb = 582, kPktSeqLsb = 614, kPktReplayLsb = 678,
+                 kPktTunnel = 684, kPktIpv6 = 685, kPktEsn = 686, kPktTx = 687,
+                 kPktIndexLsb = 688, kPktAdd = 704;
+
+template <size_t N>
+PktSaRecord unpack_pkt_sa(const VlWide<N>& w) {
+  PktSaRecord r;
+  r.add = get_bits(w, kPktAdd, 1);
+  r.index = static_cast<uint16_t>(get_bits(w, kPktIndexLsb, 16));
+  r.tx = get_bits(w, kPktTx, 1);
+  r.esn = get_bits(w, kPktEsn, 1);
+  r.ipv6 = get_bits(w, kPktIpv6, 1);
+  r.tunnel = get_bits(w, kPktTunnel, 1);
+  r.replay_words = static_cast<uint8_t>(get_bits(w, kPktReplayLsb, 6));
+  r.seq = get_bits(w, kPktSeqLsb, 64);
+  r.handle = static_cast<uint32_t>(get_bits(w, kPktHandleLsb, 32));
+  r.spi = static_cast<uint32_t>(get_bits(w, kPktSpiLsb, 32));
+  get_be(w, kPktSipTop, r.sip.data(), 16);
+  get_be(w, kPktDipTop, r.dip.data(), 16);
+  r.ttl = static_cast<uint8_t>(get_bits(w, kPktTtlLsb, 8));
+  r.tos = static_cast<uint8_t>(get_bits(w, kPktTosLsb, 8));
+  r.tun_flags = static_cast<uint8_t>(get_bits(w, kPktTunFlagsLsb, 2));
+  r.flow = static_cast<uint32_t>(get_bits(w, kPktFlowLsb, 20));
+  r.soft_bytes = get_bits(w, kPktSoftBytesLsb, 64);
+  r.hard_bytes = get_bits(w, kPktHardBytesLsb, 64);
+  r.soft_packets = get_bits(w, kPktSoftPacketsLsb, 64);
+  r.hard_packets = get_bits(w, kPktHardPacketsLsb, 64);
+  return r;
+}
+
 std::string hex32(uint32_t v) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", v);
@@ -93,6 +130,31 @@ std::string hex32(uint32_t v) {
 }
 
 }  // namespace
+
+bool PktSaRecord::operator==(const PktSaRecord& o) const {
+  return std::tie(add, index, tx, esn, ipv6, tunnel, replay_words, seq, handle, spi, sip, dip,
+                  ttl, tos, tun_flags, flow, soft_bytes, hard_bytes, soft_packets,
+                  hard_packets) ==
+         std::tie(o.add, o.index, o.tx, o.esn, o.ipv6, o.tunnel, o.replay_words, o.seq, o.handle,
+                  o.spi, o.sip, o.dip, o.ttl, o.tos, o.tun_flags, o.flow, o.soft_bytes,
+                  o.hard_bytes, o.soft_packets, o.hard_packets);
+}
+
+std::string PktSaRecord::str() const {
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "%s index %u tx %d esn %d ipv6 %d tunnel %d replay_words %u seq 0x%llx "
+                "handle 0x%08x spi 0x%08x sip %s dip %s ttl %u tos %u tun_flags %u flow 0x%05x "
+                "limits 0x%llx 0x%llx 0x%llx 0x%llx",
+                add ? "add" : "del", index, tx, esn, ipv6, tunnel, replay_words,
+                static_cast<unsigned long long>(seq), handle, spi,
+                to_hex(sip.data(), sip.size()).c_str(), to_hex(dip.data(), dip.size()).c_str(),
+                ttl, tos, tun_flags, flow, static_cast<unsigned long long>(soft_bytes),
+                static_cast<unsigned long long>(hard_bytes),
+                static_cast<unsigned long long>(soft_packets),
+                static_cast<unsigned long long>(hard_packets));
+  return text;
+}
 
 namespace {
 sim::AxiLiteBusOptions delay_options(int bus_delay_percent) {
@@ -124,6 +186,8 @@ void CtrlHarness::reset(bool wait_for_scrub) {
   for (int i = 0; i < 4; ++i) tick();
   dut_->rst_ni = 1;
   pkt_unit_ = PktUnitStub{};
+  pkt_sink_ = PktSaSink{};
+  marks_.clear();
   live_.clear();
   live_keys_.clear();
   live_index_.clear();
@@ -191,6 +255,10 @@ void CtrlHarness::drive_lookup(int port, const SaKey& key) {
   const auto it = live_.find(key);
   p.hit = it != live_.end();
   if (p.hit) p.ctx = it->second;
+  if (p.hit) {
+    const auto m = marks_.find(key);
+    if (m != marks_.end()) p.mark = m->second;
+  }
   const auto flight = in_flight_.find(key);
   p.in_flight = flight != in_flight_.end();
   p.alt_hit = p.in_flight && flight->second.has_value();
@@ -221,6 +289,9 @@ void CtrlHarness::check_results() {
     const bool valid = port == 0 ? dut_->tx_res_valid_o : dut_->rx_res_valid_o;
     const bool hit = port == 0 ? dut_->tx_res_hit_o : dut_->rx_res_hit_o;
     const SaCtx ctx = port == 0 ? unpack_ctx(dut_->tx_res_ctx_o) : unpack_ctx(dut_->rx_res_ctx_o);
+    LookupMark mark;
+    mark.pkt = port == 0 ? dut_->tx_res_pkt_o : dut_->rx_res_pkt_o;
+    mark.index = port == 0 ? dut_->tx_res_index_o : dut_->rx_res_index_o;
     const char* name = port == 0 ? "TX" : "RX";
     auto& queue = pending_[port];
     const bool due = !queue.empty() && queue.front().due == cycle_;
@@ -243,9 +314,21 @@ void CtrlHarness::check_results() {
     if (p.manual) {
       manual_hit_[port] = hit;
       manual_ctx_[port] = ctx;
+      manual_mark_[port] = mark;
     }
     if (!hit && ctx != SaCtx{}) fail("a miss with a non-zero context: " + ctx.str());
+    // The packet mark and index: 0 on a miss, and always 0 without packet offload.
+    if ((!hit || !kPktBuild) && (mark.pkt || mark.index != 0)) {
+      fail("packet mark " + std::to_string(mark.pkt) + " index " + std::to_string(mark.index) +
+           (hit ? " without packet offload" : " on a miss"));
+    }
     if (p.manual) continue;
+    if (hit && p.hit && !p.in_flight && p.mark &&
+        (mark.pkt != p.mark->pkt || mark.index != p.mark->index)) {
+      fail("SA " + p.key.str() + ": packet mark " + std::to_string(mark.pkt) + " index " +
+           std::to_string(mark.index) + ", expected " + std::to_string(p.mark->pkt) + " index " +
+           std::to_string(p.mark->index));
+    }
     const bool as_before = hit == p.hit && (!hit || ctx == p.ctx);
     const bool as_after = p.in_flight && hit == p.alt_hit && (!hit || ctx == p.alt_ctx);
     if (as_before || as_after) {
@@ -282,8 +365,33 @@ void CtrlHarness::step_pkt_unit() {
   }
 }
 
+// The packet units' side of the pkt_sa port: ready for this clock before eval(), what was
+// taken at the clock's edge after it.
+void CtrlHarness::step_pkt_sink() {
+  PktSaSink& k = pkt_sink_;
+  if (!dut_->rst_ni || !dut_->pkt_sa_valid_o) return;
+  ++k.offered_clocks;
+  if (dut_->irq_o) ++k.response_while_offered;
+  if (!dut_->pkt_sa_ready_i) {
+    ++k.waits;
+    return;
+  }
+  PktSaRecord r = unpack_pkt_sa(dut_->pkt_sa_o);
+  r.cycle = cycle_;
+  k.taken.push_back(r);
+}
+
 void CtrlHarness::tick() {
   apply_inputs();
+  {
+    PktSaSink& k = pkt_sink_;
+    if (k.stretch_left == 0 && k.stall_percent > 0 && rng_() % 100 < k.stall_percent) {
+      k.stretch_left = 1 + static_cast<uint32_t>(rng_() % std::max<uint32_t>(k.max_stretch, 1));
+    }
+    const bool stalled = k.hold_low || k.stretch_left > 0;
+    if (k.stretch_left > 0) --k.stretch_left;
+    dut_->pkt_sa_ready_i = !stalled;
+  }
   {
     const PktUnitStub& u = pkt_unit_;
     for (size_t i = 0; i < 10; ++i) dut_->pkt_stats_word_i[i] = u.words[i];
@@ -296,6 +404,7 @@ void CtrlHarness::tick() {
   dut_->eval();
   check_results();
   step_pkt_unit();
+  step_pkt_sink();
   dut_->clk_i = 1;
   dut_->eval();
   dut_->clk_i = 0;
@@ -303,11 +412,18 @@ void CtrlHarness::tick() {
 }
 
 bool CtrlHarness::lookup(int port, const SaKey& key, SaCtx& ctx) {
+  LookupMark mark;
+  return lookup(port, key, ctx, mark);
+}
+
+bool CtrlHarness::lookup(int port, const SaKey& key, SaCtx& ctx, LookupMark& mark) {
   manual_[port] = key;
   manual_hit_[port] = false;
   manual_ctx_[port] = SaCtx{};
+  manual_mark_[port] = LookupMark{};
   ticks(kLookupLatency + 1);
   ctx = manual_ctx_[port];
+  mark = manual_mark_[port];
   return manual_hit_[port];
 }
 
@@ -364,6 +480,7 @@ Response CtrlHarness::take_response() {
   Response r;
   r.syndrome = read(reg::kRspWord0);
   r.echo = read(reg::kRspWord0 + 4);
+  if (kPktBuild) r.word2 = read(reg::kRspWord0 + 8);
   write(reg::kRspPop, 1);
   return r;
 }
@@ -383,6 +500,7 @@ void CtrlHarness::live_insert(const SaKey& key, const SaCtx& ctx) {
 
 void CtrlHarness::live_erase(const SaKey& key) {
   live_.erase(key);
+  marks_.erase(key);
   const auto it = live_index_.find(key);
   if (it == live_index_.end()) return;
   const size_t i = it->second;
@@ -400,8 +518,32 @@ Response CtrlHarness::add_sa(const SaSpec& sa, bool v2) {
   in_flight_[key] = sa.ctx();
   const Response r = execute(sa_image(v2 ? contract::kAddSaV2 : contract::kAddSa, sa));
   in_flight_.erase(key);
-  if (r.syndrome == contract::kOk) live_insert(key, sa.ctx());
+  if (r.syndrome == contract::kOk) {
+    live_insert(key, sa.ctx());
+    if (!kPktBuild) marks_[key] = LookupMark{};  // the Innova: no mark, no index
+  }
   return r;
+}
+
+Response CtrlHarness::add_sa_pkt(const SaSpec& sa, const Bytes& image) {
+  const SaKey key = sa.match_key();
+  SaCtx ctx = sa.ctx();
+  ctx.esn_overlap = false;  // a packet SA keeps ESN_EN only (packet section P8)
+  ctx.esn_hi = 0;
+  pool_.push_back(key);
+  in_flight_[key] = ctx;
+  const Response r = execute(image);
+  in_flight_.erase(key);
+  if (r.syndrome == contract::kOk) {
+    live_insert(key, ctx);
+    marks_[key] = LookupMark{true, static_cast<uint16_t>(r.word2)};
+  }
+  return r;
+}
+
+void CtrlHarness::learn_index(const SaKey& key, uint16_t index) {
+  if (!live_.count(key)) return;
+  marks_[key].index = index;
 }
 
 Response CtrlHarness::del_sa(const SaSpec& sa, bool v2) {

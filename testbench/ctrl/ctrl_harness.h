@@ -57,6 +57,55 @@ constexpr uint32_t counter_addr(Counter c) { return reg::kCounters + 8 * static_
 struct Response {
   uint32_t syndrome = 0;
   uint32_t echo = 0;
+  uint32_t word2 = 0;  // read only in the packet-offload build (ADD_SA_PKT's index)
+};
+
+// The harness's build of the control plane: PktOffload 1 (tb_ctrl_pkt) or 0.
+#ifdef IPSEC_CTRL_PKT_OFFLOAD
+constexpr bool kPktBuild = true;
+#else
+constexpr bool kPktBuild = false;
+#endif
+
+// One record of ipsec_ctrl's pkt_sa port (sadb_pkg::pkt_sa_cmd_t), as the packet units take it.
+struct PktSaRecord {
+  bool add = false;
+  uint16_t index = 0;
+  bool tx = false, esn = false, ipv6 = false, tunnel = false;
+  uint8_t replay_words = 0;
+  uint64_t seq = 0;
+  uint32_t handle = 0, spi = 0;
+  std::array<uint8_t, 16> sip{}, dip{};  // as the key: IPv4 in the last 4 bytes
+  uint8_t ttl = 0, tos = 0, tun_flags = 0;
+  uint32_t flow = 0;
+  uint64_t soft_bytes = 0, hard_bytes = 0, soft_packets = 0, hard_packets = 0;
+  uint64_t cycle = 0;  // the clock it was taken on (not compared)
+
+  bool operator==(const PktSaRecord& o) const;
+  std::string str() const;
+};
+
+// A stand-in for the packet units on ipsec_ctrl's pkt_sa port: it takes the records offered
+// (valid and ready on one clock edge), with ready held low for random stretches, and counts
+// the clocks a record waited while a command response was already out (irq_o with
+// INTR_ENABLE.RSP_READY, the reset value): the executor posts the response only after the
+// record is taken, so with responses popped one by one that count stays 0.
+struct PktSaSink {
+  std::vector<PktSaRecord> taken;
+  bool hold_low = false;          // ready 0 until cleared
+  uint32_t stall_percent = 0;     // chance per clock that a stretch of ready 0 begins
+  uint32_t max_stretch = 1;       // its length: 1 .. max_stretch clocks
+  uint32_t stretch_left = 0;
+  uint64_t offered_clocks = 0;    // clocks with pkt_sa_valid_o
+  uint64_t waits = 0;             // of them, with ready 0
+  uint64_t response_while_offered = 0;
+};
+
+// What a lookup port answered beside hit and context (packet offload: the hit SA's mark and
+// table index, both 0 on a miss and in the Innova build).
+struct LookupMark {
+  bool pkt = false;
+  uint16_t index = 0;
 };
 
 // A stand-in for the packet SA unit on ipsec_ctrl's packet-offload ports (packet sections
@@ -126,6 +175,11 @@ class CtrlHarness {
   Response add_sa(const SaSpec& sa, bool v2);
   Response del_sa(const SaSpec& sa, bool v2);
   Response mod_sa(const SaSpec& sa);  // the ESN fields of `sa`
+  // ADD_SA_PKT with `image` (208 bytes, built from `sa`): on success the SA is a packet SA at
+  // the index of word 2, its context as ADD_SA_V2's without ESN_OVERLAP and ESN high bits.
+  Response add_sa_pkt(const SaSpec& sa, const Bytes& image);
+  // The index an SA was given, for the lookup checker (crypto SAs: from the reference model).
+  void learn_index(const SaKey& key, uint16_t index);
 
   // ---- the reference table and the lookup checker ---------------------------------------
   const std::map<SaKey, SaCtx>& live() const { return live_; }
@@ -140,6 +194,7 @@ class CtrlHarness {
   const std::vector<std::string>& lookup_errors() const { return lookup_errors_; }
   // One lookup on the TX (port 0) or RX (port 1) port, waiting for its result.
   bool lookup(int port, const SaKey& key, SaCtx& ctx);
+  bool lookup(int port, const SaKey& key, SaCtx& ctx, LookupMark& mark);
 
   // ---- simulation-only views ------------------------------------------------------------
   // The key bytes stored in record `index` of copy `copy` (0: the TX port's, 1: the RX
@@ -155,6 +210,8 @@ class CtrlHarness {
 
   // The packet SA unit's side of the packet-offload ports (see PktUnitStub).
   PktUnitStub& pkt_unit() { return pkt_unit_; }
+  // The packet units' side of the pkt_sa port (see PktSaSink).
+  PktSaSink& pkt_sink() { return pkt_sink_; }
 
  private:
   struct Pending {
@@ -167,11 +224,13 @@ class CtrlHarness {
     SaCtx alt_ctx;
     bool hit;
     SaCtx ctx;
+    std::optional<LookupMark> mark;  // expected with a hit, when known
   };
 
   void apply_inputs();
   void check_results();
   void step_pkt_unit();
+  void step_pkt_sink();
   void drive_lookup(int port, const SaKey& key);
   SaKey pick_key();
   void set_counter_inputs(Counter c, bool on);
@@ -187,6 +246,7 @@ class CtrlHarness {
   std::map<SaKey, SaCtx> live_;
   std::vector<SaKey> live_keys_;          // live_'s keys, for picking one at random
   std::map<SaKey, size_t> live_index_;    // position in live_keys_
+  std::map<SaKey, LookupMark> marks_;     // live SAs' marks, where known
   // Keys with a command in flight, and the state the command would leave (nullopt: absent).
   std::map<SaKey, std::optional<SaCtx>> in_flight_;
   std::vector<SaKey> focus_;
@@ -196,10 +256,12 @@ class CtrlHarness {
   std::optional<SaKey> manual_[2];
   bool manual_hit_[2] = {false, false};
   SaCtx manual_ctx_[2];
+  LookupMark manual_mark_[2];
   uint64_t lookup_hits_ = 0, lookup_misses_ = 0;
   std::vector<std::string> lookup_errors_;
   uint32_t forced_counters_ = 0;  // counter inputs held high this clock, one bit each
   PktUnitStub pkt_unit_;
+  PktSaSink pkt_sink_;
 };
 
 }  // namespace ipsec::tb

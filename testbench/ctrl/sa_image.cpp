@@ -104,6 +104,28 @@ Bytes sa_image(uint32_t opcode, const SaSpec& sa) {
   return image;
 }
 
+Bytes pkt_sa_image(const SaSpec& sa, const PktParams& p) {
+  Bytes image = sa_image(contract::kAddSaV2, sa);
+  image.resize(contract::kLenPkt, 0);
+  put_be32(image, 0, contract::kAddSaPkt);
+  auto be64 = [&image](size_t at, uint64_t v) {
+    put_be32(image, at, static_cast<uint32_t>(v >> 32));
+    put_be32(image, at + 4, static_cast<uint32_t>(v));
+  };
+  image[0x94] = p.mode;
+  image[0x95] = p.replay_words;
+  be64(0x98, p.seq);
+  be64(0xA0, p.soft_bytes);
+  be64(0xA8, p.hard_bytes);
+  be64(0xB0, p.soft_packets);
+  be64(0xB8, p.hard_packets);
+  image[0xC0] = p.ttl;
+  image[0xC1] = p.tos;
+  image[0xC2] = p.tun_flags;
+  put_be32(image, 0xC4, p.flow);
+  return image;
+}
+
 Bytes set_cap_image(uint32_t flags) {
   Bytes image(contract::kLenSetCap, 0);
   put_be32(image, 0, contract::kSetCap);

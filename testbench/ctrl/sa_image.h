@@ -27,6 +27,9 @@ constexpr uint8_t kEsnEn = 0x01, kEsnOverlap = 0x02, kIpv6 = 0x04, kDirSx = 0x08
 constexpr uint8_t kAesGcm128 = 1, kAesGcm256 = 3;
 // SET_CAP flags.
 constexpr uint32_t kNoTrailer = 1;
+// Packet offload (docs/packet_offload.md, packet section P2): ADD_SA_PKT, its 208-byte image.
+constexpr uint32_t kAddSaPkt = 6;
+constexpr uint32_t kLenPkt = 208;
 }  // namespace contract
 
 // The SA match key the engine uses (inferred in the contract): direction, IP version,
@@ -94,6 +97,21 @@ void put_be32(Bytes& image, size_t offset, uint32_t value);
 
 // The image of an SA command: ADD_SA / DEL_SA (132 bytes) or the V2 opcodes (148 bytes).
 Bytes sa_image(uint32_t opcode, const SaSpec& sa);
+// What ADD_SA_PKT carries after the V2 image (packet section P2), as plain values.
+struct PktParams {
+  uint8_t mode = 0;          // 0x94: 0 transport, 1 tunnel
+  uint8_t replay_words = 0;  // 0x95
+  uint64_t seq = 1;          // 0x98, be64
+  uint64_t soft_bytes = ~uint64_t{0}, hard_bytes = ~uint64_t{0};
+  uint64_t soft_packets = ~uint64_t{0}, hard_packets = ~uint64_t{0};
+  uint8_t ttl = 0, tos = 0, tun_flags = 0;  // 0xC0..0xC2
+  uint32_t flow = 0;                        // 0xC4, be32
+};
+
+// ADD_SA_PKT: the V2 image of `sa` with opcode 6 (its ESN field as ADD_SA_V2's), then `p`;
+// the reserved bytes 0.
+Bytes pkt_sa_image(const SaSpec& sa, const PktParams& p);
+
 // SET_CAP with the requested flags (32 bytes).
 Bytes set_cap_image(uint32_t flags);
 

@@ -14,13 +14,14 @@
 //   A bucket is one memory row (Ways slots), read and written whole.
 //
 // Packet offload (PktOffload 1, docs/packet_offload.md): each SA also carries a packet mark
-// (ADD_SA_PKT's SAs), kept in its index slot beside the record pointer: the command side sees
-// it in the row it reads anyway (MOD_SA_V2 of a packet SA is refused, SaPacketSa, and a
-// delete says what it deleted), and a lookup carries it with the pointer. A lookup also
-// answers the hit SA's record index (res_index: the index ADD_SA_PKT answers, TX metadata
-// and PKT_STATS_INDEX name), and an operation's ack the record it took (insert) or freed
-// (delete), with the deleted SA's mark. With PktOffload 0 the slot has no mark bit and
-// those outputs are 0: the table is the Innova's, bit for bit.
+// (ADD_SA_PKT's SAs), stored with its record: one more bit of the ESN row in each lookup
+// port's copy (35 of the block RAM's 36 bits: no more block RAM), so a lookup reads it with
+// the record, and a one-bit row per record on the command side (mark_mem), which MOD_SA_V2
+// reads to refuse a packet SA (SaPacketSa, one clock more: Modify) and a delete to say what
+// it deleted. A lookup also answers the hit SA's record index (res_index: the index
+// ADD_SA_PKT answers, TX metadata and PKT_STATS_INDEX name), and an operation's ack the
+// record it took (insert) or freed (delete), with the deleted SA's mark. With PktOffload 0
+// none of it exists and those outputs are 0: the table is the Innova's, bit for bit.
 //
 // Record indices come from the free list, first in first out: after the scrub it holds 0,
 // 1, ..., NumSa - 1 in order, an insert takes its head and a delete puts the freed record at
@@ -76,7 +77,8 @@
 // all-zero context.
 //
 // Command side: op_req_i is held, with op_kind_i/op_key_i/op_ctx_i stable, until op_ack_o
-// (one clock, with op_status_o). Insert and modify take 7 clocks, delete 11.
+// (one clock, with op_status_o). Insert and modify take 7 clocks (modify 8 with PktOffload),
+// delete 11.
 //   Idle:   on a request, register the key and the kind;
 //   Fold:   the key's two folds;
 //   Read:   the bucket indexes; read the two buckets (the command side's index copies);
@@ -87,7 +89,9 @@
 //   Decide: its record; a one-slot write mask per half (the insert's free slot, or the
 //           slot holding the key);
 //   Apply:  write the row read in Read with the masked slot replaced (insert) or zeroed
-//           (delete), and the record; then for a delete DelWait (3 clocks), DelClear.
+//           (delete), and the record; then for a delete DelWait (3 clocks), DelClear; with
+//           PktOffload a modify that found its key goes on to Modify, where the record's
+//           mark, read in Apply, decides (a packet SA is left unchanged).
 //
 // Simulation speed: the wide comparisons sit inside the clocked blocks, under the enables
 // of their stage, so a Verilated model evaluates them only on the clocks that use them (an
@@ -140,20 +144,19 @@ module sa_table #(
   localparam int unsigned BucketW    = PtrW > 3 ? PtrW - 2 : 1;  // at most 16
   localparam int unsigned NumBuckets = 1 << BucketW;
   localparam int unsigned KeyW       = sadb_pkg::SaKeyW;
-  // A slot is {valid, record pointer, key}, and with PktOffload {valid, mark, pointer, key}:
-  // the mark travels as the pointer's top bit (XPtrW bits); slot w of a row in
-  // [w*SlotW +: SlotW].
-  localparam logic        PktOn      = PktOffload != 0;
-  localparam int unsigned XPtrW      = PtrW + (PktOn ? 1 : 0);
-  localparam int unsigned SlotW      = 1 + XPtrW + KeyW;
+  // A slot is {valid, record pointer, key}; slot w of a row in [w*SlotW +: SlotW].
+  localparam int unsigned SlotW      = 1 + PtrW + KeyW;
   localparam int unsigned RowW       = Ways * SlotW;
   localparam int unsigned KeyWords   = (KeyW + 31) / 32;  // a key is compared word by word
   localparam int unsigned LastAt     = 32 * (KeyWords - 1);  // its last, short word
   localparam int unsigned LastW      = KeyW - LastAt;
   localparam int unsigned PtrAt      = KeyW;          // within a slot
-  localparam int unsigned ValidAt    = KeyW + XPtrW;
+  localparam int unsigned ValidAt    = KeyW + PtrW;
   localparam int unsigned KeyMatW    = sadb_pkg::SaKeyMatW;
   localparam int unsigned EsnW       = sadb_pkg::SaEsnW;
+  // A record's ESN row, and with PktOffload the packet mark above it.
+  localparam logic        PktOn      = PktOffload != 0;
+  localparam int unsigned EsnRecW    = EsnW + (PktOn ? 1 : 0);
   localparam int unsigned CtxW       = sadb_pkg::SaCtxW;
   // The scrub after reset covers every record and every index row.
   localparam int unsigned ScrubN     = NumSa > NumBuckets ? NumSa : NumBuckets;
@@ -222,6 +225,7 @@ module sa_table #(
   logic                 keymat_we, esn_we, rec_clear;
   logic [PtrW-1:0]      rec_waddr;
   logic                 lookup_on_q;  // the scrub is done: lookups may hit
+  logic [EsnRecW-1:0]   esn_row;      // a record's ESN row as insert and modify write it
 
   // ---------------------------------------------------------------------------------------
   // Lookup ports: 0 = TX, 1 = RX.
@@ -238,27 +242,27 @@ module sa_table #(
     // Slot i: i = w in the first half, Ways + w in the second.
     logic [2*Ways*KeyWords-1:0]  s4_eq_q;      // key word k of slot i equal: bit i*KeyWords + k
     logic [2*Ways-1:0]           s4_vld_q;
-    logic [2*Ways*XPtrW-1:0]     s4_ptr_q;     // record pointer of slot i: [i*XPtrW +: XPtrW]
+    logic [2*Ways*PtrW-1:0]      s4_ptr_q;     // record pointer of slot i: [i*PtrW +: PtrW]
     logic [2*Ways-1:0]           s5_match_q;   // at most one set
-    logic [2*Ways*XPtrW-1:0]     s5_ptr_q;     // the pointers, zero but the matching slot's
+    logic [2*Ways*PtrW-1:0]      s5_ptr_q;     // the pointers, zero but the matching slot's
     logic                        s5_hit;
-    logic [XPtrW-1:0]            s5_ptr;       // with PktOffload, the mark on top
+    logic [PtrW-1:0]             s5_ptr;
     logic                        s6_hit_q;
-    logic [KeyMatW-1:0]          s6_keymat_q;
-    logic [EsnW-1:0]             s6_esn_q;
     logic                        s6_pkt;
     logic [15:0]                 s6_index;
+    logic [KeyMatW-1:0]          s6_keymat_q;
+    logic [EsnRecW-1:0]          s6_esn_q;     // with PktOffload, the mark on top
 
     // This port's copy of the record store, written with the others.
     logic [KeyMatW-1:0] keymat_mem [NumSa];
-    logic [EsnW-1:0]    esn_mem [NumSa];
+    logic [EsnRecW-1:0] esn_mem [NumSa];
 
     if (p == 0) begin : gen_tx
       assign lkp_valid      = tx_lkp_valid_i;
       assign lkp_key        = tx_lkp_key_i;
       assign tx_res_valid_o = s6_valid_q;
       assign tx_res_hit_o   = s6_hit_q;
-      assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
+      assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]};
       assign tx_res_pkt_o   = s6_pkt;
       assign tx_res_index_o = s6_index;
     end else begin : gen_rx
@@ -266,7 +270,7 @@ module sa_table #(
       assign lkp_key        = rx_lkp_key_i;
       assign rx_res_valid_o = s6_valid_q;
       assign rx_res_hit_o   = s6_hit_q;
-      assign rx_res_ctx_o   = {s6_keymat_q, s6_esn_q};
+      assign rx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]};
       assign rx_res_pkt_o   = s6_pkt;
       assign rx_res_index_o = s6_index;
     end
@@ -328,8 +332,8 @@ module sa_table #(
               s3_row_b[w*SlotW + LastAt +: LastW] == s3_key_q[LastAt +: LastW];
           s4_vld_q[w]                      <= s3_row_a[w*SlotW + ValidAt];
           s4_vld_q[Ways + w]               <= s3_row_b[w*SlotW + ValidAt];
-          s4_ptr_q[w*XPtrW +: XPtrW]          <= s3_row_a[w*SlotW + PtrAt +: XPtrW];
-          s4_ptr_q[(Ways + w)*XPtrW +: XPtrW] <= s3_row_b[w*SlotW + PtrAt +: XPtrW];
+          s4_ptr_q[w*PtrW +: PtrW]         <= s3_row_a[w*SlotW + PtrAt +: PtrW];
+          s4_ptr_q[(Ways + w)*PtrW +: PtrW] <= s3_row_b[w*SlotW + PtrAt +: PtrW];
         end
       end
     end
@@ -342,7 +346,7 @@ module sa_table #(
         for (int unsigned i = 0; i < 2 * Ways; i++) begin
           m = lookup_on_q && s4_vld_q[i] && &s4_eq_q[i*KeyWords +: KeyWords];
           s5_match_q[i]              <= m;
-          s5_ptr_q[i*XPtrW +: XPtrW] <= s4_ptr_q[i*XPtrW +: XPtrW] & {XPtrW{m}};
+          s5_ptr_q[i*PtrW +: PtrW]   <= s4_ptr_q[i*PtrW +: PtrW] & {PtrW{m}};
         end
       end
     end
@@ -351,13 +355,13 @@ module sa_table #(
     always_comb begin
       s5_hit = |s5_match_q;
       s5_ptr = '0;
-      for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*XPtrW +: XPtrW];
+      for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*PtrW +: PtrW];
     end
 
     always_ff @(posedge clk_i) begin : p_read_record
       if (s5_valid_q && s5_hit) begin
-        s6_keymat_q <= keymat_mem[s5_ptr[PtrW-1:0]];
-        s6_esn_q    <= esn_mem[s5_ptr[PtrW-1:0]];
+        s6_keymat_q <= keymat_mem[s5_ptr];
+        s6_esn_q    <= esn_mem[s5_ptr];
       end else begin
         // No hit: the read registers hold no record (a block RAM's output register reset),
         // so a miss returns zeros and no key stays here after its lookups
@@ -372,21 +376,14 @@ module sa_table #(
       else         s6_hit_q <= s5_valid_q && s5_hit;
     end
 
-    // Packet offload: the hit slot's mark and pointer, registered with the record read (the
-    // pointer is the record's address already); zeros on a miss, as the record.
+    // Packet offload: the mark read with the record, and the record's index (the pointer
+    // that addressed it), zero on a miss as the record is.
     if (PktOn) begin : gen_mark
-      logic            s6_pkt_q;
       logic [PtrW-1:0] s6_index_q;
       always_ff @(posedge clk_i) begin
-        if (s5_valid_q && s5_hit) begin
-          s6_pkt_q   <= s5_ptr[XPtrW-1];
-          s6_index_q <= s5_ptr[PtrW-1:0];
-        end else begin
-          s6_pkt_q   <= 1'b0;
-          s6_index_q <= '0;
-        end
+        s6_index_q <= s5_valid_q && s5_hit ? s5_ptr : '0;
       end
-      assign s6_pkt   = s6_pkt_q;
+      assign s6_pkt   = s6_esn_q[EsnRecW-1];
       assign s6_index = 16'(s6_index_q);
     end else begin : gen_no_mark
       assign s6_pkt   = 1'b0;
@@ -396,7 +393,7 @@ module sa_table #(
     // The record copies' write port; data computed only on the clocks that write.
     always_ff @(posedge clk_i) begin
       if (keymat_we) keymat_mem[rec_waddr] <= rec_clear ? '0 : op_ctx_i[CtxW-1 -: KeyMatW];
-      if (esn_we)    esn_mem[rec_waddr]    <= rec_clear ? '0 : op_ctx_i[EsnW-1:0];
+      if (esn_we)    esn_mem[rec_waddr]    <= rec_clear ? '0 : esn_row;
     end
   end
 
@@ -431,31 +428,42 @@ module sa_table #(
 
   // The decision, registered in Decide.
   logic                 dec_hit_q;     // the key is in the table ...
-  logic [XPtrW-1:0]     dec_ptr_q;     // ... with this record (and, PktOffload, its mark)
-  logic                 dec_pkt;       // PktOffload: that SA is a packet SA
+  logic [PtrW-1:0]      dec_ptr_q;     // ... with this record
   logic [Ways-1:0]      dec_mask_a_q;  // the slot a delete zeroes or an insert fills
   logic [Ways-1:0]      dec_mask_b_q;
   logic                 dec_any_a_q, dec_any_b_q;  // a slot of that half is written
   logic                 dec_full_q;    // both buckets are full
   logic                 dec_noroom_q;  // no free record
+  logic                 dec_pkt;       // PktOffload: the record's mark (read in Apply)
 
   logic                 op_write;      // Apply writes the rows of op_idx_*_q
   logic                 free_we;
   logic [PtrW-1:0]      free_waddr, free_wdata;
-  logic [XPtrW-1:0]     new_ptr;       // an insert's slot pointer field: {mark,} record
 
   assign op_insert = op_kind_q == sadb_pkg::SaOpInsert;
-  assign dec_pkt   = PktOn && dec_ptr_q[XPtrW-1];
-  if (PktOn) begin : gen_new_mark
-    logic op_pkt_q;  // an insert's mark, registered with its key
+
+  // Packet offload: an insert's mark, registered with its key, written with the record into
+  // the ESN rows and the command side's mark_mem (a modify writes 0 there: it runs only on a
+  // crypto SA); mark_mem read at the decided record in Apply and held after it (Modify,
+  // DelWait, DelClear read it).
+  if (PktOn) begin : gen_marks
+    logic op_pkt_q;
+    logic mark_d;  // the record's mark as insert (op_pkt_i) and modify (0) write it
     always_ff @(posedge clk_i) begin
       if (state_q == sadb_pkg::TblIdle && op_req_i) op_pkt_q <= op_pkt_i;
     end
-    assign new_ptr = {op_pkt_q, free_head_q};
-  end else begin : gen_new_plain
+    assign mark_d = op_insert && op_pkt_q;
+    sdp_ram #(.Width(1), .Depth(1 << PtrW)) u_mark_mem (
+      .clk_i,
+      .we_i (keymat_we), .waddr_i (rec_waddr), .wdata_i (!rec_clear && mark_d),
+      .re_i (state_q == sadb_pkg::TblApply), .raddr_i (dec_ptr_q), .rdata_o (dec_pkt)
+    );
+    assign esn_row = {mark_d, op_ctx_i[EsnW-1:0]};
+  end else begin : gen_no_marks
     logic unused_op_pkt;
     assign unused_op_pkt = op_pkt_i;
-    assign new_ptr       = free_head_q;
+    assign dec_pkt       = 1'b0;
+    assign esn_row       = op_ctx_i[EsnW-1:0];
   end
 
   always_ff @(posedge clk_i) begin : p_op_key
@@ -528,13 +536,13 @@ module sa_table #(
   end
 
   always_ff @(posedge clk_i) begin : p_op_decide
-    logic [XPtrW-1:0] ptr;
+    logic [PtrW-1:0] ptr;
     logic [Ways-1:0] mask_a, mask_b;
     if (state_q == sadb_pkg::TblDecide) begin
       ptr = '0;
       for (int unsigned w = 0; w < Ways; w++) begin
-        ptr = ptr | (op_row_a[w*SlotW + PtrAt +: XPtrW] & {XPtrW{fd_match_q[w]}})
-                  | (op_row_b[w*SlotW + PtrAt +: XPtrW] & {XPtrW{fd_match_q[Ways + w]}});
+        ptr = ptr | (op_row_a[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[w]}})
+                  | (op_row_b[w*SlotW + PtrAt +: PtrW] & {PtrW{fd_match_q[Ways + w]}});
       end
       if (op_insert) begin
         for (int unsigned w = 0; w < Ways; w++) begin
@@ -567,7 +575,7 @@ module sa_table #(
     rec_waddr   = free_head_q;
     free_we     = 1'b0;
     free_waddr  = free_wr_q;
-    free_wdata  = dec_ptr_q[PtrW-1:0];
+    free_wdata  = dec_ptr_q;
     free_pop    = 1'b0;
     free_push   = 1'b0;
 
@@ -637,15 +645,15 @@ module sa_table #(
             end
           end
           sadb_pkg::SaOpModify: begin
-            op_ack_o = 1'b1;
             if (!dec_hit_q) begin
+              op_ack_o    = 1'b1;
               op_status_o = sadb_pkg::SaNotFound;
-            end else if (dec_pkt) begin
-              // Packet section P2: the hardware keeps a packet SA's sequence numbers itself.
-              op_status_o = sadb_pkg::SaPacketSa;
+            end else if (PktOn) begin
+              state_d = sadb_pkg::TblModify;  // the record's mark decides
             end else begin
+              op_ack_o  = 1'b1;
               esn_we    = 1'b1;  // one row: a lookup sees all old or all new ESN state
-              rec_waddr = dec_ptr_q[PtrW-1:0];
+              rec_waddr = dec_ptr_q;
             end
           end
           default: begin
@@ -653,6 +661,18 @@ module sa_table #(
             op_status_o = sadb_pkg::SaNotFound;
           end
         endcase
+      end
+
+      // Packet offload: a modify of a packet SA is refused (packet section P2), else as above.
+      sadb_pkg::TblModify: begin
+        op_ack_o = 1'b1;
+        state_d  = sadb_pkg::TblIdle;
+        if (dec_pkt) begin
+          op_status_o = sadb_pkg::SaPacketSa;
+        end else begin
+          esn_we    = 1'b1;
+          rec_waddr = dec_ptr_q;
+        end
       end
 
       // A lookup that read the row before Apply's write (at the latest on that edge) reads
@@ -665,7 +685,7 @@ module sa_table #(
         keymat_we = 1'b1;
         esn_we    = 1'b1;
         rec_clear = 1'b1;
-        rec_waddr = dec_ptr_q[PtrW-1:0];
+        rec_waddr = dec_ptr_q;
         free_we   = 1'b1;
         free_push = 1'b1;
         op_ack_o  = 1'b1;
@@ -696,10 +716,10 @@ module sa_table #(
     row_wdata_b = op_row_b;
     for (int unsigned w = 0; w < Ways; w++) begin
       if (dec_mask_a_q[w]) begin
-        row_wdata_a[w*SlotW +: SlotW] = op_insert ? {1'b1, new_ptr, op_key_q} : '0;
+        row_wdata_a[w*SlotW +: SlotW] = op_insert ? {1'b1, free_head_q, op_key_q} : '0;
       end
       if (dec_mask_b_q[w]) begin
-        row_wdata_b[w*SlotW +: SlotW] = op_insert ? {1'b1, new_ptr, op_key_q} : '0;
+        row_wdata_b[w*SlotW +: SlotW] = op_insert ? {1'b1, free_head_q, op_key_q} : '0;
       end
     end
     if (state_q == sadb_pkg::TblScrub) begin
@@ -746,7 +766,7 @@ module sa_table #(
   // The ack's record: an insert's is the free list's head it wrote (Apply), a delete's the
   // record it frees (DelClear).
   logic [PtrW-1:0] op_record;
-  assign op_record  = op_insert ? free_head_q : dec_ptr_q[PtrW-1:0];
+  assign op_record  = op_insert ? free_head_q : dec_ptr_q;
   assign op_index_o = PktOn ? 16'(op_record) : '0;
   assign op_pkt_o   = dec_pkt;
 

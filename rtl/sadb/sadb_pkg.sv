@@ -221,7 +221,8 @@ package sadb_pkg;
     TblDecide   = 4'd6,  // its record; where an insert goes
     TblApply    = 4'd7,  // write the index rows and the record
     TblDelWait  = 4'd8,  // a deleted slot is invalid; lookups in flight drain (3 clocks)
-    TblDelClear = 4'd9   // zero the deleted context, free its record
+    TblDelClear = 4'd9,  // zero the deleted context, free its record
+    TblModify   = 4'd10  // packet offload: a modify decided by the record's packet mark
   } tbl_state_e;
 
   // States of the command executor.

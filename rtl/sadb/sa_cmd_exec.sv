@@ -176,6 +176,7 @@ module sa_cmd_exec #(
   logic        add_sa, add_sa_v2, del_sa, del_sa_v2, mod_sa_v2, set_cap;  // one-hot
   logic        add_pkt;  // with PktOffload only
   logic        pkt_bad;  // ADD_SA_PKT's own checks failed
+  logic        tunnel;   // ADD_SA_PKT: mode 1 (mode_ok checked apart)
   logic        sa_image_ok, v2, esn_en, illegal;
   logic [31:0] echo;
   sadb_pkg::cmd_count_e count;
@@ -311,8 +312,6 @@ module sa_cmd_exec #(
   // ---------------------------------------------------------------------------------------
   // Packet offload: ADD_SA_PKT's compares, the response's index and the packet SA record
   // ---------------------------------------------------------------------------------------
-  logic tunnel;  // mode 1 (mode_ok checked apart)
-
   if (PktOn) begin : gen_pkt
     logic [7:0]  mode, rw, ttl, tos, tun_flags;
     logic [15:0] rsvd0;

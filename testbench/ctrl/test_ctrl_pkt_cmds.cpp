@@ -621,6 +621,59 @@ TEST_CASE("SA indices: a deleted SA's index comes back only after every free ind
   lock_counters(lock);
 }
 
+TEST_CASE("ADD_SA_PKT on a full table is SADB_ISSUE, and the one index a delete frees is the next one given") {
+  INFO(seed_hint());
+  CtrlHarness h(test_seed(), 0);
+  model::CtrlModel m(pkt_model());
+  h.pkt_sink().stall_percent = 10;
+  h.pkt_sink().max_stretch = 20;
+  // NumSa SAs, crypto and packet alternately, each answered as the model answers it.
+  std::vector<SaSpec> sas;
+  for (uint32_t i = 0; i < kNumSa; ++i) {
+    const SaSpec s = example_sa(1000 + i, i % 2 == 0);
+    const Bytes image = i % 3 == 0 ? pkt_sa_image(s, s.tx ? PktParams{} : rx_params())
+                                   : sa_image(contract::kAddSaV2, s);
+    const Response want = model_command(m, image, static_cast<uint32_t>(image.size()));
+    const Response r = image.size() == contract::kLenPkt ? h.add_sa_pkt(s, image) : h.add_sa(s, true);
+    INFO("SA " << i);
+    REQUIRE(want.syndrome == contract::kOk);
+    REQUIRE(r.syndrome == want.syndrome);
+    CHECK(r.word2 == want.word2);
+    sas.push_back(s);
+  }
+  const SaSpec extra = tx_sa(5000);
+  const Bytes extra_image = pkt_sa_image(extra, {});
+  const size_t records = h.pkt_sink().taken.size();
+  Response want = model_command(m, extra_image, contract::kLenPkt);
+  Response r = h.add_sa_pkt(extra, extra_image);
+  CHECK(want.syndrome == contract::kSadbIssue);
+  CHECK(r.syndrome == want.syndrome);
+  CHECK(r.word2 == 0);
+  CHECK(h.pkt_sink().taken.size() == records);
+  // One delete frees one index: the next add, packet SA or not, takes that one.
+  const SaSpec& victim = sas[517];
+  const int freed = model_index(m, victim.match_key());
+  REQUIRE(freed >= 0);
+  CHECK(model_command(m, sa_image(contract::kDelSaV2, victim), contract::kLenV2).syndrome == 0);
+  CHECK(h.del_sa(victim, true).syndrome == 0);
+  want = model_command(m, extra_image, contract::kLenPkt);
+  r = h.add_sa_pkt(extra, extra_image);
+  REQUIRE(want.syndrome == contract::kOk);
+  CHECK(r.syndrome == contract::kOk);
+  CHECK(r.word2 == want.word2);
+  CHECK(r.word2 == static_cast<uint32_t>(freed));
+  REQUIRE(h.pkt_sink().taken.size() == records + 1);
+  CHECK(h.pkt_sink().taken.back() == record_of(extra_image, static_cast<uint16_t>(freed)));
+  CHECK(h.read_counter(Counter::kAddSaSuccess) == m.counter(model::CtrlCounter::kAddSaSuccess));
+  CHECK(h.read_counter(Counter::kAddSaFail) == m.counter(model::CtrlCounter::kAddSaFail));
+  CHECK(h.pkt_sink().response_while_offered == 0);
+  SaCtx ctx;
+  LookupMark mark;
+  REQUIRE(h.lookup(0, extra.match_key(), ctx, mark));
+  CHECK(mark.pkt);
+  CHECK(mark.index == freed);
+}
+
 // What `ip xfrm state add ... aead 'rfc4106(gcm(aes))' ... offload packet dev eth0 dir ...`
 // builds: an AES-GCM-ICV16 transport state for packet offload (the RX one with a 64-bit window).
 driver::XfrmState packet_state(bool inbound, uint32_t spi, uint8_t host) {

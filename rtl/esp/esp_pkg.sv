@@ -194,7 +194,8 @@ package esp_pkg;
     logic [19:0]  flow;        // tunnel, IPv6: outer flow label
   } tx_pkt_sa_t;
 
-  // Why a 0x0A frame was dropped, the first that applies in this order. Truncated is the
+  // Why a 0x0A frame was dropped: Truncated, NoSa, Handle, Stale, then Expired, Malformed,
+  // Cut, Exhausted (the reference model's order of checks), the first that applies. Truncated is the
   // one decided before classification (contract section 4: as a crypto frame's runt or MAC
   // error, enc_drop without enc_in); the others are the packet SA's refusals.
   typedef enum logic [3:0] {

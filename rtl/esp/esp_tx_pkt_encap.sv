@@ -604,9 +604,11 @@ module esp_tx_pkt_encap #(
     s1_runt = s1_q.last && (s1_cnt_q < CntW'(3) ||
                             (s1_cnt_q == CntW'(3) && s1_lane < 4'(esp_pkg::MinFrame - 49)));
     s1_cut  = s1_q.last && 17'({s1_cnt_q, s1_lane}) < em_need_q;
-    // The frame ends before the insertion lane (6, 10 or 14) of this beat.
-    s1_early = s1_q.last && !((em_p_q[0] && s1_q.keep[6]) || (em_p_q[1] && s1_q.keep[10]) ||
-                              (em_p_q[2] && s1_q.keep[14]));
+    // The frame ends before the insertion lane (6, 10 or 14) of this beat: its byte before
+    // that lane is missing (a frame that ends just there has the bytes inserted after its
+    // end: an IPv6 transport packet of no payload in a frame of 62 bytes).
+    s1_early = s1_q.last && !((em_p_q[0] && s1_q.keep[5]) || (em_p_q[1] && s1_q.keep[9]) ||
+                              (em_p_q[2] && s1_q.keep[13]));
   end
 
   // The write-back of SN + 1: while the frame's last beat is in S1 (repeated, the same
@@ -775,7 +777,8 @@ module esp_tx_pkt_encap #(
       ev_first_q <= s2_first_q;
       // A runt or a MAC error is dropped before classification, whatever the decision.
       ev_runt_q  <= s2_q.user || s2_runt_q;
-      ev_cut_q   <= enc && (s2_cut_q || early);
+      // The datagram past the frame's end, for a refused frame too (its fate below).
+      ev_cut_q   <= s2_oa_q && !s2_first_q && (s2_cut_q || (enc && early));
     end
   end
 
@@ -785,10 +788,14 @@ module esp_tx_pkt_encap #(
     else if (em_flags_q[6]) ev_fate = esp_pkg::PktNoSa;
     else if (em_flags_q[5]) ev_fate = esp_pkg::PktHandle;
     else if (em_flags_q[4]) ev_fate = esp_pkg::PktStale;
-    else if (em_flags_q[3]) ev_fate = esp_pkg::PktMalformed;
-    else if (em_flags_q[2]) ev_fate = esp_pkg::PktExhausted;
+    // The model's order (sim/model/esp_packet.cpp, tx_packet): an SA past a hard event
+    // first, then the packet's own faults, then exhaustion; the lifetime unit counts by it
+    // (seq_exhausted for exhaustion and for an SA that died of it, not for a bad packet of
+    // an SA that has not).
     else if (em_flags_q[1]) ev_fate = esp_pkg::PktExpired;
+    else if (em_flags_q[3]) ev_fate = esp_pkg::PktMalformed;
     else if (ev_cut_q)      ev_fate = esp_pkg::PktCut;
+    else if (em_flags_q[2]) ev_fate = esp_pkg::PktExhausted;
     else                    ev_fate = esp_pkg::PktSent;
   end
 

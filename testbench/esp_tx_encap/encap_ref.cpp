@@ -94,15 +94,17 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
     fate = Fate::kStale;
   } else if (in.size() <= 32) {
     fate = Fate::kTruncated;
+  } else if (expired_[index]) {
+    // The model's order (tx_packet): an SA past a hard event, the packet's own faults (its
+    // datagram past the frame's end among them), exhaustion.
+    fate = Fate::kExpired;
   } else if (!(v4 || v6) || (!sa.tunnel && v6 != sa.outer6) ||
              (v4 && (ihl < 5 || rawlen < 4 * ihl)) ||
              (v4 && !sa.tunnel && (ihl != 5 || (at(28) & 0x20) || ((at(28) & 0x1F) << 8 | at(29)) != 0)) ||
              (v6 && !sa.tunnel && extension_header(nh)) || dgram > max_frame_ - 22) {
     fate = Fate::kMalformed;
   } else if (sa.esn ? sa.seq == 0 : sa.seq >> 32 != 0) {
-    fate = Fate::kExhausted;
-  } else if (expired_[index]) {
-    fate = Fate::kExpired;
+    fate = in.size() < 22 + dgram ? Fate::kCut : Fate::kExhausted;
   }
   // A runt or a MAC error is reported as such whatever the decision (dropped before
   // classification, contract section 4).

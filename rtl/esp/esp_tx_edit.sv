@@ -54,6 +54,9 @@ module esp_tx_edit #(
   // A clock after each frame's last beat left: whether the MAC must discard it.
   output logic                     m_abort_valid_o,
   output logic                     m_abort_o,
+  // On the same clock, for every frame (sent on, or dropped here): its fate is decided, the
+  // counters pulse on the next clock. esp_tx's packet offload joins its own marks here.
+  output logic                     m_done_o,
 
   output logic                     cnt_enc_in_o,
   output logic                     cnt_enc_out_o,
@@ -329,6 +332,7 @@ module esp_tx_edit #(
   // A frame that went to esp_gcm: whether the MAC must discard it.
   assign m_abort_valid_o = c_done_q && c_out_q;
   assign m_abort_o       = abort;
+  assign m_done_o        = c_done_q;
 
   // ---- counters (contract section 4): one fate per frame, enc_in for classified frames ------
   always_ff @(posedge clk_i or negedge rst_ni) begin

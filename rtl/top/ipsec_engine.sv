@@ -207,6 +207,11 @@ module ipsec_engine #(
     .m_axis_tlast_o (wire_tx_tlast_o), .m_axis_tuser_o (wire_tx_tuser_o),
     .lkp_valid_o (tx_lkp_valid), .lkp_key_o (tx_lkp_key),
     .res_valid_i (tx_res_valid), .res_hit_i (tx_res_hit), .res_ctx_i (tx_res_ctx),
+    // Packet offload's TX stages (esp_tx's PktOffload) are not joined to the engine yet.
+    .pkt_sw_valid_i (1'b0), .pkt_sw_ready_o (), .pkt_sw_index_i ('0), .pkt_sw_sa_i ('0),
+    .pkt_hx_valid_i (1'b0), .pkt_hx_index_i ('0), .pkt_hx_expired_i (1'b0),
+    .life_valid_o (), .life_op_o (), .life_index_o (), .life_bytes_o (),
+    .life_ans_valid_i (1'b0), .life_ans_pass_i (1'b0),
     .cnt_enc_in_o (enc_in), .cnt_enc_out_o (enc_out), .cnt_enc_bypass_o (enc_bypass),
     .cnt_enc_drop_o (enc_drop)
   );

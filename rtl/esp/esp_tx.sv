@@ -296,22 +296,55 @@ module esp_tx #(
     // A frame sent: OpCheck with the IP length as the host sent it (the model's bytes,
     // packet section P3). Refused at exhaustion: OpDropA (seq_exhausted, the hard event
     // once). Refused for a hard-expired mark: OpDropA too, which the unit counts only when
-    // the SA died of exhaustion (the model's dead path). Other refusals touch no SA state.
-    logic ev_sent, ev_op;
-
-    assign ev_sent = ev.fate == esp_pkg::PktSent;
-    assign ev_op   = ev_sent || ev.fate == esp_pkg::PktExhausted || ev.fate == esp_pkg::PktExpired;
+    // the SA died of exhaustion (the model's dead path). A bad packet (malformed, or its
+    // datagram past the frame's end) of an SA that died of exhaustion counts there too (the
+    // model drops a dead SA's frame before it parses it): the mark says so from the first
+    // frame that reads it; for the frames of the few clocks before, `ex_*` keeps the index
+    // of the last exhaustion op (an SA whose exhaustion was asked is dead by the time any
+    // later op of it is made). Other refusals touch no SA state. The event is registered
+    // first, so the op's choice starts from registers: the op leaves two clocks after it.
+    logic                  ev_q, ex_v_q, ev_sent, ev_op, ev_bad;
+    esp_pkg::tx_pkt_fate_e ev_fate_q;
+    logic [IdxW-1:0]       ev_idx_q, ex_idx_q;
+    logic [16:0]           ev_len_q;
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) life_valid_o <= 1'b0;
-      else         life_valid_o <= ev_valid && ev_op;
+      if (!rst_ni) ev_q <= 1'b0;
+      else         ev_q <= ev_valid;
     end
 
     always_ff @(posedge clk_i) begin
       if (ev_valid) begin
+        ev_fate_q <= ev.fate;
+        ev_idx_q  <= ev.index[IdxW-1:0];
+        ev_len_q  <= ev.ip_len;
+      end
+    end
+
+    assign ev_sent = ev_fate_q == esp_pkg::PktSent;
+    assign ev_bad  = ev_fate_q == esp_pkg::PktMalformed || ev_fate_q == esp_pkg::PktCut;
+    assign ev_op   = ev_sent || ev_fate_q == esp_pkg::PktExhausted ||
+                     ev_fate_q == esp_pkg::PktExpired || (ev_bad && ex_v_q && ev_idx_q == ex_idx_q);
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        life_valid_o <= 1'b0;
+        ex_v_q       <= 1'b0;
+      end else begin
+        life_valid_o <= ev_q && ev_op;
+        // Set by an exhaustion op; cleared when the lifetime unit clears the index's mark
+        // (its init: the SA added again).
+        if (ev_q && ev_fate_q == esp_pkg::PktExhausted) ex_v_q <= 1'b1;
+        else if (pkt_hx_valid_i && !pkt_hx_expired_i && pkt_hx_index_i == ex_idx_q) ex_v_q <= 1'b0;
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (ev_q && ev_fate_q == esp_pkg::PktExhausted) ex_idx_q <= ev_idx_q;
+      if (ev_q) begin
         life_op_o    <= ev_sent ? esp_pkt_life_pkg::OpCheck : esp_pkt_life_pkg::OpDropA;
-        life_index_o <= ev.index[IdxW-1:0];
-        life_bytes_o <= ev.ip_len;
+        life_index_o <= ev_idx_q;
+        life_bytes_o <= ev_len_q;
       end
     end
 

@@ -160,6 +160,33 @@ TEST_CASE("exhaustion without ESN: the frame that would carry 2^32 and every lat
   CHECK(r.events_seen() == 1);
 }
 
+TEST_CASE("exhaustion, then bad packets of the SA right behind: seq_exhausted counts them as the model does") {
+  // The model drops a dead SA's frame before it parses it: a malformed packet, or one whose
+  // datagram goes past the frame's end, counts in seq_exhausted once the SA died of
+  // exhaustion, and not while it lives (the first exhausted frame bad: nothing counted).
+  for (int stall : {0, stall_percent(25)}) {
+    PktTxRig r(test_seed(), stall, stall);
+    SaSpec s = transport_sa(false, 0x880, 0xD1000001);
+    s.seq = 0xFFFFFFFFull;
+    const SaSpec other = transport_sa(true, 0x881, 0xD1000002);
+    const uint16_t i = r.add_packet_sa(s);
+    Bytes cut = frame_for(packet_for(s, 200), i, s);
+    cut.resize(cut.size() - 20);
+    r.send(frame_for(packet_for(s, 40), i, s), false, "the last number");
+    r.send(cut, false, "exhausted, cut: nothing counted");
+    r.send(frame_for(packet_for(other, 40), i, s), false, "exhausted, other family: nothing counted");
+    r.send(frame_for(packet_for(s, 40), i, s), false, "exhausted");
+    for (int k = 0; k < 4; ++k) {
+      r.send(cut, false, "dead, cut");
+      r.send(frame_for(packet_for(other, 40 + k), i, s), false, "dead, other family");
+      r.send(frame_for(packet_for(s, 40 + k), i, s), false, "dead");
+    }
+    r.finish();
+    CHECK(r.frames_out() == 1);
+    CHECK(r.model().stats(i)[2] == 13);
+  }
+}
+
 TEST_CASE("soft and hard limits by packets and by bytes: exactly the packet the model drops") {
   for (int stall : {0, stall_percent(25)}) {
     PktTxRig r(test_seed(), stall, stall);

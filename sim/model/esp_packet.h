@@ -31,7 +31,7 @@
 //   Addresses: the SA's SIP and DIP. The inner packet is not changed (no TTL decrement).
 // - TX output: {MACs, EtherType of the outer family, IP header, ESP header, IV, ciphertext,
 //   ICV}, no metadata and no padding to 60 bytes, as the crypto-offload TX output. It may
-//   exceed max_frame (by up to 73 bytes: IPv6 outer header and ESP overhead less metadata).
+//   exceed max_frame (by up to 69 bytes: IPv6 outer header and ESP overhead less metadata).
 // - TX bytes (P3): the IP packet's length field as the host sent it (IPv4 total length,
 //   IPv6 40 + payload length), Ethernet header and metadata not included.
 // - RX (P4): frames are matched as in contract section 7 (IPv4 without options and not a

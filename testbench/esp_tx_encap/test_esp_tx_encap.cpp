@@ -511,6 +511,36 @@ TEST_CASE("ESN at 2^64 - 1: the last number is sent, then the SA is exhausted") 
   CHECK(r.events()[2].fate == Fate::kExhausted);
 }
 
+// The model's order of checks (sim/model/esp_packet.cpp, tx_packet), which the lifetime
+// counts follow: an SA past a hard event first, then the packet's own faults (a datagram past
+// the frame's end among them), then exhaustion. And an IPv6 transport packet with no payload
+// in a frame of exactly 62 bytes ends at the insertion point: it is encapsulated.
+TEST_CASE("fates in the model's order, and an IPv6 transport packet ending at the insertion point") {
+  Rig r(test_seed(), stall_percent());
+  r.write_sa(5, transport_sa(5, 0x5, 0x100000000ull));  // exhausted
+  r.write_sa(6, transport_sa(6, 0x6, 0x100000000ull));  // exhausted and hard-expired
+  r.write_sa(7, transport_sa(7, 0x7, 1, true));
+  r.settle();
+  r.expire(6, true);
+  r.settle();
+  Bytes cut = pkt_frame(udp(false, 200), 5, 5);
+  cut.resize(cut.size() - 30);
+  r.send(pkt_frame(udp(true, 64), 5, 5));   // the other family
+  r.send(cut);
+  r.send(pkt_frame(udp(false, 64), 5, 5));
+  r.send(pkt_frame(udp(true, 64), 6, 6));
+  cut[16] = 6;  // to SA 6: index and handle
+  cut[18] = 6;
+  r.send(cut);
+  const Bytes empty6 = pkt_frame(udp(true, 0), 7, 7);
+  Bytes bare6(empty6.begin(), empty6.begin() + 62);  // the IPv6 header, no UDP header
+  bare6[26] = bare6[27] = 0;
+  r.send(bare6);
+  r.send(pkt_frame(udp(true, 10), 7, 7));
+  r.run();
+  CHECK(r.check() == 7);
+}
+
 TEST_CASE("dropped with tuser: wrong handle, no SA, beyond the table, malformed, expired") {
   Rig r(test_seed(), stall_percent());
   r.write_sa(3, transport_sa(0xAAAA, 0x3));

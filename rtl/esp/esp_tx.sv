@@ -518,7 +518,7 @@ module esp_tx #(
   // MaxFrame frames back to back keep one beat per clock: 2 x 577 beats of 16 bytes for
   // 9,216-byte frames, a 2,048-beat ring in block RAM.
   // With packet offload, a frame grown by encapsulation: up to 56 bytes more (9,272 into the
-  // path, 9,285 out: 581 beats), the same ring.
+  // path; out, 9,282 for a frame of 9,216 the host sent: 581 beats), the same ring.
   localparam int MaxOutBeats = (CoreMax - esp_pkg::MetaBytes + 3 + 2 + esp_pkg::IcvBytes + 15) / 16;
   localparam int WireDepth   = 2 ** $clog2(2 * MaxOutBeats);
 

@@ -242,9 +242,20 @@ TEST_CASE("crypto frames, plain frames and refused packet frames beside packet f
     cut.resize(cut.size() - 40);
     r.send(cut, false, "packet, datagram past the frame's end");
     r.send(frame_for(inner_packet(true, 9216), it, t), false, "packet, longer than MaxFrame");
+    // Longer than MaxFrame by 1 to 56 bytes: the length check in front of the encapsulator
+    // drops them (the path behind it takes up to MaxFrame + 56).
+    r.send(crypto_frame(0x2000, 10 + k, 9216 - 66 + 1 + 27 * k), false, "crypto, longer than MaxFrame");
+    PacketSpec big;
+    big.payload = pattern(9216 - 42 + 1 + 20 * k);
+    r.send(ethernet_ip(ip_packet(big)), false, "plain, longer than MaxFrame");
+    r.send(frame_for(packet_for(s, 9216 - 42 + 1 + 30 * k), is, s), false, "packet, longer than MaxFrame by a little");
+    r.send(frame_for(packet_for(s, 9216 - 42 - k), is, s), false, "packet, MaxFrame or just under");
+    // The largest growth: MaxFrame in, a tunnel with an outer IPv6 header, 56 bytes more
+    // into the crypto path, 9,282 bytes on the wire (the padding evens out k).
+    r.send(frame_for(inner_packet(false, 9216 - 42 - k), it, t), false, "packet tunnel, MaxFrame or just under");
   }
   r.finish();
-  CHECK(r.frames_out() == 12);
+  CHECK(r.frames_out() == 18);
 }
 
 TEST_CASE("a random mix of packet, crypto and plain frames and refusals, limits and exhaustion, matches the model") {

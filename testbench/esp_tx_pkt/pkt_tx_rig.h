@@ -41,6 +41,13 @@ class PktTxRig {
 
   // Queues a frame, with what the model makes of it.
   void send(const Bytes& frame, bool tuser = false, const std::string& what = "");
+  // A packet frame the model sends but whose encapsulated frame names no SA the lookup finds
+  // (a transport packet whose addresses are not its SA's: the model takes the SA from the
+  // index alone, the crypto path looks it up by key): the RTL drops it after the
+  // encapsulator took its number and the lifetime unit counted it, so it leaves nothing on
+  // the wire and counts in enc_drop rather than enc_out (unless the model drops it too);
+  // everything else as the model says.
+  void send_unfound(const Bytes& frame, const std::string& what = "");
   // Clocks until every frame sent has left or was dropped; fails on a mismatch.
   void run();
   // run(), then the counters, the events and every packet SA's counters against the model.
@@ -79,7 +86,7 @@ class PktTxRig {
   std::deque<std::pair<uint64_t, model::SaKey>> lookups_;
   std::vector<uint16_t> pkt_indices_;
   std::vector<pkt::PacketEngine::Event> model_events_, rtl_events_;
-  uint64_t in_ = 0, out_ = 0, bypass_ = 0, drop_ = 0;
+  uint64_t in_ = 0, out_ = 0, bypass_ = 0, drop_ = 0, unfound_ = 0;
   uint64_t cycles_ = 0, frames_out_ = 0, aborted_ = 0, busy_beats_ = 0;
   uint64_t first_out_ = 0, last_out_ = 0, out_frame_first_ = 0, out_gaps_ = 0;
   bool out_user_ = false;

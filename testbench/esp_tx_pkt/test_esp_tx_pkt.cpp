@@ -218,6 +218,30 @@ TEST_CASE("soft and hard limits by packets and by bytes: exactly the packet the 
   }
 }
 
+TEST_CASE("a sent packet frame the crypto path finds no SA for: dropped there, the verdicts of the frames behind it still theirs") {
+  // Each frame sent has its verdict; one the path behind the encapsulator drops lets its
+  // verdict go in its turn. With a hard packet limit, the frames past it fail: a verdict
+  // taken by the wrong frame would put a frame on the wire the model drops, or the reverse.
+  for (int stall : {0, stall_percent(25)}) {
+    PktTxRig r(test_seed(), stall, stall);
+    SaSpec s = transport_sa(false, 0xB00, 0xF1000001);
+    s.soft_packets = 10;
+    s.hard_packets = 21;
+    const uint16_t i = r.add_packet_sa(s);
+    SaSpec elsewhere = s;
+    elsewhere.sip = pkt::v4addr(10, 9, 9, 9);
+    for (int k = 0; k < 30; ++k) {
+      if (k % 3 == 1) {
+        r.send_unfound(frame_for(packet_for(elsewhere, 30 + k), i, s), "addresses not the SA's");
+      } else {
+        r.send(frame_for(packet_for(s, 30 + k), i, s), false, "sent");
+      }
+    }
+    r.finish();
+    CHECK(r.frames_out() == 14);
+  }
+}
+
 TEST_CASE("crypto frames, plain frames and refused packet frames beside packet frames, counted as the model counts them") {
   PktTxRig r(test_seed(), stall_percent(25), stall_percent(25));
   const SaSpec c = crypto_sa(0x2000);

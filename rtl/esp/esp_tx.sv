@@ -14,7 +14,8 @@
 // beat (dropped before classification, as without packet offload); behind it the MaxFrame
 // checks and the wire buffer take frames grown by up to 56 bytes (tunnel, outer IPv6). Each
 // 0x0A frame's event becomes one lifetime op (an OpCheck with its IP length for a frame
-// sent; an OpDropA, seq_exhausted, for one refused at exhaustion or after a hard event):
+// sent; an OpDropA, seq_exhausted, for one refused at exhaustion or after a hard event, or
+// a bad packet of an SA that died of exhaustion):
 // at most one op per 4 clocks, as every frame that has one is at least 4 beats long
 // (asserted). The op's verdict (OpLatency clocks later) is joined to its frame where the
 // frame still is: at the abort queue's head, when its last beat leaves esp_gcm (asserted:
@@ -408,8 +409,9 @@ module esp_tx #(
 
     // -- at a frame's fate (F) ---------------------------------------------------------------
     // A packet frame sent to esp_gcm waits there for its verdict (the abort mark's second
-    // bit). One sent whose crypto SA the path did not find (deleted in the meantime) is
-    // dropped and counted by the edit; its verdict is let go in its turn (u_vrec).
+    // bit). One sent whose crypto SA the path did not find (deleted in the meantime, or not
+    // the SA its addresses name: a transport packet's own) is dropped and counted by the
+    // edit; its verdict is let go in its turn (u_vrec).
     logic f_sent, f_refused, sent_q, refused_q;
 
     assign f_sent    = ed_done && pq_head == KindSent;
@@ -458,7 +460,7 @@ module esp_tx #(
     // The edit's pulses, a clock after F, but a sent frame's enc_out; enc_in for a frame the
     // encapsulator refused (the edit counted it in enc_drop alone, as marked with tuser);
     // a sent frame's enc_out or enc_drop from its verdict, when it leaves esp_gcm. The
-    // verdict's pulse waits while the edit pulses the same counter (u_pend_*).
+    // verdict's pulse waits while the edit pulses the same counter (pend_*_q).
     logic       vx_out, vx_drop, e_out;
     logic [5:0] pend_out_q, pend_drop_q;
 

@@ -48,9 +48,11 @@ options:
   --data-dir DIR      where relative pcap names in the script are (default: the script's folder)
   --driver VARIANT    the driver's ESN path: corrected (the default), or innova-as-shipped, the
                       Innova driver of Linux 5.x (it never sends MOD_SA_V2)
-  --engine rtl|model  what runs the frames: the Verilated RTL (the default), or the reference
-                      model, which has packet offload (docs/packet_offload.md) ahead of the
-                      RTL; the model keeps no clocks and writes no waveform
+  --engine rtl|rtl-packet|model
+                      what runs the frames: the Verilated RTL of the Innova (the default); the
+                      RTL built with packet offload (docs/packet_offload.md; PktOffload = 1,
+                      its checking build: assertions on); or the reference model, which has
+                      packet offload and keeps no clocks, so writes no waveform
   --quiet             only errors and the closing statistics line
 )";
 
@@ -122,6 +124,7 @@ struct Options {
   std::string dev = "eth0";
   bool quiet = false;
   bool model = false;  // --engine model
+  ipsec::sim::RtlBuild build = ipsec::sim::RtlBuild::kFast;  // --engine rtl | rtl-packet
   ipsec::driver::DriverVariant driver = ipsec::driver::DriverVariant::kCorrected;
 };
 
@@ -178,9 +181,10 @@ Options parse(int argc, char** argv) {
     }
     else if (a == "--engine") {
       const std::string v = value();
-      if (v == "rtl") o.model = false;
-      else if (v == "model") o.model = true;
-      else usage_error("--engine takes rtl or model, not '" + v + "'");
+      o.model = v == "model";
+      if (v == "rtl") o.build = ipsec::sim::RtlBuild::kFast;
+      else if (v == "rtl-packet") o.build = ipsec::sim::RtlBuild::kPacket;
+      else if (v != "model") usage_error("--engine takes rtl, rtl-packet or model, not '" + v + "'");
     }
     else if (a == "--quiet") o.quiet = true;
     else if (a == "-h" || a == "--help") {
@@ -280,8 +284,9 @@ int main(int argc, char** argv) {
         return std::make_unique<ipsec::tool::ModelEngine>(c, ctrl);
       };
     } else {
-      r.make_engine = [trace](const ipsec::tool::EngineConfig& c) -> std::unique_ptr<ipsec::tool::EnginePort> {
-        return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace);
+      r.make_engine = [trace, build = o.build](const ipsec::tool::EngineConfig& c)
+          -> std::unique_ptr<ipsec::tool::EnginePort> {
+        return std::make_unique<ipsec::sim::VerilatedEngine>(c, trace, build);
       };
     }
 

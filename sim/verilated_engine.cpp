@@ -10,8 +10,20 @@
 
 namespace ipsec::sim {
 
-VerilatedEngine::VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace)
-    : trace_(trace), sim_(EngineSimOptions{config.seed, config.stall_percent, 0}) {
+namespace {
+
+EngineSimOptions sim_options(const tool::EngineConfig& config, RtlBuild build) {
+  EngineSimOptions o;
+  o.seed = config.seed;
+  o.stall_percent = config.stall_percent;
+  o.build = build;
+  return o;
+}
+
+}  // namespace
+
+VerilatedEngine::VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace, RtlBuild build)
+    : trace_(trace), sim_(sim_options(config, build)) {
   if (!trace.vcd.empty()) {
     sim_.open_vcd(trace.vcd, trace.depth, trace.from, trace.to);
     if (trace.frame) sim_.trace_frame(trace.frame);

@@ -22,7 +22,9 @@ struct TraceOptions {
 
 class VerilatedEngine final : public tool::EnginePort {
  public:
-  VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace);
+  // `build`: the Innova's fast build (the default), or the packet-offload one (RtlBuild::kPacket).
+  VerilatedEngine(const tool::EngineConfig& config, const TraceOptions& trace,
+                  RtlBuild build = RtlBuild::kFast);
   ~VerilatedEngine() override;
   VerilatedEngine(const VerilatedEngine&) = delete;
   VerilatedEngine& operator=(const VerilatedEngine&) = delete;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bytes.h"
@@ -123,10 +124,14 @@ inline xf::XfrmPolicy make_policy(const std::string& sel_src, const std::string&
   return p;
 }
 
-// One simulated host: the engine (reference model), the driver probed on it, the stack.
-struct ModelHost {
-  explicit ModelHost(model::CtrlModelConfig ctrl = {}, uint64_t seed = 3, uint32_t mtu = 1500)
-      : engine(tl::EngineConfig{}, ctrl),
+// One simulated host: an engine, the driver probed on it, the stack. `Engine` is an
+// EnginePort: the reference model (ModelHost), or the Verilated RTL in the suites that run
+// on it (test_packet_offload.cpp); `engine_args` make it.
+template <class Engine>
+struct EngineHost {
+  template <class... EngineArgs>
+  explicit EngineHost(uint64_t seed, uint32_t mtu, EngineArgs&&... engine_args)
+      : engine(std::forward<EngineArgs>(engine_args)...),
         device(engine.bus(), device_options(seed)),
         stack(&device, stack_options(seed, mtu)) {
     device.set_observer(
@@ -160,7 +165,7 @@ struct ModelHost {
 
   // Frames from the wire, through the engine and the stack: what the host delivers.
   std::vector<Bytes> from_wire(const std::vector<Bytes>& frames) {
-    for (const Bytes& f : frames) engine.wire_rx(f);
+    for (const Bytes& f : frames) engine.wire_rx(f, false);
     engine.run();
     std::vector<Bytes> delivered;
     for (const tl::PortFrame& raw : engine.take_host_rx()) {
@@ -173,17 +178,33 @@ struct ModelHost {
   }
   std::vector<Bytes> from_wire(const Bytes& frame) { return from_wire(std::vector<Bytes>{frame}); }
 
-  uint64_t counter(model::CtrlCounter c) const { return engine.ctrl().counter(c); }
+  // A hardware counter as `ethtool -S` names it, read through the driver: any engine.
+  uint64_t counter_named(const std::string& name) {
+    const drv::StatusOr<std::vector<drv::EthtoolStat>> stats = device.ethtool_stats();
+    REQUIRE_MESSAGE(stats.ok(), stats.status().to_string());
+    for (const drv::EthtoolStat& s : stats.value()) {
+      if (s.name == name) return s.value;
+    }
+    FAIL("no counter " << name);
+    return 0;
+  }
   size_t commands(const std::string& opcode) const {
     size_t n = 0;
     for (const std::string& l : log) n += l.rfind("cmd " + opcode + " ", 0) == 0;
     return n;
   }
 
-  tl::ModelEngine engine;
+  Engine engine;
   drv::IpsecDevice device;
   xf::XfrmStack stack;
   std::vector<std::string> log;
+};
+
+// A host on the reference model.
+struct ModelHost : EngineHost<tl::ModelEngine> {
+  explicit ModelHost(model::CtrlModelConfig ctrl = {}, uint64_t seed = 3, uint32_t mtu = 1500)
+      : EngineHost(seed, mtu, tl::EngineConfig{}, ctrl) {}
+  uint64_t counter(model::CtrlCounter c) const { return engine.ctrl().counter(c); }
 };
 
 // A software-only host (no device): the peer on the other end of the wire.

@@ -17,7 +17,9 @@
 //    restored or inner packet as delivered), or a drop count: TX OpDropA seq_exhausted
 //    (P3: raises kind 5 once and ends the SA); RX OpDropA replay_window, OpDropB replay,
 //    OpDropC integrity_failed. OpLatency (6) clocks after the op's clock, `*_ans_valid_o`
-//    for an OpCheck, with `*_ans_pass_o`: 1 send / deliver, 0 drop. Rule (asserted): at
+//    for an OpCheck, with `*_ans_pass_o`: 1 send / deliver, 0 drop; on RX for a drop count
+//    too, `rx_ans_pass_o` 1 when it was counted (a live RX packet SA: the RX pipeline counts
+//    a dead SA's ICV failure in dec_drop, as the model does, not dec_auth_fail). Rule (asserted): at
 //    most one op per direction in any OpSpacing (4) consecutive clocks (one per frame; the
 //    integration merges a direction's checks and drop counts into one stream at that rate).
 //  - snapshot (the register block, PKT_STATS_INDEX, P5): an index; `snap_busy_o` for the
@@ -487,20 +489,18 @@ module esp_pkt_life #(
     end else begin
       tx_ans_v_q <= {tx_ans_v_q[2:0], 1'b0};
       rx_ans_v_q <= {rx_ans_v_q[2:0], 1'b0};
-      if (b_valid_q && b_check) begin
-        if (b_tx_q) tx_ans_v_q[b_w_q] <= 1'b1;
-        else        rx_ans_v_q[b_w_q] <= 1'b1;
-      end
+      if (b_valid_q && b_tx_q && b_check) tx_ans_v_q[b_w_q] <= 1'b1;
+      if (b_valid_q && !b_tx_q)           rx_ans_v_q[b_w_q] <= 1'b1;
     end
   end
 
   always_ff @(posedge clk_i) begin
     tx_ans_p_q <= {tx_ans_p_q[2:0], 1'b0};
     rx_ans_p_q <= {rx_ans_p_q[2:0], 1'b0};
-    if (b_valid_q && b_check) begin
-      if (b_tx_q) tx_ans_p_q[b_w_q] <= b_pass;
-      else        rx_ans_p_q[b_w_q] <= b_pass;
-    end
+    if (b_valid_q && b_tx_q && b_check) tx_ans_p_q[b_w_q] <= b_pass;
+    // An RX drop's answer: counted, the SA alive (the RX pipeline tells dec_auth_fail from
+    // a dead SA's dec_drop by it).
+    if (b_valid_q && !b_tx_q)           rx_ans_p_q[b_w_q] <= b_check ? b_pass : b_live;
   end
 
   assign tx_ans_valid_o = tx_ans_v_q[3];

@@ -108,6 +108,7 @@ void LifeRig::apply(InFlight& f) {
     if (f.req.op == kReplayWindow) ++p.counters.replay_window;
     if (f.req.op == kReplay) ++p.counters.replay;
     if (f.req.op == kIntegrity) ++p.counters.integrity_failed;
+    f.pass = true;  // an RX drop's answer: counted
   }
   for (EventKind k : raised) f.events.push_back(Event{kind_of(k), f.req.idx, slot->handle});
 }
@@ -137,7 +138,8 @@ void LifeRig::decide_ops() {
         snap_flight_->want = f.pre;
       }
     }
-    if (f.req.op == Op::kCheck) (f.req.tx ? tx_answers_ : rx_answers_)[f.req.asked + kOpLatency] = f.pass;
+    // TX answers its checks; RX every op (a drop: whether it was counted).
+    if (f.req.op == Op::kCheck || !f.req.tx) (f.req.tx ? tx_answers_ : rx_answers_)[f.req.asked + kOpLatency] = f.pass;
     for (size_t i = 0; i < f.events.size(); ++i) pushes_[cycle_ + 1 + i] = f.events[i];
     if (f.dies && f.req.tx) marks_[cycle_ + 1] = f.req.idx;
     flight_.pop_front();

@@ -28,9 +28,18 @@
 //
 // Buffer space is taken when a beat is written here; the read side frees it. Frames that
 // are not decrypted (bypass, drops) never enter esp_gcm.
+//
+// With PktOffload (packet section P4), the lookup's result comes with the packet mark, the
+// SA's index and mode and the replay check's answer (`res_pkt_i`): a frame of a packet SA
+// takes the check's inferred high half into its AAD (in place of the crypto SA's esn_hi and
+// ESN_OVERLAP, which packet SAs do not use, P8), and a frame the check refuses (a replay, a
+// number left of the window, sequence number 0) does not enter esp_gcm: it ends as a
+// truncated frame does (dec_in + dec_drop), its replay counter kept with it (`pdesc_o`,
+// queued beside the descriptor) for the read side, which counts it in the SA.
 module esp_rx_feed #(
-  parameter int MaxFrame  = 9216,
-  parameter int DescDepth = 32    // the descriptor queue's
+  parameter int MaxFrame   = 9216,
+  parameter int DescDepth  = 32,   // the descriptor queue's
+  parameter int PktOffload = 0
 ) (
   input  logic                                clk_i,
   input  logic                                rst_ni,
@@ -47,6 +56,7 @@ module esp_rx_feed #(
   input  logic                                res_valid_i,
   input  logic                                res_hit_i,
   input  sadb_pkg::sa_ctx_t                   res_ctx_i,
+  input  esp_rx_pkg::rx_pkt_res_t             res_pkt_i,   // with PktOffload, beside the hit
   output logic                                res_pop_o,
 
   // esp_gcm input.
@@ -71,6 +81,7 @@ module esp_rx_feed #(
   // One descriptor per frame, in arrival order.
   output logic                                desc_push_o,
   output esp_rx_pkg::rx_desc_t                desc_o,
+  output esp_rx_pkg::rx_pkt_desc_t            pdesc_o,     // with PktOffload, with desc_o
   input  logic [$clog2(DescDepth):0]          desc_count_i  // entries in the queue
 );
 
@@ -88,10 +99,13 @@ module esp_rx_feed #(
 
 
   // ---- The frame at the head of the queues ------------------------------------------------
-  logic head_ready, head_hit, head_gcm;
+  logic head_ready, head_hit, head_gcm, head_pkt, head_rbad;
   assign head_ready = rec_valid_i && (!rec_i.looked_up || res_valid_i);
   assign head_hit   = rec_i.looked_up && res_hit_i;
-  assign head_gcm   = head_hit && rec_i.hdr_ok;
+  // A packet SA's frame the replay check refuses skips esp_gcm (packet section P4, step 1).
+  assign head_pkt   = PktOffload != 0 && head_hit && res_pkt_i.pkt;
+  assign head_rbad  = head_pkt && res_pkt_i.verdict != 2'(esp_rx_replay_pkg::ReplayFresh);
+  assign head_gcm   = head_hit && rec_i.hdr_ok && !head_rbad;
 
   // RFC 4106 section 3: nonce = salt || IV. Section 5: AAD = SPI || SN, or with extended
   // sequence numbers SPI || SN_hi || SN_lo, SN_hi inferred as in RFC 4303 appendix A: with
@@ -100,6 +114,7 @@ module esp_rx_feed #(
   always_comb begin
     sn_hi = res_ctx_i.esn_hi;
     if (res_ctx_i.esn_overlap && !rec_i.sn[31]) sn_hi = res_ctx_i.esn_hi + 32'd1;
+    if (head_pkt) sn_hi = res_pkt_i.seq_hi;
     gcm_ctx_o.mode       = head_gcm ? esp_pkg::GcmDecrypt : esp_pkg::GcmNone;
     gcm_ctx_o.key        = res_ctx_i.key;
     gcm_ctx_o.key256     = res_ctx_i.key256;
@@ -272,6 +287,55 @@ module esp_rx_feed #(
     desc_o.dgram_len = d_dgram_len_q;
     desc_o.csum_part = d_csum_part_q;
     desc_o.handle    = d_handle_q;
+  end
+
+  // ---- Packet offload: what the read side needs of a packet SA's frame ----------------------
+  if (PktOffload != 0) begin : g_pkt
+    logic        pkt_q, rbad_q, gcm0_q, tunnel_q;
+    logic [15:0] idx_q;
+    logic [1:0]  verdict_q;
+    logic [63:0] seq_q;
+    logic        d_pkt_q, d_rbad_q, d_gcm0_q, d_tunnel_q;
+    logic [15:0] d_idx_q;
+    logic [1:0]  d_verdict_q;
+    logic [63:0] d_seq_q;
+
+    always_ff @(posedge clk_i) begin
+      if (go && first) begin
+        pkt_q     <= head_pkt;
+        rbad_q    <= head_rbad;
+        gcm0_q    <= head_hit && rec_i.hdr_ok;
+        tunnel_q  <= res_pkt_i.tunnel;
+        idx_q     <= res_pkt_i.idx;
+        verdict_q <= res_pkt_i.verdict;
+        seq_q     <= {res_pkt_i.seq_hi, rec_i.sn};
+      end
+      if (go && beat_last) begin
+        // A frame of one beat looked nothing up (the lookup needs beat 2 at least).
+        d_pkt_q     <= !first && pkt_q;
+        d_rbad_q    <= rbad_q;
+        d_gcm0_q    <= gcm0_q;
+        d_tunnel_q  <= tunnel_q;
+        d_idx_q     <= idx_q;
+        d_verdict_q <= verdict_q;
+        d_seq_q     <= seq_q;
+      end
+    end
+
+    // Counted in the SA only as the model counts it: a frame dropped before classification
+    // (drop) or truncated is not (the model's order: truncation, then the replay check).
+    always_comb begin
+      pdesc_o.pkt     = d_pkt_q && !drop;
+      pdesc_o.rdrop   = d_pkt_q && !drop && d_rbad_q && d_gcm0_q && !(d_dgram_end_q > 18'(frame_len));
+      pdesc_o.tunnel  = d_tunnel_q;
+      pdesc_o.idx     = d_idx_q;
+      pdesc_o.verdict = d_verdict_q;
+      pdesc_o.seq     = d_seq_q;
+    end
+  end else begin : g_no_pkt
+    assign pdesc_o = '0;
+    logic unused_pkt;  // the mode and the index: read with packet offload only
+    assign unused_pkt = ^{res_pkt_i.tunnel, res_pkt_i.idx};
   end
 
   always_ff @(posedge clk_i) begin

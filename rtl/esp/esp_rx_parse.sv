@@ -14,8 +14,13 @@
 // IPv6 with next header 50 directly after the fixed header; the ESP header (8 bytes) must
 // lie within the frame. The SA match key is (rx, IPv6, SIP, DIP, SPI), IPv4 addresses in
 // the low 32 bits (contract section 3, inferred).
+//
+// With PktOffload (packet section P4), the lookup request carries the ESP sequence number's
+// low half too (`lkp_sn_o`, in the beat that holds the SPI: IPv4 bytes 38..41 of beat 2,
+// IPv6 bytes 58..61 of beat 3), for the replay check esp_rx asks with the lookup's result.
 module esp_rx_parse #(
-  parameter int MaxFrame = 9216
+  parameter int MaxFrame  = 9216,
+  parameter int PktOffload = 0
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -28,6 +33,7 @@ module esp_rx_parse #(
 
   output logic                   lkp_valid_o,
   output sadb_pkg::sa_key_t      lkp_key_o,
+  output logic [31:0]            lkp_sn_o,     // with PktOffload; 0 without
 
   output logic                   rec_valid_o,  // the clock after the beat that completes the window
   output esp_rx_pkg::rx_parse_t  rec_o
@@ -203,6 +209,17 @@ module esp_rx_parse #(
 
   assign lkp_valid_o = lkp_valid_q;
   assign lkp_key_o   = lkp_key_q;
+
+  // The sequence number, beside the key (RFC 4303 section 2: 4 bytes after the SPI).
+  if (PktOffload != 0) begin : g_sn
+    logic [31:0] lkp_sn_q;
+    always_ff @(posedge clk_i) begin
+      if (lkp_now) lkp_sn_q <= cand6_q ? hdr[8*(HdrEnd-58)-1 -: 32] : hdr[8*(HdrEnd-38)-1 -: 32];
+    end
+    assign lkp_sn_o = lkp_sn_q;
+  end else begin : g_no_sn
+    assign lkp_sn_o = '0;
+  end
 
   // ---- The frame's record, a clock after the beat that completes the window ----------------
   // The window registers then hold what `hdr` showed on that beat: the beat has taken its

@@ -77,4 +77,25 @@ package esp_rx_pkg;
     logic [15:0]  sa_index;  // the SA's table index (P2), for its lifetime counters
   } rx_decap_rec_t;
 
+  // ---- Packet offload in the RX pipeline (esp_rx with PktOffload, packet section P4) ------
+  // What the SA lookup and the replay check say of a frame, beside the lookup's hit: made
+  // CheckLatency clocks after the lookup's result, when the check's answer is in.
+  typedef struct packed {
+    logic         pkt;       // the hit SA is a packet SA
+    logic         tunnel;    // its mode (ADD_SA_PKT `mode`)
+    logic [15:0]  idx;       // its table index
+    logic [1:0]   verdict;   // esp_rx_replay_pkg::replay_verdict_e of the check before the ICV
+    logic [31:0]  seq_hi;    // the inferred high half of the sequence number (0 without ESN)
+  } rx_pkt_res_t;
+
+  // The same, kept with a stored frame for the read side, beside its rx_desc_t.
+  typedef struct packed {
+    logic         pkt;       // a frame of an RX packet SA that reached classification
+    logic         rdrop;     // dropped by the check before the ICV (not truncated)
+    logic         tunnel;
+    logic [15:0]  idx;
+    logic [1:0]   verdict;
+    logic [63:0]  seq;       // the inferred 64-bit sequence number
+  } rx_pkt_desc_t;
+
 endpackage

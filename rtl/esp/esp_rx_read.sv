@@ -33,7 +33,30 @@
 // its last. None is: every frame that leaves is 4 beats long at least (58 bytes or more: a
 // bypass frame is no runt, and a decrypted one keeps its headers, the metadata, its ESP
 // header and IV even without its trailer), which the checking build asserts.
-module esp_rx_read (
+//
+// With PktOffload (packet section P4, steps 2 to 4), a frame of an RX packet SA
+// (`pdesc_i.pkt`) is delivered without trailer and ICV whatever NO_TRAILER says, and never
+// forwarded bad (fwd_bad_frames is for crypto SAs). What the read side knows of it when it
+// takes it decides the rest, in a pipeline of fixed length behind the take (clock t):
+//  - t + 1: a good frame commits its number to esp_rx_replay (the recheck and the advance);
+//  - t + 4: the recheck's answer; t + 5: one op to esp_pkt_life: OpCheck for a frame the
+//    recheck passes, with the bytes it delivers (transport: the restored IP packet, T - 34 -
+//    pad; tunnel: the inner packet, T - IP header - 34 - pad), OpDropA/B for one it refuses,
+//    for one the check before the ICV refused, OpDropC for an ICV failure;
+//  - t + 11: the op's answer (pass: delivered, or for a drop: counted, the SA alive);
+//  - t + 12: the frame's counter pulses, and its record for esp_rx_decap (drop: the recheck,
+//    the lifetime, a tunnel's next header neither 4 nor 41), pushed before its first beat
+//    reaches the decapsulator (esp_rx holds the beats in a queue meanwhile).
+// Every frame's counters and record go through the same 12 clocks, so that they stay in
+// frame order, one a clock. The two units' rules hold by construction: a frame of a packet
+// SA is taken only 4 clocks or more after the one before it (`pk_hist_q`; a frame that
+// leaves takes 4 clocks anyway, and 64 bytes on the wire are 4 beats), and each such frame
+// makes at most one commit and one op, at fixed clocks after its take: at most one commit
+// and one op in any 4 clocks (asserted).
+module esp_rx_read #(
+  parameter int PktOffload = 0,
+  parameter int NumSa      = 1024
+) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
 
@@ -42,6 +65,7 @@ module esp_rx_read (
 
   input  logic                               desc_valid_i,
   input  esp_rx_pkg::rx_desc_t               desc_i,
+  input  esp_rx_pkg::rx_pkt_desc_t           pdesc_i,    // with PktOffload, beside desc_i
   output logic                               desc_pop_o,
   input  logic                               done_valid_i,
   input  esp_pkg::gcm_status_t               done_i,
@@ -65,7 +89,23 @@ module esp_rx_read (
   output logic                               cnt_dec_out_o,
   output logic                               cnt_dec_bypass_o,
   output logic                               cnt_dec_drop_o,
-  output logic                               cnt_dec_auth_fail_o
+  output logic                               cnt_dec_auth_fail_o,
+
+  // With PktOffload: esp_rx_replay's commit port, esp_pkt_life's RX op port, and the records
+  // of esp_rx_decap (one per frame that leaves, in frame order).
+  output logic                               cmt_valid_o,
+  output logic [$clog2(NumSa)-1:0]           cmt_idx_o,
+  output logic [63:0]                        cmt_seq_o,
+  input  logic                               cmt_valid_i,
+  input  esp_rx_replay_pkg::replay_verdict_e cmt_verdict_i,
+  output logic                               life_valid_o,
+  output esp_pkt_life_pkg::life_op_e         life_op_o,
+  output logic [$clog2(NumSa)-1:0]           life_index_o,
+  output logic [16:0]                        life_bytes_o,
+  input  logic                               life_ans_valid_i,
+  input  logic                               life_ans_pass_i,
+  output logic                               rec_valid_o,
+  output esp_rx_pkg::rx_decap_rec_t          rec_o
 );
 
   localparam int PtrW   = esp_rx_pkg::BufPtrW;
@@ -103,6 +143,10 @@ module esp_rx_read (
   logic [31:0]      n_handle_q;
   logic             take, desc_load;
   logic [14:0]      d_plan;
+  // Packet offload: the frame's packet facts, and the bytes it delivers plus its pad length.
+  esp_rx_pkg::rx_pkt_desc_t n_p_q;
+  logic [16:0]      n_pbytes_q;
+  logic             n_pkt;
 
   always_comb begin
     unique case (desc_i.fate)
@@ -140,19 +184,41 @@ module esp_rx_read (
     end
   end
 
+  if (PktOffload != 0) begin : g_next_pkt
+    always_ff @(posedge clk_i) begin
+      if (desc_load) begin
+        n_p_q      <= pdesc_i;
+        // T - 34 (ESP header, IV, pad length, next header, ICV) less the outer IP header
+        // for a tunnel.
+        n_pbytes_q <= desc_i.dgram_len - 17'd34 -
+                      (!pdesc_i.tunnel ? 17'd0 : desc_i.ipv6 ? 17'(esp_rx_pkg::Ipv6HdrBytes)
+                                                             : 17'(esp_rx_pkg::Ipv4HdrBytes));
+      end
+    end
+    assign n_pkt = n_p_q.pkt;
+  end else begin : g_next_plain
+    assign n_pkt = 1'b0;
+    always_comb begin
+      n_p_q      = '0;
+      n_pbytes_q = '0;
+    end
+  end
+
   // ---- take: fate and counters --------------------------------------------------------------
   logic busy_q, last_q, s1_valid_q, drop_q, credit, fwd, good, strip, start, drop_now, issue;
-  logic adv;
+  logic adv, pk_ok;
   logic [$clog2(ODepth):0] ocount;
 
   // Room in the output queue for every token in flight; a frame waits for it whether it
   // leaves or is dropped, so that taking it does not read the verdict.
   assign credit   = s1_valid_q ? ocount < ($clog2(ODepth)+1)'(ODepth - 1)
                                : ocount < ($clog2(ODepth)+1)'(ODepth);
-  assign take     = !busy_q && n_valid_q && (!n_in_gcm_q || done_valid_i) && credit;
+  assign take     = !busy_q && n_valid_q && (!n_in_gcm_q || done_valid_i) && credit && pk_ok;
   assign good     = done_i.tag_ok && done_i.trailer_ok;
-  assign strip    = good && no_trailer_i;
-  assign fwd      = n_bypass_q || ((n_trunc_q || n_gcm_q) && fwd_bad_frames_i) || (n_gcm_q && good);
+  // A packet SA's frame: never forwarded bad, delivered without trailer (packet section P8).
+  assign strip    = good && (no_trailer_i || n_pkt);
+  assign fwd      = n_bypass_q || ((n_trunc_q || n_gcm_q) && fwd_bad_frames_i && !n_pkt) ||
+                    (n_gcm_q && good);
   assign start    = take && fwd;
   assign drop_now = take && !fwd;
   assign issue    = start || (busy_q && credit);
@@ -163,23 +229,184 @@ module esp_rx_read (
 
   assign done_pop_o = take && n_in_gcm_q;
 
+  // The fates as the take decides them (contract section 4).
+  logic t_in, t_out, t_bypass, t_drop, t_auth;
+  assign t_in     = n_gcm_q || n_trunc_q;
+  assign t_out    = n_gcm_q && good;
+  assign t_bypass = n_bypass_q;
+  assign t_drop   = !(n_gcm_q || n_trunc_q || n_bypass_q) || n_trunc_q ||
+                    (n_gcm_q && done_i.tag_ok && !done_i.trailer_ok);
+  assign t_auth   = n_gcm_q && !done_i.tag_ok;
+
   logic cnt_in_q, cnt_out_q, cnt_bypass_q, cnt_drop_q, cnt_auth_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      cnt_in_q     <= 1'b0;
-      cnt_out_q    <= 1'b0;
-      cnt_bypass_q <= 1'b0;
-      cnt_drop_q   <= 1'b0;
-      cnt_auth_q   <= 1'b0;
-    end else begin
-      cnt_in_q     <= take && (n_gcm_q || n_trunc_q);
-      cnt_out_q    <= take && n_gcm_q && good;
-      cnt_bypass_q <= take && n_bypass_q;
-      cnt_drop_q   <= take && (!(n_gcm_q || n_trunc_q || n_bypass_q) || n_trunc_q ||
-                               (n_gcm_q && done_i.tag_ok && !done_i.trailer_ok));
-      cnt_auth_q   <= take && n_gcm_q && !done_i.tag_ok;
+  if (PktOffload == 0) begin : g_cnt
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        cnt_in_q     <= 1'b0;
+        cnt_out_q    <= 1'b0;
+        cnt_bypass_q <= 1'b0;
+        cnt_drop_q   <= 1'b0;
+        cnt_auth_q   <= 1'b0;
+      end else begin
+        cnt_in_q     <= take && t_in;
+        cnt_out_q    <= take && t_out;
+        cnt_bypass_q <= take && t_bypass;
+        cnt_drop_q   <= take && t_drop;
+        cnt_auth_q   <= take && t_auth;
+      end
     end
+    assign pk_ok        = 1'b1;
+    assign cmt_valid_o  = 1'b0;
+    assign cmt_idx_o    = '0;
+    assign cmt_seq_o    = '0;
+    assign life_valid_o = 1'b0;
+    assign life_op_o    = esp_pkt_life_pkg::OpCheck;
+    assign life_index_o = '0;
+    assign life_bytes_o = '0;
+    assign rec_valid_o  = 1'b0;
+    assign rec_o        = '0;
+    logic unused_pkt;
+    assign unused_pkt = ^{pdesc_i, cmt_valid_i, cmt_verdict_i, life_ans_valid_i, life_ans_pass_i,
+                          n_p_q, n_pbytes_q};
+  end else begin : g_pkt
+    localparam int IdxW  = $clog2(NumSa);
+    localparam int Depth = 12;  // take to the counters and the record
+    localparam int CmtAt = 1;   // the commit's clock after the take
+    localparam int OpAt  = CmtAt + esp_rx_replay_pkg::CommitLatency + 1;  // the op's
+    localparam int AnsAt = OpAt + esp_pkt_life_pkg::OpLatency;            // its answer's
+
+    // A frame's passage behind the take.
+    typedef struct packed {
+      logic                       fwd;     // it leaves: a record for esp_rx_decap
+      logic                       in, out, bypass, drop, auth;  // as the take decided
+      logic                       commit;  // a good frame of a packet SA: commit, then OpCheck
+      logic                       opv;     // an op to esp_pkt_life (a drop's known at the take)
+      esp_pkt_life_pkg::life_op_e op;
+      logic                       icv;     // an ICV failure: auth_fail while the SA is alive
+      logic                       fresh;   // the recheck passed (from OpAt on)
+      esp_rx_pkg::rx_decap_rec_t  rec;
+      logic [16:0]                bytes;
+      logic [63:0]                seq;
+    } pk_t;
+
+    pk_t         pk_d;
+    pk_t         pk_q [1:Depth];
+    logic [Depth:1] pk_v_q;
+    logic        tun_bad, fresh_now, rdrop_op;
+    logic [2:0]  pk_hist_q;  // a packet SA's frame taken 1, 2, 3 clocks ago
+
+    // A frame of a packet SA waits until the one before it is 4 clocks behind.
+    assign pk_ok = !n_pkt || pk_hist_q == '0;
+
+    always_comb begin
+      // A tunnel delivers IPv4 (4) or IPv6 (41) only: anything else is dropped after the
+      // ICV without touching the window or the SA's counters (packet section P8).
+      tun_bad  = n_p_q.tunnel && !(done_i.next_hdr == 8'd4 || done_i.next_hdr == 8'd41);
+      rdrop_op = n_trunc_q && n_p_q.rdrop && n_p_q.verdict != 2'(esp_rx_replay_pkg::ReplayInvalid);
+      pk_d = '0;
+      pk_d.fwd    = fwd;
+      pk_d.in     = t_in;
+      pk_d.bypass = t_bypass;
+      pk_d.out    = t_out && !n_pkt;
+      pk_d.auth   = t_auth && !n_pkt;
+      pk_d.drop   = t_drop || (n_pkt && n_gcm_q && good && tun_bad);
+      pk_d.commit = n_pkt && n_gcm_q && good && !tun_bad;
+      pk_d.icv    = n_pkt && t_auth;
+      pk_d.opv    = n_pkt && (t_auth || rdrop_op);
+      pk_d.op     = t_auth ? esp_pkt_life_pkg::OpDropC
+                  : n_p_q.verdict == 2'(esp_rx_replay_pkg::ReplayTooOld) ? esp_pkt_life_pkg::OpDropA
+                                                                        : esp_pkt_life_pkg::OpDropB;
+      pk_d.rec.pkt      = n_pkt && n_gcm_q && good;
+      pk_d.rec.tunnel   = n_p_q.tunnel;
+      pk_d.rec.ipv6     = n_ipv6_q;
+      pk_d.rec.drop     = n_pkt && tun_bad;
+      pk_d.rec.next_hdr = done_i.next_hdr;
+      pk_d.rec.sa_index = n_p_q.idx;
+      pk_d.bytes  = n_pbytes_q - 17'(done_i.pad_len);
+      pk_d.seq    = n_p_q.seq;
+    end
+
+    // The recheck's answer, at OpAt - 1: the op it makes.
+    assign fresh_now = cmt_verdict_i == esp_rx_replay_pkg::ReplayFresh;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        pk_v_q    <= '0;
+        pk_hist_q <= '0;
+      end else begin
+        pk_v_q    <= {pk_v_q[Depth-1:1], take};
+        pk_hist_q <= {pk_hist_q[1:0], take && n_pkt};
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      pk_q[1] <= pk_d;
+      for (int i = 2; i <= Depth; i++) pk_q[i] <= pk_q[i-1];
+      // At OpAt: the op of a committed frame from its recheck.
+      if (pk_q[OpAt-1].commit) begin
+        pk_q[OpAt].opv   <= cmt_verdict_i != esp_rx_replay_pkg::ReplayInvalid;
+        pk_q[OpAt].fresh <= fresh_now;
+        pk_q[OpAt].op    <= fresh_now ? esp_pkt_life_pkg::OpCheck
+                          : cmt_verdict_i == esp_rx_replay_pkg::ReplayTooOld ? esp_pkt_life_pkg::OpDropA
+                                                                            : esp_pkt_life_pkg::OpDropB;
+      end
+      // At AnsAt + 1: the fate from the op's answer.
+      if (pk_q[AnsAt].commit) begin
+        pk_q[AnsAt+1].out      <= pk_q[AnsAt].fresh && life_ans_pass_i;
+        pk_q[AnsAt+1].drop     <= !(pk_q[AnsAt].fresh && life_ans_pass_i);
+        pk_q[AnsAt+1].rec.drop <= !(pk_q[AnsAt].fresh && life_ans_pass_i);
+      end
+      if (pk_q[AnsAt].icv) begin
+        pk_q[AnsAt+1].auth <= life_ans_pass_i;
+        pk_q[AnsAt+1].drop <= !life_ans_pass_i;
+      end
+    end
+
+    assign cmt_valid_o  = pk_v_q[CmtAt] && pk_q[CmtAt].commit;
+    assign cmt_idx_o    = IdxW'(pk_q[CmtAt].rec.sa_index);
+    assign cmt_seq_o    = pk_q[CmtAt].seq;
+    assign life_valid_o = pk_v_q[OpAt] && pk_q[OpAt].opv;
+    assign life_op_o    = pk_q[OpAt].op;
+    assign life_index_o = IdxW'(pk_q[OpAt].rec.sa_index);
+    assign life_bytes_o = pk_q[OpAt].bytes;
+
+    always_comb begin
+      cnt_in_q     = pk_v_q[Depth] && pk_q[Depth].in;
+      cnt_out_q    = pk_v_q[Depth] && pk_q[Depth].out;
+      cnt_bypass_q = pk_v_q[Depth] && pk_q[Depth].bypass;
+      cnt_drop_q   = pk_v_q[Depth] && pk_q[Depth].drop;
+      cnt_auth_q   = pk_v_q[Depth] && pk_q[Depth].auth;
+    end
+    assign rec_valid_o = pk_v_q[Depth] && pk_q[Depth].fwd;
+    assign rec_o       = pk_q[Depth].rec;
+
+    logic unused_ans;  // the answers' valid bits: the assertions below read them
+    assign unused_ans = ^{cmt_valid_i, life_ans_valid_i};
+
+`ifdef IPSEC_ASSERTIONS
+    // The units' rules (esp_rx_replay: a commit per 4 clocks at most; esp_pkt_life: an RX op
+    // per 4 clocks at most), and every op answered where the pipeline reads its answer.
+    logic [2:0] cmt_hist_q, op_hist_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        cmt_hist_q <= '0;
+        op_hist_q  <= '0;
+      end else begin
+        cmt_hist_q <= {cmt_hist_q[1:0], cmt_valid_o};
+        op_hist_q  <= {op_hist_q[1:0], life_valid_o};
+        assert (!cmt_valid_o || cmt_hist_q == '0)
+          else $error("esp_rx_read: two replay commits less than 4 clocks apart");
+        assert (!life_valid_o || op_hist_q == '0)
+          else $error("esp_rx_read: two lifetime ops less than 4 clocks apart");
+        assert (cmt_valid_i == (pk_v_q[OpAt-1] && pk_q[OpAt-1].commit))
+          else $error("esp_rx_read: a replay commit's answer out of its place");
+        assert (life_ans_valid_i == (pk_v_q[AnsAt] && pk_q[AnsAt].opv))
+          else $error("esp_rx_read: a lifetime op's answer out of its place");
+      end
+    end
+`endif
   end
+
   assign cnt_dec_in_o        = cnt_in_q;
   assign cnt_dec_out_o       = cnt_out_q;
   assign cnt_dec_bypass_o    = cnt_bypass_q;

@@ -1,6 +1,8 @@
 rtl/lib/sdp_ram.sv
 rtl/lib/head_fifo.sv
 rtl/esp/esp_rx_pkg.sv
+rtl/esp/esp_rx_replay_pkg.sv
+rtl/esp/esp_pkt_life_pkg.sv
 rtl/esp/esp_rx_parse.sv
 rtl/esp/esp_rx_feed.sv
 rtl/esp/esp_rx_gcm_store.sv
@@ -8,3 +10,4 @@ rtl/esp/esp_rx_read.sv
 rtl/esp/esp_rx.sv
 rtl/esp/esp_rx_ingress.sv
 rtl/esp/esp_rx_decap.sv
+rtl/esp/esp_rx_replay.sv

@@ -239,6 +239,14 @@ module ipsec_engine #(
     .m_axis_tlast_o (host_rx_tlast_o), .m_axis_tuser_o (host_rx_tuser_o),
     .lkp_valid_o (rx_lkp_valid), .lkp_key_o (rx_lkp_key),
     .res_valid_i (rx_res_valid), .res_hit_i (rx_res_hit), .res_ctx_i (rx_res_ctx),
+    // Packet offload's RX ports (esp_rx's PktOffload, not yet set here): tied off until the
+    // SA table's packet marks, ADD_SA_PKT's init and esp_pkt_life are joined to them.
+    .res_pkt_i (1'b0), .res_index_i (16'd0),
+    .pkt_init_valid_i (1'b0), .pkt_init_ready_o (), .pkt_init_idx_i ('0),
+    .pkt_init_words_i ('0), .pkt_init_esn_i (1'b0), .pkt_init_top_i (64'd0),
+    .pkt_init_tunnel_i (1'b0),
+    .life_valid_o (), .life_op_o (), .life_index_o (), .life_bytes_o (),
+    .life_ans_valid_i (1'b0), .life_ans_pass_i (1'b0),
     .no_trailer_i (no_trailer), .fwd_bad_frames_i (fwd_bad_frames),
     .cnt_dec_in_o (dec_in), .cnt_dec_out_o (dec_out), .cnt_dec_bypass_o (dec_bypass),
     .cnt_dec_drop_o (dec_drop), .cnt_dec_auth_fail_o (dec_auth_fail)

@@ -204,6 +204,7 @@ module esp_rx #(
   end
 
   esp_rx_pkg::rx_pkt_res_t res_head_pkt;
+  esp_rx_pkg::rx_pkt_res_t res_pkt_in;  // PktOffload: what joins the hit in its queue
 
   if (PktOffload == 0) begin : g_res
     head_fifo #(.Width(1), .Depth(32)) u_res_hit (
@@ -213,12 +214,14 @@ module esp_rx #(
       .almost_full_o ()
     );
     assign res_head_pkt     = '0;
+    assign res_pkt_in       = '0;
     assign pkt_init_ready_o = 1'b0;
     // Without packet offload its ports and the read side's packet outputs go nowhere.
     logic unused_pkt;
     assign unused_pkt = ^{res_pkt_i, res_index_i, pkt_init_valid_i, pkt_init_idx_i,
                           pkt_init_words_i, pkt_init_esn_i, pkt_init_top_i, pkt_init_tunnel_i,
-                          lkp_sn, cmt_valid, cmt_idx, cmt_seq, pdesc_in, drec_valid, drec};
+                          lkp_sn, cmt_valid, cmt_idx, cmt_seq, pdesc_in, drec_valid, drec,
+                          res_pkt_in};
   end else begin : g_res_pkt
     // ---- Packet offload: the replay check, asked with the lookup's result ----------------
     localparam int IdxW = $clog2(NumSa);
@@ -271,14 +274,9 @@ module esp_rx #(
     );
 
     // The result, CheckLatency clocks behind, to meet the check's answer.
-    typedef struct packed {
-      logic        hit;
-      logic        pkt;
-      logic [15:0] idx;
-    } res_t;
-    logic [ChkLat:1] d_v_q;
-    res_t            d_q [1:ChkLat];
+    logic [ChkLat:1] d_v_q, d_hit_q, d_pkt_q;
     logic [ChkLat:2] d_mode_q;
+    logic [16*ChkLat-1:0] d_idx_q;  // index i - 1 in bits 16i-1 .. 16i-16
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) d_v_q <= '0;
@@ -286,24 +284,23 @@ module esp_rx #(
     end
 
     always_ff @(posedge clk_i) begin
-      d_q[1] <= '{hit: res_hit_i, pkt: res_hit_i && res_pkt_i, idx: res_index_i};
-      for (int i = 2; i <= ChkLat; i++) d_q[i] <= d_q[i-1];
-      d_mode_q[2] <= mode_rd;
-      for (int i = 3; i <= ChkLat; i++) d_mode_q[i] <= d_mode_q[i-1];
+      d_hit_q  <= {d_hit_q[ChkLat-1:1], res_hit_i};
+      d_pkt_q  <= {d_pkt_q[ChkLat-1:1], res_hit_i && res_pkt_i};
+      d_mode_q <= {d_mode_q[ChkLat-1:2], mode_rd};
+      d_idx_q  <= {d_idx_q[16*(ChkLat-1)-1:0], res_index_i};
     end
 
-    esp_rx_pkg::rx_pkt_res_t res_pkt_in;
     always_comb begin
-      res_pkt_in.pkt     = d_q[ChkLat].pkt;
+      res_pkt_in.pkt     = d_pkt_q[ChkLat];
       res_pkt_in.tunnel  = d_mode_q[ChkLat];
-      res_pkt_in.idx     = d_q[ChkLat].idx;
+      res_pkt_in.idx     = d_idx_q[16*ChkLat-1 -: 16];
       res_pkt_in.verdict = chk_verdict;
       res_pkt_in.seq_hi  = chk_seq_hi;
     end
 
     head_fifo #(.Width(1 + $bits(res_pkt_in)), .Depth(32)) u_res_hit (
       .clk_i, .rst_ni,
-      .push_i (d_v_q[ChkLat]), .data_i ({d_q[ChkLat].hit, res_pkt_in}),
+      .push_i (d_v_q[ChkLat]), .data_i ({d_hit_q[ChkLat], res_pkt_in}),
       .pop_i  (res_pop), .valid_o (res_valid), .data_o ({res_head_hit, res_head_pkt}),
       .almost_full_o ()
     );
@@ -315,7 +312,7 @@ module esp_rx #(
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
       end else begin
-        assert (chk_valid == (d_v_q[ChkLat] && d_q[ChkLat].pkt))
+        assert (chk_valid == (d_v_q[ChkLat] && d_pkt_q[ChkLat]))
           else $error("esp_rx: a replay check's answer out of its place");
       end
     end
@@ -539,15 +536,11 @@ module esp_rx #(
   end else begin : g_out_pkt
     // The beats wait here for their frame's record (12 clocks behind the take), then pass
     // esp_rx_decap: 0x13 for a packet SA's good frame, unchanged for every other.
-    typedef struct packed {
-      logic [127:0] data;
-      logic [15:0]  keep;
-      logic         last;
-    } qbeat_t;
-    qbeat_t q_in, q_head;
+    // A beat: data, keep, last.
+    logic [144:0] q_in, q_head;
     logic   q_empty, q_full, q_pop, dc_ready, dc_rec_ready;
 
-    assign q_in     = '{data: rd_data, keep: rd_keep, last: rd_last};
+    assign q_in     = {rd_data, rd_keep, rd_last};
     assign rd_ready = !q_full;
     assign q_pop    = !q_empty && dc_ready;
 
@@ -567,9 +560,9 @@ module esp_rx #(
       .rec_i           (drec),
       .s_axis_tvalid_i (!q_empty),
       .s_axis_tready_o (dc_ready),
-      .s_axis_tdata_i  (q_head.data),
-      .s_axis_tkeep_i  (q_head.keep),
-      .s_axis_tlast_i  (q_head.last),
+      .s_axis_tdata_i  (q_head[144:17]),
+      .s_axis_tkeep_i  (q_head[16:1]),
+      .s_axis_tlast_i  (q_head[0]),
       .s_axis_tuser_i  (1'b0),
       .m_axis_tvalid_o,
       .m_axis_tready_i,

@@ -229,6 +229,31 @@ module esp_rx_read #(
 
   assign done_pop_o = take && n_in_gcm_q;
 
+  // Packet offload: a frame's passage behind the take (g_pkt below). Fields only (Yosys
+  // takes no package type in a struct): the op is a register of its own, the record's
+  // fields are esp_rx_pkg::rx_decap_rec_t's.
+  typedef struct packed {
+    logic         fwd;       // it leaves: a record for esp_rx_decap
+    logic         in, out, bypass, drop, auth;  // its counters (as the take decided them)
+    logic         commit;    // a good frame of a packet SA: commit, then OpCheck
+    logic         opv;       // an op to esp_pkt_life (a drop's known at the take)
+    logic         too_old;   // the check's drop: left of the window (else seen before)
+    logic         icv;       // an ICV failure: auth_fail while the SA is alive
+    logic         fresh;     // the recheck passed (from OpAt on)
+    logic         rec_pkt, rec_tunnel, rec_ipv6, rec_drop;
+    logic [7:0]   rec_next_hdr;
+    logic [15:0]  idx;
+    logic [16:0]  bytes;
+    logic [63:0]  seq;
+  } pk_t;
+  pk_t pk_d;
+  // The stages of g_pkt that change a frame (at_*) and those read (v_*): views of the whole
+  // record, of which each reads some fields.
+  pk_t at_op, at_ans;
+  /* verilator lint_off UNUSEDSIGNAL */
+  pk_t v_cmt, v_op, v_out;
+  /* verilator lint_on UNUSEDSIGNAL */
+
   // The fates as the take decides them (contract section 4).
   logic t_in, t_out, t_bypass, t_drop, t_auth;
   assign t_in     = n_gcm_q || n_trunc_q;
@@ -265,35 +290,32 @@ module esp_rx_read #(
     assign life_bytes_o = '0;
     assign rec_valid_o  = 1'b0;
     assign rec_o        = '0;
+    assign pk_d         = '0;
+    assign at_op        = '0;
+    assign at_ans       = '0;
+    assign v_cmt        = '0;
+    assign v_op         = '0;
+    assign v_out        = '0;
     logic unused_pkt;
     assign unused_pkt = ^{pdesc_i, cmt_valid_i, cmt_verdict_i, life_ans_valid_i, life_ans_pass_i,
-                          n_p_q, n_pbytes_q};
+                          n_p_q, n_pbytes_q, pk_d, at_op, at_ans};
   end else begin : g_pkt
     localparam int IdxW  = $clog2(NumSa);
     localparam int Depth = 12;  // take to the counters and the record
     localparam int CmtAt = 1;   // the commit's clock after the take
     localparam int OpAt  = CmtAt + esp_rx_replay_pkg::CommitLatency + 1;  // the op's
     localparam int AnsAt = OpAt + esp_pkt_life_pkg::OpLatency;            // its answer's
+    localparam int PkW   = $bits(pk_d);
+    if (AnsAt + 1 != Depth) begin : g_depth_check
+      $error("esp_rx_read: the answer's stage must be the last but one");
+    end
 
-    // A frame's passage behind the take.
-    typedef struct packed {
-      logic                       fwd;     // it leaves: a record for esp_rx_decap
-      logic                       in, out, bypass, drop, auth;  // as the take decided
-      logic                       commit;  // a good frame of a packet SA: commit, then OpCheck
-      logic                       opv;     // an op to esp_pkt_life (a drop's known at the take)
-      esp_pkt_life_pkg::life_op_e op;
-      logic                       icv;     // an ICV failure: auth_fail while the SA is alive
-      logic                       fresh;   // the recheck passed (from OpAt on)
-      esp_rx_pkg::rx_decap_rec_t  rec;
-      logic [16:0]                bytes;
-      logic [63:0]                seq;
-    } pk_t;
-
-    pk_t         pk_d;
-    pk_t         pk_q [1:Depth];
+    // The stages: stage i (bits PkW*i-1 .. PkW*(i-1)) holds the frame taken i clocks ago.
+    logic [PkW*Depth-1:0] pk_q;
     logic [Depth:1] pk_v_q;
     logic        tun_bad, fresh_now, rdrop_op;
     logic [2:0]  pk_hist_q;  // a packet SA's frame taken 1, 2, 3 clocks ago
+    esp_pkt_life_pkg::life_op_e op_q;  // the op of the frame at OpAt
 
     // A frame of a packet SA waits until the one before it is 4 clocks behind.
     assign pk_ok = !n_pkt || pk_hist_q == '0;
@@ -304,30 +326,51 @@ module esp_rx_read #(
       tun_bad  = n_p_q.tunnel && !(done_i.next_hdr == 8'd4 || done_i.next_hdr == 8'd41);
       rdrop_op = n_trunc_q && n_p_q.rdrop && n_p_q.verdict != 2'(esp_rx_replay_pkg::ReplayInvalid);
       pk_d = '0;
-      pk_d.fwd    = fwd;
-      pk_d.in     = t_in;
-      pk_d.bypass = t_bypass;
-      pk_d.out    = t_out && !n_pkt;
-      pk_d.auth   = t_auth && !n_pkt;
-      pk_d.drop   = t_drop || (n_pkt && n_gcm_q && good && tun_bad);
-      pk_d.commit = n_pkt && n_gcm_q && good && !tun_bad;
-      pk_d.icv    = n_pkt && t_auth;
-      pk_d.opv    = n_pkt && (t_auth || rdrop_op);
-      pk_d.op     = t_auth ? esp_pkt_life_pkg::OpDropC
-                  : n_p_q.verdict == 2'(esp_rx_replay_pkg::ReplayTooOld) ? esp_pkt_life_pkg::OpDropA
-                                                                        : esp_pkt_life_pkg::OpDropB;
-      pk_d.rec.pkt      = n_pkt && n_gcm_q && good;
-      pk_d.rec.tunnel   = n_p_q.tunnel;
-      pk_d.rec.ipv6     = n_ipv6_q;
-      pk_d.rec.drop     = n_pkt && tun_bad;
-      pk_d.rec.next_hdr = done_i.next_hdr;
-      pk_d.rec.sa_index = n_p_q.idx;
-      pk_d.bytes  = n_pbytes_q - 17'(done_i.pad_len);
-      pk_d.seq    = n_p_q.seq;
+      pk_d.fwd          = fwd;
+      pk_d.in           = t_in;
+      pk_d.bypass       = t_bypass;
+      pk_d.out          = t_out && !n_pkt;
+      pk_d.auth         = t_auth && !n_pkt;
+      pk_d.drop         = t_drop || (n_pkt && n_gcm_q && good && tun_bad);
+      pk_d.commit       = n_pkt && n_gcm_q && good && !tun_bad;
+      pk_d.icv          = n_pkt && t_auth;
+      pk_d.opv          = n_pkt && (t_auth || rdrop_op);
+      pk_d.too_old      = n_p_q.verdict == 2'(esp_rx_replay_pkg::ReplayTooOld);
+      pk_d.rec_pkt      = n_pkt && n_gcm_q && good;
+      pk_d.rec_tunnel   = n_p_q.tunnel;
+      pk_d.rec_ipv6     = n_ipv6_q;
+      pk_d.rec_drop     = n_pkt && tun_bad;
+      pk_d.rec_next_hdr = done_i.next_hdr;
+      pk_d.idx          = n_p_q.idx;
+      pk_d.bytes        = n_pbytes_q - 17'(done_i.pad_len);
+      pk_d.seq          = n_p_q.seq;
     end
 
-    // The recheck's answer, at OpAt - 1: the op it makes.
+    // The recheck's answer, at OpAt - 1.
     assign fresh_now = cmt_verdict_i == esp_rx_replay_pkg::ReplayFresh;
+
+    // The stages that change a frame on its way: OpAt takes the recheck's answer, Depth the
+    // op's.
+    always_comb begin
+      at_op = pk_q[PkW*(OpAt-1)-1 -: PkW];
+      if (at_op.commit) begin
+        at_op.opv   = cmt_verdict_i != esp_rx_replay_pkg::ReplayInvalid;
+        at_op.fresh = fresh_now;
+      end
+      at_ans = pk_q[PkW*AnsAt-1 -: PkW];
+      if (at_ans.commit) begin
+        at_ans.out      = at_ans.fresh && life_ans_pass_i;
+        at_ans.drop     = !(at_ans.fresh && life_ans_pass_i);
+        at_ans.rec_drop = !(at_ans.fresh && life_ans_pass_i);
+      end
+      if (at_ans.icv) begin
+        at_ans.auth = life_ans_pass_i;
+        at_ans.drop = !life_ans_pass_i;
+      end
+      v_cmt = pk_q[PkW*CmtAt-1 -: PkW];
+      v_op  = pk_q[PkW*OpAt-1 -: PkW];
+      v_out = pk_q[PkW*Depth-1 -: PkW];
+    end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
@@ -340,52 +383,50 @@ module esp_rx_read #(
     end
 
     always_ff @(posedge clk_i) begin
-      pk_q[1] <= pk_d;
-      for (int i = 2; i <= Depth; i++) pk_q[i] <= pk_q[i-1];
-      // At OpAt: the op of a committed frame from its recheck.
-      if (pk_q[OpAt-1].commit) begin
-        pk_q[OpAt].opv   <= cmt_verdict_i != esp_rx_replay_pkg::ReplayInvalid;
-        pk_q[OpAt].fresh <= fresh_now;
-        pk_q[OpAt].op    <= fresh_now ? esp_pkt_life_pkg::OpCheck
-                          : cmt_verdict_i == esp_rx_replay_pkg::ReplayTooOld ? esp_pkt_life_pkg::OpDropA
-                                                                            : esp_pkt_life_pkg::OpDropB;
-      end
-      // At AnsAt + 1: the fate from the op's answer.
-      if (pk_q[AnsAt].commit) begin
-        pk_q[AnsAt+1].out      <= pk_q[AnsAt].fresh && life_ans_pass_i;
-        pk_q[AnsAt+1].drop     <= !(pk_q[AnsAt].fresh && life_ans_pass_i);
-        pk_q[AnsAt+1].rec.drop <= !(pk_q[AnsAt].fresh && life_ans_pass_i);
-      end
-      if (pk_q[AnsAt].icv) begin
-        pk_q[AnsAt+1].auth <= life_ans_pass_i;
-        pk_q[AnsAt+1].drop <= !life_ans_pass_i;
+      // Stage 1 takes the frame taken now, OpAt and Depth (AnsAt + 1) the changed stages
+      // before them, the others the stage before.
+      pk_q <= {at_ans, pk_q[PkW*(Depth-2)-1 : PkW*(OpAt-1)], at_op, pk_q[PkW*(OpAt-2)-1 : 0], pk_d};
+      // The op (a register of its own: Yosys takes no package type in a struct): from the
+      // recheck, or the drop known at the take.
+      if (at_op.commit) begin
+        op_q <= fresh_now ? esp_pkt_life_pkg::OpCheck
+              : cmt_verdict_i == esp_rx_replay_pkg::ReplayTooOld ? esp_pkt_life_pkg::OpDropA
+                                                                : esp_pkt_life_pkg::OpDropB;
+      end else begin
+        op_q <= at_op.icv ? esp_pkt_life_pkg::OpDropC
+              : at_op.too_old ? esp_pkt_life_pkg::OpDropA : esp_pkt_life_pkg::OpDropB;
       end
     end
 
-    assign cmt_valid_o  = pk_v_q[CmtAt] && pk_q[CmtAt].commit;
-    assign cmt_idx_o    = IdxW'(pk_q[CmtAt].rec.sa_index);
-    assign cmt_seq_o    = pk_q[CmtAt].seq;
-    assign life_valid_o = pk_v_q[OpAt] && pk_q[OpAt].opv;
-    assign life_op_o    = pk_q[OpAt].op;
-    assign life_index_o = IdxW'(pk_q[OpAt].rec.sa_index);
-    assign life_bytes_o = pk_q[OpAt].bytes;
+    assign cmt_valid_o  = pk_v_q[CmtAt] && v_cmt.commit;
+    assign cmt_idx_o    = IdxW'(v_cmt.idx);
+    assign cmt_seq_o    = v_cmt.seq;
+    assign life_valid_o = pk_v_q[OpAt] && v_op.opv;
+    assign life_op_o    = op_q;
+    assign life_index_o = IdxW'(v_op.idx);
+    assign life_bytes_o = v_op.bytes;
 
     always_comb begin
-      cnt_in_q     = pk_v_q[Depth] && pk_q[Depth].in;
-      cnt_out_q    = pk_v_q[Depth] && pk_q[Depth].out;
-      cnt_bypass_q = pk_v_q[Depth] && pk_q[Depth].bypass;
-      cnt_drop_q   = pk_v_q[Depth] && pk_q[Depth].drop;
-      cnt_auth_q   = pk_v_q[Depth] && pk_q[Depth].auth;
+      cnt_in_q       = pk_v_q[Depth] && v_out.in;
+      cnt_out_q      = pk_v_q[Depth] && v_out.out;
+      cnt_bypass_q   = pk_v_q[Depth] && v_out.bypass;
+      cnt_drop_q     = pk_v_q[Depth] && v_out.drop;
+      cnt_auth_q     = pk_v_q[Depth] && v_out.auth;
+      rec_o.pkt      = v_out.rec_pkt;
+      rec_o.tunnel   = v_out.rec_tunnel;
+      rec_o.ipv6     = v_out.rec_ipv6;
+      rec_o.drop     = v_out.rec_drop;
+      rec_o.next_hdr = v_out.rec_next_hdr;
+      rec_o.sa_index = v_out.idx;
     end
-    assign rec_valid_o = pk_v_q[Depth] && pk_q[Depth].fwd;
-    assign rec_o       = pk_q[Depth].rec;
+    assign rec_valid_o = pk_v_q[Depth] && v_out.fwd;
 
     logic unused_ans;  // the answers' valid bits: the assertions below read them
     assign unused_ans = ^{cmt_valid_i, life_ans_valid_i};
 
 `ifdef IPSEC_ASSERTIONS
     // The units' rules (esp_rx_replay: a commit per 4 clocks at most; esp_pkt_life: an RX op
-    // per 4 clocks at most), and every op answered where the pipeline reads its answer.
+    // per 4 clocks at most), and every answer where the pipeline reads it.
     logic [2:0] cmt_hist_q, op_hist_q;
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
@@ -398,9 +439,9 @@ module esp_rx_read #(
           else $error("esp_rx_read: two replay commits less than 4 clocks apart");
         assert (!life_valid_o || op_hist_q == '0)
           else $error("esp_rx_read: two lifetime ops less than 4 clocks apart");
-        assert (cmt_valid_i == (pk_v_q[OpAt-1] && pk_q[OpAt-1].commit))
+        assert (cmt_valid_i == (pk_v_q[OpAt-1] && at_op.commit))
           else $error("esp_rx_read: a replay commit's answer out of its place");
-        assert (life_ans_valid_i == (pk_v_q[AnsAt] && pk_q[AnsAt].opv))
+        assert (life_ans_valid_i == (pk_v_q[AnsAt] && at_ans.opv))
           else $error("esp_rx_read: a lifetime op's answer out of its place");
       end
     end

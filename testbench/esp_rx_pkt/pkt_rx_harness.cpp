@@ -237,6 +237,8 @@ void PktRxHarness::tick() {
   }
   stalled_ = dut_->m_axis_tvalid_o && !dut_->m_axis_tready_i;
   stalled_beat_ = offered;
+  if (out_fire && !out_mid_) out_first_ = cycle_;
+  if (out_fire) out_mid_ = !offered.last;
   if (out_fire && sink_.take(offered)) {
     Bytes got = std::move(sink_.frames().front());
     sink_.frames().pop_front();
@@ -246,6 +248,7 @@ void PktRxHarness::tick() {
   clock_edge(*dut_);
   if (in_fire) {
     taking_frame_ = static_cast<size_t>(src_.frames_sent());
+    if (src_.beat().last) frames_[taking_frame_].in_last_cycle = cycle_;
     src_.taken();
   }
   ++cycle_;
@@ -308,7 +311,13 @@ void PktRxHarness::check_output(const Bytes& got) {
          "\n  got:  " + describe(got));
   }
   f.out_done = true;
+  f.out_first_cycle = out_first_;
   ++frames_out_;
+}
+
+uint64_t PktRxHarness::last_latency() const {
+  if (frames_.empty() || !frames_.back().out_done) fail("the last frame has not left");
+  return frames_.back().out_first_cycle - frames_.back().in_last_cycle;
 }
 
 void PktRxHarness::check_sa(uint16_t index) {

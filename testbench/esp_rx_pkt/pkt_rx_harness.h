@@ -67,6 +67,8 @@ class PktRxHarness {
   size_t frames_out() const { return frames_out_; }
   // Clocks on which the wire offered a beat and esp_rx did not take it.
   uint64_t in_waits() const { return in_waits_; }
+  // Clocks from the last frame's last beat in to its first beat out (it must have left).
+  uint64_t last_latency() const;
   uint64_t cycles() const { return cycle_; }
 
  private:
@@ -80,6 +82,7 @@ class PktRxHarness {
     model::FrameResult want;
     model::DatapathCounters counted;
     bool counted_done = false, out_done = false;
+    uint64_t in_last_cycle = 0, out_first_cycle = 0;
   };
   struct Lookup {
     uint64_t due;
@@ -108,11 +111,12 @@ class PktRxHarness {
   std::deque<Lookup> lookups_;
   std::deque<std::pair<uint64_t, size_t>> checks_;  // (clock, frame): the RTL's replay checks
   size_t taking_frame_ = 0;
-  bool stalled_ = false, moved_ = false;
+  bool stalled_ = false, moved_ = false, out_mid_ = false;
   Beat stalled_beat_;
   uint64_t cycle_ = 0;
   size_t frames_out_ = 0;
   uint64_t in_waits_ = 0;
+  uint64_t out_first_ = 0;  // the clock the frame leaving began
   model::DatapathCounters rtl_counters_, model_counters_;
 };
 

@@ -53,8 +53,10 @@
 //   spends 4 clocks at least on a frame that leaves: 12 clocks are 3 such frames, 12 beats).
 // - Every packet SA's frame is delivered without trailer and ICV (P8), as 0x13 by the
 //   decapsulator; crypto SAs' frames pass it unchanged.
-// Latency with PktOffload = 1: every frame that leaves 13 clocks more than without (the
-// decision's 12 behind the take, the queue's one).
+// Latency with PktOffload = 1: every frame that leaves 16 or 17 clocks more than without
+// (54 or 55 for a decrypted frame into an idle unit): the check's 4 (every lookup result
+// waits for it, to keep the results in order), the decision's 12 behind the take, the beat
+// queue and the decapsulator's output register.
 module esp_rx #(
   parameter int MaxFrame   = 9216,  // largest frame accepted, bytes (at most 16383)
   parameter int PktOffload = 0,     // 1: packet offload's RX stages (packet section P4)

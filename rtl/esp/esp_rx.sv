@@ -37,7 +37,7 @@
 //
 //   lookup result --> esp_rx_replay check (4 clocks) --> result queue: the verdict and the
 //                     inferred high half travel with the frame (esp_rx_feed: the AAD)
-//   esp_rx_read  --> esp_rx_replay commit, esp_pkt_life op --> record --> esp_rx_decap
+//   esp_rx_read  --> inner checks, esp_rx_replay commit, esp_pkt_life op --> record --> esp_rx_decap
 //   esp_rx_read's host output --> beat queue (32) ---------------------------/   --> host
 //
 // - The lookup's result carries the packet mark and the SA's table index (res_pkt_i,
@@ -46,16 +46,18 @@
 //   feed's queue CheckLatency (4) clocks later, with the verdict, the high half and the SA's
 //   mode (a bit per index, written with the window's init).
 // - A frame the check refuses skips esp_gcm; the others take the high half into their AAD.
-// - esp_rx_read commits the frames that pass their ICV, asks esp_pkt_life (the RX op port,
-//   life_*: the unit sits in the engine, shared with TX) and writes each leaving frame's record
-//   12 clocks after it takes the frame; the frame's beats wait in a queue of 32 beats in front
-//   of esp_rx_decap meanwhile, so that the record's latency costs no throughput (the read side
-//   spends 4 clocks at least on a frame that leaves: 12 clocks are 3 such frames, 12 beats).
+// - esp_rx_read checks a tunnel's inner packet (its first bytes caught here as the decrypted
+//   copy is written), commits the frames that pass their ICV, asks esp_pkt_life (the RX op
+//   port, life_*: the unit sits in the engine, shared with TX) and writes each leaving frame's
+//   record 13 clocks after it takes the frame; the frame's beats wait in a queue of 32 beats
+//   in front of esp_rx_decap meanwhile, so that the record's latency costs no throughput (the
+//   read side spends 4 clocks at least on a frame that leaves: 13 clocks are 4 such frames,
+//   16 beats at most).
 // - Every packet SA's frame is delivered without trailer and ICV (P8), as 0x13 by the
 //   decapsulator; crypto SAs' frames pass it unchanged.
-// Latency with PktOffload = 1: every frame that leaves 16 or 17 clocks more than without
-// (54 or 55 for a decrypted frame into an idle unit): the check's 4 (every lookup result
-// waits for it, to keep the results in order), the decision's 12 behind the take, the beat
+// Latency with PktOffload = 1: every frame that leaves 17 or 18 clocks more than without
+// (55 or 56 for a decrypted frame into an idle unit): the check's 4 (every lookup result
+// waits for it, to keep the results in order), the decision's 13 behind the take, the beat
 // queue and the decapsulator's output register.
 module esp_rx #(
   parameter int MaxFrame   = 9216,  // largest frame accepted, bytes (at most 16383)
@@ -223,7 +225,7 @@ module esp_rx #(
     assign unused_pkt = ^{res_pkt_i, res_index_i, pkt_init_valid_i, pkt_init_idx_i,
                           pkt_init_words_i, pkt_init_esn_i, pkt_init_top_i, pkt_init_tunnel_i,
                           lkp_sn, cmt_valid, cmt_idx, cmt_seq, pdesc_in, drec_valid, drec,
-                          res_pkt_in};
+                          res_pkt_in, gcm_beat};
   end else begin : g_res_pkt
     // ---- Packet offload: the replay check, asked with the lookup's result ----------------
     localparam int IdxW = $clog2(NumSa);
@@ -430,7 +432,8 @@ module esp_rx #(
   );
 
   logic                 gcm_we, done_push, done_full, done_empty, done_pop;
-  logic [AddrW-1:0]     gcm_waddr;
+  logic [AddrW-1:0]     gcm_waddr, gcm_beat;
+  logic [95:0]          inner_head;
   logic [127:0]         gcm_wdata;
   esp_pkg::gcm_status_t done_in, done_head;
 
@@ -448,6 +451,7 @@ module esp_rx #(
     .buf_we_o    (gcm_we),
     .buf_waddr_o (gcm_waddr),
     .buf_wdata_o (gcm_wdata),
+    .buf_beat_o  (gcm_beat),
     .done_push_o (done_push),
     .done_o      (done_in),
     .done_full_i (done_full)
@@ -459,6 +463,33 @@ module esp_rx #(
     .pop_i  (done_pop), .data_o (done_head),
     .empty_o (done_empty), .full_o (done_full), .almost_full_o (), .count_o ()
   );
+
+  // PktOffload: a tunnel's inner packet header, for esp_rx_read's checks (packet section P8).
+  // Its first 6 bytes as the decrypted copy is written: after an outer IPv4 header frame
+  // bytes 50..55 (beat 3, lanes 2..7), after IPv6 bytes 70..75 (beat 4, lanes 6..11); both
+  // kept, the read side picks. One entry per frame through esp_gcm, in order, at its last
+  // beat: read with the frame's verdict. Frames in the buffer at once are fewer than 64.
+  if (PktOffload != 0) begin : g_inner
+    logic [47:0] in3_q, in4_q, in3_d, in4_d;
+    always_comb begin
+      in3_d = in3_q;
+      in4_d = in4_q;
+      if (gcm_we && gcm_beat == AddrW'(3)) in3_d = gcm_wdata[63:16];
+      if (gcm_we && gcm_beat == AddrW'(4)) in4_d = gcm_wdata[95:48];
+    end
+    always_ff @(posedge clk_i) begin
+      in3_q <= in3_d;
+      in4_q <= in4_d;
+    end
+    sync_fifo #(.Width(96), .Depth(64)) u_inner_fifo (
+      .clk_i, .rst_ni,
+      .push_i (gcm_out_valid && gcm_out_last), .data_i ({in4_d, in3_d}),
+      .pop_i  (done_pop), .data_o (inner_head),
+      .empty_o (), .full_o (), .almost_full_o (), .count_o ()
+    );
+  end else begin : g_no_inner
+    assign inner_head = '0;
+  end
 
   // ---- Frame buffer: as arrived, and decrypted ----------------------------------------------
   logic             orig_re, gcm_re;
@@ -494,6 +525,7 @@ module esp_rx #(
     .desc_pop_o   (desc_pop),
     .done_valid_i (!done_empty),
     .done_i       (done_head),
+    .inner_i      (inner_head),
     .done_pop_o   (done_pop),
     .free_ptr_o   (free_ptr),
     .orig_re_o    (orig_re),

@@ -25,6 +25,7 @@ module esp_rx_gcm_store (
   output logic                               buf_we_o,
   output logic [esp_rx_pkg::BufAddrW-1:0]    buf_waddr_o,
   output logic [127:0]                       buf_wdata_o,
+  output logic [esp_rx_pkg::BufAddrW-1:0]    buf_beat_o,   // the beat's index in its frame
 
   // One verdict per frame, once the frame is written.
   output logic                               done_push_o,
@@ -42,6 +43,7 @@ module esp_rx_gcm_store (
   assign buf_we_o    = gcm_valid_i && gcm_keep_i != '0;
   assign buf_waddr_o = gbase_i + off_q;
   assign buf_wdata_o = gcm_data_i;
+  assign buf_beat_o  = off_q;
   assign gbase_pop_o = frame_end;
 
   assign st_ready_o  = written_q != '0 && !done_full_i;

@@ -38,16 +38,24 @@
 // (`pdesc_i.pkt`) is delivered without trailer and ICV whatever NO_TRAILER says, and never
 // forwarded bad (fwd_bad_frames is for crypto SAs). What the read side knows of it when it
 // takes it decides the rest, in a pipeline of fixed length behind the take (clock t):
-//  - t + 1: a good frame commits its number to esp_rx_replay (the recheck and the advance);
-//  - t + 4: the recheck's answer; t + 5: one op to esp_pkt_life: OpCheck for a frame the
+//  - t + 1: a tunnel's inner packet checked (packet section P8, as the model checks it: an
+//    inner IPv4 header of 20 bytes or more with its version and a total length from its
+//    header to the payload's end; IPv6 with its version and 40 + payload length within the
+//    payload), from its first 6 bytes (`inner_i`, caught by esp_rx as the decrypted copy is
+//    written); the frame cut after the inner packet (TFC padding, RFC 4303 section 2.7) by
+//    its plan, corrected at t + 2, before the token whose lastness it decides (the fourth:
+//    such a frame is 5 beats at least);
+//  - t + 2: a good frame commits its number to esp_rx_replay (the recheck and the advance);
+//  - t + 5: the recheck's answer; t + 6: one op to esp_pkt_life: OpCheck for a frame the
 //    recheck passes, with the bytes it delivers (transport: the restored IP packet, T - 34 -
-//    pad; tunnel: the inner packet, T - IP header - 34 - pad), OpDropA/B for one it refuses,
-//    for one the check before the ICV refused, OpDropC for an ICV failure;
-//  - t + 11: the op's answer (pass: delivered, or for a drop: counted, the SA alive);
-//  - t + 12: the frame's counter pulses, and its record for esp_rx_decap (drop: the recheck,
-//    the lifetime, a tunnel's next header neither 4 nor 41), pushed before its first beat
-//    reaches the decapsulator (esp_rx holds the beats in a queue meanwhile).
-// Every frame's counters and record go through the same 12 clocks, so that they stay in
+//    pad; tunnel: the inner packet's own length), OpDropA/B for one it refuses, for one the
+//    check before the ICV refused, OpDropC for an ICV failure;
+//  - t + 12: the op's answer (pass: delivered, or for a drop: counted, the SA alive);
+//  - t + 13: the frame's counter pulses, and its record for esp_rx_decap (drop: the recheck,
+//    the lifetime, a tunnel's next header neither 4 nor 41 or a malformed inner packet),
+//    pushed before its first beat reaches the decapsulator (esp_rx holds the beats in a queue
+//    meanwhile).
+// Every frame's counters and record go through the same 13 clocks, so that they stay in
 // frame order, one a clock. The two units' rules hold by construction: a frame of a packet
 // SA is taken only 4 clocks or more after the one before it (`pk_hist_q`; a frame that
 // leaves takes 4 clocks anyway, and 64 bytes on the wire are 4 beats), and each such frame
@@ -69,6 +77,7 @@ module esp_rx_read #(
   output logic                               desc_pop_o,
   input  logic                               done_valid_i,
   input  esp_pkg::gcm_status_t               done_i,
+  input  logic [95:0]                        inner_i,    // with PktOffload, beside done_i
   output logic                               done_pop_o,
 
   // Frame buffer read side; buffer space before free_ptr_o may be reused.
@@ -243,13 +252,23 @@ module esp_rx_read #(
     logic         rec_pkt, rec_tunnel, rec_ipv6, rec_drop;
     logic [7:0]   rec_next_hdr;
     logic [15:0]  idx;
-    logic [16:0]  bytes;
+    logic [16:0]  bytes;     // delivered (a tunnel's: the payload until t + 2)
     logic [63:0]  seq;
+    // A tunnel's inner packet (t + 1): its first byte, IPv4 total length, IPv6 40 + payload
+    // length, and the plans that end the frame after it (for an inner IPv4, IPv6 packet).
+    logic [7:0]   in_b0;
+    logic [15:0]  in_tl;
+    logic [16:0]  in_len6;
+    logic [14:0]  plan4, plan6;
+    logic         trim;      // the plan below corrects the frame's (t + 2)
+    logic [14:0]  plan;
   } pk_t;
   pk_t pk_d;
   // The stages of g_pkt that change a frame (at_*) and those read (v_*): views of the whole
   // record, of which each reads some fields.
-  pk_t at_op, at_ans;
+  pk_t at_cmt, at_op, at_ans;
+  logic        trim_v;     // a tunnel frame's plan corrected (from CmtAt)
+  logic [14:0] trim_plan;
   /* verilator lint_off UNUSEDSIGNAL */
   pk_t v_cmt, v_op, v_out;
   /* verilator lint_on UNUSEDSIGNAL */
@@ -291,18 +310,21 @@ module esp_rx_read #(
     assign rec_valid_o  = 1'b0;
     assign rec_o        = '0;
     assign pk_d         = '0;
+    assign at_cmt       = '0;
     assign at_op        = '0;
     assign at_ans       = '0;
+    assign trim_v       = 1'b0;
+    assign trim_plan    = '0;
     assign v_cmt        = '0;
     assign v_op         = '0;
     assign v_out        = '0;
     logic unused_pkt;
     assign unused_pkt = ^{pdesc_i, cmt_valid_i, cmt_verdict_i, life_ans_valid_i, life_ans_pass_i,
-                          n_p_q, n_pbytes_q, pk_d, at_op, at_ans};
+                          n_p_q, n_pbytes_q, pk_d, at_cmt, at_op, at_ans, inner_i};
   end else begin : g_pkt
     localparam int IdxW  = $clog2(NumSa);
-    localparam int Depth = 12;  // take to the counters and the record
-    localparam int CmtAt = 1;   // the commit's clock after the take
+    localparam int Depth = 13;  // take to the counters and the record
+    localparam int CmtAt = 2;   // the commit's clock after the take (the inner checks' first)
     localparam int OpAt  = CmtAt + esp_rx_replay_pkg::CommitLatency + 1;  // the op's
     localparam int AnsAt = OpAt + esp_pkt_life_pkg::OpLatency;            // its answer's
     localparam int PkW   = $bits(pk_d);
@@ -313,7 +335,10 @@ module esp_rx_read #(
     // The stages: stage i (bits PkW*i-1 .. PkW*(i-1)) holds the frame taken i clocks ago.
     logic [PkW*Depth-1:0] pk_q;
     logic [Depth:1] pk_v_q;
-    logic        tun_bad, fresh_now, rdrop_op;
+    logic        tun_bad, fresh_now, rdrop_op, in_ok4, in_ok6;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [47:0] in_b;  // the inner header's bytes 0..5 (byte 1, TOS or traffic class, unread)
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [2:0]  pk_hist_q;  // a packet SA's frame taken 1, 2, 3 clocks ago
     esp_pkt_life_pkg::life_op_e op_q;  // the op of the frame at OpAt
 
@@ -344,6 +369,14 @@ module esp_rx_read #(
       pk_d.idx          = n_p_q.idx;
       pk_d.bytes        = n_pbytes_q - 17'(done_i.pad_len);
       pk_d.seq          = n_p_q.seq;
+      // The inner packet's first bytes, after the outer IPv4 or IPv6 header; the plans:
+      // out_len - 17 with out_len = 14 + 8 + outer header + 16 + the inner packet.
+      in_b    = n_ipv6_q ? inner_i[95:48] : inner_i[47:0];
+      pk_d.in_b0   = in_b[7:0];
+      pk_d.in_tl   = {in_b[23:16], in_b[31:24]};
+      pk_d.in_len6 = 17'({in_b[39:32], in_b[47:40]}) + 17'(esp_rx_pkg::Ipv6HdrBytes);
+      pk_d.plan4   = 15'({in_b[23:16], in_b[31:24]}) + (n_ipv6_q ? 15'd61 : 15'd41);
+      pk_d.plan6   = 15'({in_b[39:32], in_b[47:40]}) + (n_ipv6_q ? 15'd101 : 15'd81);
     end
 
     // The recheck's answer, at OpAt - 1.
@@ -352,6 +385,26 @@ module esp_rx_read #(
     // The stages that change a frame on its way: OpAt takes the recheck's answer, Depth the
     // op's.
     always_comb begin
+      // CmtAt: a tunnel's inner packet (packet section P8, the model's checks): dropped after
+      // the ICV when malformed, the window and the SA's counters untouched; else counted and
+      // delivered as long as its own length says.
+      at_cmt = pk_q[PkW*(CmtAt-1)-1 -: PkW];
+      in_ok4 = at_cmt.bytes >= 17'(esp_rx_pkg::Ipv4HdrBytes) && at_cmt.in_b0[7:4] == 4'd4 &&
+               at_cmt.in_b0[3:0] >= 4'd5 && at_cmt.in_tl >= {10'd0, at_cmt.in_b0[3:0], 2'd0} &&
+               17'(at_cmt.in_tl) <= at_cmt.bytes;
+      in_ok6 = at_cmt.bytes >= 17'(esp_rx_pkg::Ipv6HdrBytes) && at_cmt.in_b0[7:4] == 4'd6 &&
+               at_cmt.in_len6 <= at_cmt.bytes;
+      if (at_cmt.commit && at_cmt.rec_tunnel) begin
+        if (at_cmt.rec_next_hdr == 8'd4 ? in_ok4 : in_ok6) begin
+          at_cmt.trim  = 1'b1;
+          at_cmt.plan  = at_cmt.rec_next_hdr == 8'd4 ? at_cmt.plan4 : at_cmt.plan6;
+          at_cmt.bytes = at_cmt.rec_next_hdr == 8'd4 ? 17'(at_cmt.in_tl) : at_cmt.in_len6;
+        end else begin
+          at_cmt.commit   = 1'b0;
+          at_cmt.drop     = 1'b1;
+          at_cmt.rec_drop = 1'b1;
+        end
+      end
       at_op = pk_q[PkW*(OpAt-1)-1 -: PkW];
       if (at_op.commit) begin
         at_op.opv   = cmt_verdict_i != esp_rx_replay_pkg::ReplayInvalid;
@@ -383,9 +436,10 @@ module esp_rx_read #(
     end
 
     always_ff @(posedge clk_i) begin
-      // Stage 1 takes the frame taken now, OpAt and Depth (AnsAt + 1) the changed stages
-      // before them, the others the stage before.
-      pk_q <= {at_ans, pk_q[PkW*(Depth-2)-1 : PkW*(OpAt-1)], at_op, pk_q[PkW*(OpAt-2)-1 : 0], pk_d};
+      // Stage 1 takes the frame taken now, CmtAt, OpAt and Depth (AnsAt + 1) the changed
+      // stages before them, the others the stage before.
+      pk_q <= {at_ans, pk_q[PkW*(Depth-2)-1 : PkW*(OpAt-1)], at_op,
+               pk_q[PkW*(OpAt-2)-1 : PkW*(CmtAt-1)], at_cmt, pk_d};
       // The op (a register of its own: Yosys takes no package type in a struct): from the
       // recheck, or the drop known at the take.
       if (at_op.commit) begin
@@ -405,6 +459,9 @@ module esp_rx_read #(
     assign life_op_o    = op_q;
     assign life_index_o = IdxW'(v_op.idx);
     assign life_bytes_o = v_op.bytes;
+    // A tunnel's frame ends after its inner packet: its plan, corrected at CmtAt.
+    assign trim_v       = pk_v_q[CmtAt] && v_cmt.trim;
+    assign trim_plan    = v_cmt.plan;
 
     always_comb begin
       cnt_in_q       = pk_v_q[Depth] && v_out.in;
@@ -482,6 +539,8 @@ module esp_rx_read #(
       f_ip_len_q    <= n_ip_len_q - 16'(done_i.pad_len);
       f_csum_part_q <= n_csum_part_q;
       f_free_q      <= n_free_q;
+    end else if (trim_v) begin
+      f_plan_q      <= trim_plan;
     end
     // The IPv4 header checksum anew, a clock after the length (its token is the third).
     f_ip_csum_q <= ~add1c(f_csum_part_q, f_ip_len_q);

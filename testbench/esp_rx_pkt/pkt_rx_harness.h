@@ -12,7 +12,7 @@
 // recheck, the limits, the advance); other frames of the SA may commit in between. The RTL
 // checks a frame on the clock its lookup is answered, and commits it 8 clocks before its
 // counter pulse (esp_rx_read's decision pipeline: the take at t, the window written at
-// t + 4, the counters at t + 12), a check seeing a commit written on an earlier clock. The
+// t + 5, the counters at t + 13), a check seeing a commit written on an earlier clock. The
 // harness replays those events in that order: a frame's verify runs 8 clocks after its
 // check (by then every commit written before the check has shown its counters), its commit
 // when its counters pulse.

@@ -195,7 +195,11 @@ module esp_rx #(
   // scrubbed (sync_fifo), so that none outlives its frame (docs/architecture.md, "Key
   // hygiene").
   logic              res_valid, res_pop, res_ctx_pop_q, res_head_hit;
-  sadb_pkg::sa_ctx_t res_head_ctx;
+  sadb_pkg::sa_ctx_t res_head_ctx, feed_ctx;
+  // PktOffload: the ESN fields the feed reads, with the hit (a packet SA's: its inferred high
+  // half, no ESN_OVERLAP).
+  logic              res_head_ovl;
+  logic [31:0]       res_head_esn_hi;
   // The replay commit, between esp_rx_read and esp_rx_replay (PktOffload).
   logic                 cmt_valid, cmt_ans_valid;
   logic [$clog2(NumSa)-1:0] cmt_idx;
@@ -219,13 +223,16 @@ module esp_rx #(
     );
     assign res_head_pkt     = '0;
     assign res_pkt_in       = '0;
+    assign res_head_ovl     = 1'b0;
+    assign res_head_esn_hi  = '0;
+    assign feed_ctx         = res_head_ctx;
     assign pkt_init_ready_o = 1'b0;
     // Without packet offload its ports and the read side's packet outputs go nowhere.
     logic unused_pkt;
     assign unused_pkt = ^{res_pkt_i, res_index_i, pkt_init_valid_i, pkt_init_idx_i,
                           pkt_init_words_i, pkt_init_esn_i, pkt_init_top_i, pkt_init_tunnel_i,
                           lkp_sn, cmt_valid, cmt_idx, cmt_seq, pdesc_in, drec_valid, drec,
-                          res_pkt_in, gcm_beat};
+                          res_pkt_in, gcm_beat, res_head_ovl, res_head_esn_hi};
   end else begin : g_res_pkt
     // ---- Packet offload: the replay check, asked with the lookup's result ----------------
     localparam int IdxW = $clog2(NumSa);
@@ -281,6 +288,8 @@ module esp_rx #(
     logic [ChkLat:1] d_v_q, d_hit_q, d_pkt_q;
     logic [ChkLat:2] d_mode_q;
     logic [16*ChkLat-1:0] d_idx_q;  // index i - 1 in bits 16i-1 .. 16i-16
+    logic [ChkLat:1]      d_ovl_q;
+    logic [32*ChkLat-1:0] d_esn_hi_q;
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) d_v_q <= '0;
@@ -292,6 +301,8 @@ module esp_rx #(
       d_pkt_q  <= {d_pkt_q[ChkLat-1:1], res_hit_i && res_pkt_i};
       d_mode_q <= {d_mode_q[ChkLat-1:2], mode_rd};
       d_idx_q  <= {d_idx_q[16*(ChkLat-1)-1:0], res_index_i};
+      d_ovl_q  <= {d_ovl_q[ChkLat-1:1], res_ctx_i.esn_overlap};
+      d_esn_hi_q <= {d_esn_hi_q[32*(ChkLat-1)-1:0], res_ctx_i.esn_hi};
     end
 
     always_comb begin
@@ -302,12 +313,27 @@ module esp_rx #(
       res_pkt_in.seq_hi  = chk_seq_hi;
     end
 
-    head_fifo #(.Width(1 + $bits(res_pkt_in)), .Depth(32)) u_res_hit (
+    // The ESN fields the feed's AAD takes, decided here, where they are registers: a packet
+    // SA's high half is the check's (P8: its ESN_OVERLAP and esn_hi are not used), so that
+    // the feed's AAD has no choice of its own to make.
+    logic        ovl_in;
+    logic [31:0] esn_hi_in;
+    assign ovl_in    = !d_pkt_q[ChkLat] && d_ovl_q[ChkLat];
+    assign esn_hi_in = d_pkt_q[ChkLat] ? chk_seq_hi : d_esn_hi_q[32*ChkLat-1 -: 32];
+
+    head_fifo #(.Width(1 + $bits(res_pkt_in) + 33), .Depth(32)) u_res_hit (
       .clk_i, .rst_ni,
-      .push_i (d_v_q[ChkLat]), .data_i ({d_hit_q[ChkLat], res_pkt_in}),
-      .pop_i  (res_pop), .valid_o (res_valid), .data_o ({res_head_hit, res_head_pkt}),
+      .push_i (d_v_q[ChkLat]), .data_i ({d_hit_q[ChkLat], res_pkt_in, ovl_in, esn_hi_in}),
+      .pop_i  (res_pop), .valid_o (res_valid),
+      .data_o ({res_head_hit, res_head_pkt, res_head_ovl, res_head_esn_hi}),
       .almost_full_o ()
     );
+
+    always_comb begin
+      feed_ctx             = res_head_ctx;
+      feed_ctx.esn_overlap = res_head_ovl;
+      feed_ctx.esn_hi      = res_head_esn_hi;
+    end
 
     logic unused_chk;  // the check's valid: the assertion below reads it
     assign unused_chk = chk_valid;
@@ -357,7 +383,7 @@ module esp_rx #(
     .rec_pop_o    (rec_pop),
     .res_valid_i  (res_valid),
     .res_hit_i    (res_head_hit),
-    .res_ctx_i    (res_head_ctx),
+    .res_ctx_i    (feed_ctx),
     .res_pkt_i    (res_head_pkt),
     .res_pop_o    (res_pop),
     .gcm_valid_o  (gcm_in_valid),

@@ -31,8 +31,8 @@
 //
 // With PktOffload (packet section P4), the lookup's result comes with the packet mark, the
 // SA's index and mode and the replay check's answer (`res_pkt_i`): a frame of a packet SA
-// takes the check's inferred high half into its AAD (in place of the crypto SA's esn_hi and
-// ESN_OVERLAP, which packet SAs do not use, P8), and a frame the check refuses (a replay, a
+// takes the check's inferred high half into its AAD (esp_rx puts it in the context's esn_hi,
+// with ESN_OVERLAP clear: packet SAs do not use them, P8), and a frame the check refuses (a
 // number left of the window, sequence number 0) does not enter esp_gcm: it ends as a
 // truncated frame does (dec_in + dec_drop), its replay counter kept with it (`pdesc_o`,
 // queued beside the descriptor) for the read side, which counts it in the SA.
@@ -114,7 +114,6 @@ module esp_rx_feed #(
   always_comb begin
     sn_hi = res_ctx_i.esn_hi;
     if (res_ctx_i.esn_overlap && !rec_i.sn[31]) sn_hi = res_ctx_i.esn_hi + 32'd1;
-    if (head_pkt) sn_hi = res_pkt_i.seq_hi;
     gcm_ctx_o.mode       = head_gcm ? esp_pkg::GcmDecrypt : esp_pkg::GcmNone;
     gcm_ctx_o.key        = res_ctx_i.key;
     gcm_ctx_o.key256     = res_ctx_i.key256;
@@ -334,8 +333,8 @@ module esp_rx_feed #(
     end
   end else begin : g_no_pkt
     assign pdesc_o = '0;
-    logic unused_pkt;  // the mode and the index: read with packet offload only
-    assign unused_pkt = ^{res_pkt_i.tunnel, res_pkt_i.idx};
+    logic unused_pkt;  // the mode, the index, the high half: read with packet offload only
+    assign unused_pkt = ^{res_pkt_i.tunnel, res_pkt_i.idx, res_pkt_i.seq_hi};
   end
 
   always_ff @(posedge clk_i) begin

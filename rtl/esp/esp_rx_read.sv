@@ -320,7 +320,8 @@ module esp_rx_read #(
     assign v_out        = '0;
     logic unused_pkt;
     assign unused_pkt = ^{pdesc_i, cmt_valid_i, cmt_verdict_i, life_ans_valid_i, life_ans_pass_i,
-                          n_p_q, n_pbytes_q, pk_d, at_cmt, at_op, at_ans, inner_i};
+                          n_p_q, n_pbytes_q, pk_d, at_cmt, at_op, at_ans, inner_i, trim_v,
+                          trim_plan};
   end else begin : g_pkt
     localparam int IdxW  = $clog2(NumSa);
     localparam int Depth = 13;  // take to the counters and the record
@@ -335,15 +336,16 @@ module esp_rx_read #(
     // The stages: stage i (bits PkW*i-1 .. PkW*(i-1)) holds the frame taken i clocks ago.
     logic [PkW*Depth-1:0] pk_q;
     logic [Depth:1] pk_v_q;
-    logic        tun_bad, fresh_now, rdrop_op, in_ok4, in_ok6;
+    logic        tun_bad, fresh_now, rdrop_op, in_ok4, in_ok6, in_ok;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [47:0] in_b;  // the inner header's bytes 0..5 (byte 1, TOS or traffic class, unread)
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [2:0]  pk_hist_q;  // a packet SA's frame taken 1, 2, 3 clocks ago
+    logic [1:0]  pk_hist_q;    // a packet SA's frame taken 1, 2 clocks ago
+    logic        pk_recent_q;  // one taken 1, 2 or 3 clocks ago, a register of its own
     esp_pkt_life_pkg::life_op_e op_q;  // the op of the frame at OpAt
 
     // A frame of a packet SA waits until the one before it is 4 clocks behind.
-    assign pk_ok = !n_pkt || pk_hist_q == '0;
+    assign pk_ok = !n_pkt || !pk_recent_q;
 
     always_comb begin
       // A tunnel delivers IPv4 (4) or IPv6 (41) only: anything else is dropped after the
@@ -394,16 +396,17 @@ module esp_rx_read #(
                17'(at_cmt.in_tl) <= at_cmt.bytes;
       in_ok6 = at_cmt.bytes >= 17'(esp_rx_pkg::Ipv6HdrBytes) && at_cmt.in_b0[7:4] == 4'd6 &&
                at_cmt.in_len6 <= at_cmt.bytes;
+      // The lengths do not wait for the checks (a frame dropped uses neither).
+      if (at_cmt.rec_tunnel) begin
+        at_cmt.plan  = at_cmt.rec_next_hdr == 8'd4 ? at_cmt.plan4 : at_cmt.plan6;
+        at_cmt.bytes = at_cmt.rec_next_hdr == 8'd4 ? 17'(at_cmt.in_tl) : at_cmt.in_len6;
+      end
+      in_ok = at_cmt.rec_next_hdr == 8'd4 ? in_ok4 : in_ok6;
       if (at_cmt.commit && at_cmt.rec_tunnel) begin
-        if (at_cmt.rec_next_hdr == 8'd4 ? in_ok4 : in_ok6) begin
-          at_cmt.trim  = 1'b1;
-          at_cmt.plan  = at_cmt.rec_next_hdr == 8'd4 ? at_cmt.plan4 : at_cmt.plan6;
-          at_cmt.bytes = at_cmt.rec_next_hdr == 8'd4 ? 17'(at_cmt.in_tl) : at_cmt.in_len6;
-        end else begin
-          at_cmt.commit   = 1'b0;
-          at_cmt.drop     = 1'b1;
-          at_cmt.rec_drop = 1'b1;
-        end
+        at_cmt.trim     = in_ok;
+        at_cmt.commit   = in_ok;
+        at_cmt.drop     = !in_ok;
+        at_cmt.rec_drop = !in_ok;
       end
       at_op = pk_q[PkW*(OpAt-1)-1 -: PkW];
       if (at_op.commit) begin
@@ -427,11 +430,13 @@ module esp_rx_read #(
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
-        pk_v_q    <= '0;
-        pk_hist_q <= '0;
+        pk_v_q      <= '0;
+        pk_hist_q   <= '0;
+        pk_recent_q <= 1'b0;
       end else begin
-        pk_v_q    <= {pk_v_q[Depth-1:1], take};
-        pk_hist_q <= {pk_hist_q[1:0], take && n_pkt};
+        pk_v_q      <= {pk_v_q[Depth-1:1], take};
+        pk_hist_q   <= {pk_hist_q[0], take && n_pkt};
+        pk_recent_q <= (take && n_pkt) || pk_hist_q != '0;
       end
     end
 
@@ -517,6 +522,11 @@ module esp_rx_read #(
   logic [31:0]      f_handle_q;
   logic [15:0]      f_ip_len_q, f_csum_part_q, f_ip_csum_q;
   logic [14:0]      f_plan_q;
+  // PktOffload: a tunnel frame's plan cut after its inner packet (TFC padding), set at the
+  // take's t + 2 (trim_v), before the token whose lastness it decides, and cleared with the
+  // frame's last token; the frame's plan is the cut one while it is set.
+  logic             f_trim_q;
+  logic [14:0]      f_trim_plan_q, plan;
   logic [PtrW-1:0]  f_free_q, free_ptr_q;
   logic [CntW-1:0]  j_q;       // index of the token issued next
   logic [1:0]       idx_q;     // the same, saturating at 3
@@ -539,11 +549,27 @@ module esp_rx_read #(
       f_ip_len_q    <= n_ip_len_q - 16'(done_i.pad_len);
       f_csum_part_q <= n_csum_part_q;
       f_free_q      <= n_free_q;
-    end else if (trim_v) begin
-      f_plan_q      <= trim_plan;
     end
     // The IPv4 header checksum anew, a clock after the length (its token is the third).
     f_ip_csum_q <= ~add1c(f_csum_part_q, f_ip_len_q);
+  end
+
+  if (PktOffload != 0) begin : g_trim
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni)                         f_trim_q <= 1'b0;
+      else if (trim_v)                     f_trim_q <= 1'b1;
+      else if (busy_q && credit && last_q) f_trim_q <= 1'b0;
+    end
+    always_ff @(posedge clk_i) begin
+      if (trim_v) f_trim_plan_q <= trim_plan;
+    end
+    assign plan = f_trim_q ? f_trim_plan_q : f_plan_q;
+  end else begin : g_no_trim
+    assign f_trim_q      = 1'b0;
+    assign f_trim_plan_q = '0;
+    assign plan          = f_plan_q;
+    logic unused_trim;
+    assign unused_trim = ^{f_trim_q, f_trim_plan_q};
   end
 
   // The free pointer moves past a frame with its last token, or the clock after it was
@@ -561,7 +587,7 @@ module esp_rx_read #(
       // Whether the token issued next is the frame's last: token j + 1 is, if j is the
       // last's index minus one. Token 1 never is (see above).
       if (take)     last_q <= 1'b0;
-      else if (adv) last_q <= j_q == f_plan_q[14:4];
+      else if (adv) last_q <= j_q == plan[14:4];
       if (drop_q || (busy_q && credit && last_q)) free_ptr_q <= f_free_q;
     end
   end
@@ -590,9 +616,9 @@ module esp_rx_read #(
   logic [15:0] keep_last;
 
   always_comb begin
-    for (int i = 0; i < 16; i++) keep_last[i] = 4'(i) <= f_plan_q[3:0];
+    for (int i = 0; i < 16; i++) keep_last[i] = 4'(i) <= plan[3:0];
     if (busy_q) begin
-      tok.rd       = !(last_q && f_meta_q && !f_plan_q[3]);
+      tok.rd       = !(last_q && f_meta_q && !plan[3]);
       tok.from_gcm = f_from_gcm_q;
       tok.first    = 1'b0;
       tok.last     = last_q;
@@ -624,7 +650,7 @@ module esp_rx_read #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
     end else begin
-      assert (!(busy_q && j_q == CntW'(1)) || f_plan_q[14:4] != '0)
+      assert (!(busy_q && j_q == CntW'(1)) || plan[14:4] != '0)
         else $error("esp_rx_read: a frame of fewer than three output beats");
     end
   end

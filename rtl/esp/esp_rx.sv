@@ -38,7 +38,7 @@
 //   lookup result --> esp_rx_replay check (4 clocks) --> result queue: the verdict and the
 //                     inferred high half travel with the frame (esp_rx_feed: the AAD)
 //   esp_rx_read  --> inner checks, esp_rx_replay commit, esp_pkt_life op --> record --> esp_rx_decap
-//   esp_rx_read's host output --> beat queue (32) ---------------------------/   --> host
+//   esp_rx_read's host output --> beat queue (16), slice -------------------/   --> host
 //
 // - The lookup's result carries the packet mark and the SA's table index (res_pkt_i,
 //   res_index_i); for a packet SA the replay check is asked on the result's clock with the
@@ -49,10 +49,10 @@
 // - esp_rx_read checks a tunnel's inner packet (its first bytes caught here as the decrypted
 //   copy is written), commits the frames that pass their ICV, asks esp_pkt_life (the RX op
 //   port, life_*: the unit sits in the engine, shared with TX) and writes each leaving frame's
-//   record 13 clocks after it takes the frame; the frame's beats wait in a queue of 32 beats
-//   in front of esp_rx_decap meanwhile, so that the record's latency costs no throughput (the
-//   read side spends 4 clocks at least on a frame that leaves: 13 clocks are 4 such frames,
-//   16 beats at most).
+//   record 13 clocks after it takes the frame; the frame's beats wait in a queue of 16 beats
+//   and a register slice in front of esp_rx_decap meanwhile, with esp_rx_read's own output
+//   queue of 8 behind them, so that the record's latency costs no throughput (13 clocks are
+//   13 beats at one a clock).
 // - Every packet SA's frame is delivered without trailer and ICV (P8), as 0x13 by the
 //   decapsulator; crypto SAs' frames pass it unchanged.
 // Latency with PktOffload = 1: every frame that leaves 17 or 18 clocks more than without
@@ -459,7 +459,7 @@ module esp_rx #(
 
   logic                 gcm_we, done_push, done_full, done_empty, done_pop;
   logic [AddrW-1:0]     gcm_waddr, gcm_beat;
-  logic [95:0]          inner_head;
+  logic [47:0]          inner_head;
   logic [127:0]         gcm_wdata;
   esp_pkg::gcm_status_t done_in, done_head;
 
@@ -491,25 +491,32 @@ module esp_rx #(
   );
 
   // PktOffload: a tunnel's inner packet header, for esp_rx_read's checks (packet section P8).
-  // Its first 6 bytes as the decrypted copy is written: after an outer IPv4 header frame
-  // bytes 50..55 (beat 3, lanes 2..7), after IPv6 bytes 70..75 (beat 4, lanes 6..11); both
-  // kept, the read side picks. One entry per frame through esp_gcm, in order, at its last
-  // beat: read with the frame's verdict. Frames in the buffer at once are fewer than 64.
+  // Its first 6 bytes as esp_gcm returns the frame: after an outer IPv4 header frame bytes
+  // 50..55 (beat 3, lanes 2..7), after IPv6 bytes 70..75 (beat 4, lanes 6..11), the family
+  // from beat 0's EtherType (bytes 12..13). The beat's index in its frame is a register of
+  // esp_rx_gcm_store; esp_gcm's valid alone says a beat is there (a beat with no bytes, which
+  // is not stored, ends a frame too short to carry an inner header: the checks refuse it on
+  // its length). One entry per frame through esp_gcm, in order, at its last beat: read with
+  // the frame's verdict. Frames in the buffer at once are fewer than 64.
   if (PktOffload != 0) begin : g_inner
-    logic [47:0] in3_q, in4_q, in3_d, in4_d;
+    logic        v6_q, v6_d, at3, at4;
+    logic [47:0] in_q, in_d;
+    assign at3 = gcm_out_valid && gcm_beat == AddrW'(3);
+    assign at4 = gcm_out_valid && gcm_beat == AddrW'(4);
     always_comb begin
-      in3_d = in3_q;
-      in4_d = in4_q;
-      if (gcm_we && gcm_beat == AddrW'(3)) in3_d = gcm_wdata[63:16];
-      if (gcm_we && gcm_beat == AddrW'(4)) in4_d = gcm_wdata[95:48];
+      v6_d = v6_q;
+      if (gcm_out_valid && gcm_beat == '0) v6_d = gcm_out_data[111:96] == 16'hDD86;
+      in_d = in_q;
+      if (at3 && !v6_q) in_d = gcm_out_data[63:16];
+      if (at4 && v6_q)  in_d = gcm_out_data[95:48];
     end
     always_ff @(posedge clk_i) begin
-      in3_q <= in3_d;
-      in4_q <= in4_d;
+      v6_q <= v6_d;
+      in_q <= in_d;
     end
-    sync_fifo #(.Width(96), .Depth(64)) u_inner_fifo (
+    sync_fifo #(.Width(48), .Depth(64)) u_inner_fifo (
       .clk_i, .rst_ni,
-      .push_i (gcm_out_valid && gcm_out_last), .data_i ({in4_d, in3_d}),
+      .push_i (gcm_out_valid && gcm_out_last), .data_i (in_d),
       .pop_i  (done_pop), .data_o (inner_head),
       .empty_o (), .full_o (), .almost_full_o (), .count_o ()
     );
@@ -597,32 +604,41 @@ module esp_rx #(
     // The beats wait here for their frame's record (12 clocks behind the take), then pass
     // esp_rx_decap: 0x13 for a packet SA's good frame, unchanged for every other.
     // A beat: data, keep, last.
-    logic [144:0] q_in, q_head;
-    logic   q_empty, q_full, q_pop, dc_ready, dc_rec_ready;
+    logic [144:0] q_in, q_head, dc_beat;
+    logic   q_empty, q_full, q_pop, sk_ready, dc_valid, dc_ready, dc_rec_ready;
 
     assign q_in     = {rd_data, rd_keep, rd_last};
     assign rd_ready = !q_full;
-    assign q_pop    = !q_empty && dc_ready;
+    assign q_pop    = !q_empty && sk_ready;
 
-    sync_fifo #(.Width($bits(q_in)), .Depth(32)) u_beatq (
+    sync_fifo #(.Width($bits(q_in)), .Depth(16)) u_beatq (
       .clk_i, .rst_ni,
       .push_i (rd_valid && !q_full), .data_i (q_in),
       .pop_i  (q_pop), .data_o (q_head),
       .empty_o (q_empty), .full_o (q_full), .almost_full_o (), .count_o ()
     );
 
-    // Records of the frames between the take and the decapsulator: each frame in the queue
-    // above but the last is 4 beats or more, so 16 records never fill it.
+    // A register slice: the decapsulator's input paths start at flip-flops, not at the
+    // queue's LUTRAM read.
+    stream_skid #(.DataW($bits(q_in))) u_beat_slice (
+      .clk_i, .rst_ni,
+      .s_valid_i (!q_empty), .s_ready_o (sk_ready), .s_data_i (q_head),
+      .m_valid_o (dc_valid), .m_ready_i (dc_ready), .m_data_o (dc_beat)
+    );
+
+    // Records of the frames between the take and the decapsulator: each frame in the queues
+    // above (16 beats, 2 in the slice, 8 in esp_rx_read's output queue) but the last is 4
+    // beats or more, so 16 records never fill it.
     esp_rx_decap #(.RecDepth(16)) u_decap (
       .clk_i, .rst_ni,
       .rec_valid_i     (drec_valid),
       .rec_ready_o     (dc_rec_ready),
       .rec_i           (drec),
-      .s_axis_tvalid_i (!q_empty),
+      .s_axis_tvalid_i (dc_valid),
       .s_axis_tready_o (dc_ready),
-      .s_axis_tdata_i  (q_head[144:17]),
-      .s_axis_tkeep_i  (q_head[16:1]),
-      .s_axis_tlast_i  (q_head[0]),
+      .s_axis_tdata_i  (dc_beat[144:17]),
+      .s_axis_tkeep_i  (dc_beat[16:1]),
+      .s_axis_tlast_i  (dc_beat[0]),
       .s_axis_tuser_i  (1'b0),
       .m_axis_tvalid_o,
       .m_axis_tready_i,

@@ -77,7 +77,7 @@ module esp_rx_read #(
   output logic                               desc_pop_o,
   input  logic                               done_valid_i,
   input  esp_pkg::gcm_status_t               done_i,
-  input  logic [95:0]                        inner_i,    // with PktOffload, beside done_i
+  input  logic [47:0]                        inner_i,    // with PktOffload, beside done_i
   output logic                               done_pop_o,
 
   // Frame buffer read side; buffer space before free_ptr_o may be reused.
@@ -156,6 +156,7 @@ module esp_rx_read #(
   esp_rx_pkg::rx_pkt_desc_t n_p_q;
   logic [16:0]      n_pbytes_q;
   logic             n_pkt;
+  logic             n_fwd_bad;   // forwarded bad with fwd_bad_frames (truncated or decrypted)
 
   always_comb begin
     unique case (desc_i.fate)
@@ -205,8 +206,16 @@ module esp_rx_read #(
       end
     end
     assign n_pkt = n_p_q.pkt;
+    // A crypto SA's frame only: a register, so that `fwd` reads one LUT of inputs.
+    logic n_fwd_bad_q;
+    always_ff @(posedge clk_i) begin
+      if (desc_load) n_fwd_bad_q <= (desc_i.fate == esp_rx_pkg::RxTrunc ||
+                                     desc_i.fate == esp_rx_pkg::RxGcm) && !pdesc_i.pkt;
+    end
+    assign n_fwd_bad = n_fwd_bad_q;
   end else begin : g_next_plain
     assign n_pkt = 1'b0;
+    assign n_fwd_bad = n_trunc_q || n_gcm_q;
     always_comb begin
       n_p_q      = '0;
       n_pbytes_q = '0;
@@ -226,8 +235,7 @@ module esp_rx_read #(
   assign good     = done_i.tag_ok && done_i.trailer_ok;
   // A packet SA's frame: never forwarded bad, delivered without trailer (packet section P8).
   assign strip    = good && (no_trailer_i || n_pkt);
-  assign fwd      = n_bypass_q || ((n_trunc_q || n_gcm_q) && fwd_bad_frames_i && !n_pkt) ||
-                    (n_gcm_q && good);
+  assign fwd      = n_bypass_q || (n_fwd_bad && fwd_bad_frames_i) || (n_gcm_q && good);
   assign start    = take && fwd;
   assign drop_now = take && !fwd;
   assign issue    = start || (busy_q && credit);
@@ -373,7 +381,7 @@ module esp_rx_read #(
       pk_d.seq          = n_p_q.seq;
       // The inner packet's first bytes, after the outer IPv4 or IPv6 header; the plans:
       // out_len - 17 with out_len = 14 + 8 + outer header + 16 + the inner packet.
-      in_b    = n_ipv6_q ? inner_i[95:48] : inner_i[47:0];
+      in_b    = inner_i;
       pk_d.in_b0   = in_b[7:0];
       pk_d.in_tl   = {in_b[23:16], in_b[31:24]};
       pk_d.in_len6 = 17'({in_b[39:32], in_b[47:40]}) + 17'(esp_rx_pkg::Ipv6HdrBytes);

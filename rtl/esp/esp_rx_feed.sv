@@ -321,11 +321,12 @@ module esp_rx_feed #(
       end
     end
 
-    // Counted in the SA only as the model counts it: a frame dropped before classification
-    // (drop) or truncated is not (the model's order: truncation, then the replay check).
+    // Counted in the SA only as the model counts it: a truncated frame is not (the model's
+    // order: truncation, then the replay check), nor one dropped before classification (the
+    // read side masks both flags with the fate's RxDrop: `drop` is deep logic already).
     always_comb begin
-      pdesc_o.pkt     = d_pkt_q && !drop;
-      pdesc_o.rdrop   = d_pkt_q && !drop && d_rbad_q && d_gcm0_q && !(d_dgram_end_q > 18'(frame_len));
+      pdesc_o.pkt     = d_pkt_q;
+      pdesc_o.rdrop   = d_pkt_q && d_rbad_q && d_gcm0_q && !(d_dgram_end_q > 18'(frame_len));
       pdesc_o.tunnel  = d_tunnel_q;
       pdesc_o.idx     = d_idx_q;
       pdesc_o.verdict = d_verdict_q;

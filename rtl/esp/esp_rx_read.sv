@@ -197,7 +197,10 @@ module esp_rx_read #(
   if (PktOffload != 0) begin : g_next_pkt
     always_ff @(posedge clk_i) begin
       if (desc_load) begin
-        n_p_q      <= pdesc_i;
+        n_p_q       <= pdesc_i;
+        // A frame dropped before classification is not one of the SA's (esp_rx_feed).
+        n_p_q.pkt   <= pdesc_i.pkt && desc_i.fate != esp_rx_pkg::RxDrop;
+        n_p_q.rdrop <= pdesc_i.rdrop && desc_i.fate != esp_rx_pkg::RxDrop;
         // T - 34 (ESP header, IV, pad length, next header, ICV) less the outer IP header
         // for a tunnel.
         n_pbytes_q <= desc_i.dgram_len - 17'd34 -
@@ -265,6 +268,7 @@ module esp_rx_read #(
     // A tunnel's inner packet (t + 1): its first byte, IPv4 total length, IPv6 40 + payload
     // length, and the plans that end the frame after it (for an inner IPv4, IPv6 packet).
     logic [7:0]   in_b0;
+    logic         in_hdr4, in_hdr6;  // the inner header's own checks (version, IHL, length)
     logic [15:0]  in_tl;
     logic [16:0]  in_len6;
     logic [14:0]  plan4, plan6;
@@ -383,6 +387,11 @@ module esp_rx_read #(
       // out_len - 17 with out_len = 14 + 8 + outer header + 16 + the inner packet.
       in_b    = inner_i;
       pk_d.in_b0   = in_b[7:0];
+      // What the inner header says of itself, at the take; its length against the payload
+      // a clock later (CmtAt), from the registered payload.
+      pk_d.in_hdr4 = in_b[7:4] == 4'd4 && in_b[3:0] >= 4'd5 &&
+                     {in_b[23:16], in_b[31:24]} >= {10'd0, in_b[3:0], 2'd0};
+      pk_d.in_hdr6 = in_b[7:4] == 4'd6;
       pk_d.in_tl   = {in_b[23:16], in_b[31:24]};
       pk_d.in_len6 = 17'({in_b[39:32], in_b[47:40]}) + 17'(esp_rx_pkg::Ipv6HdrBytes);
       pk_d.plan4   = 15'({in_b[23:16], in_b[31:24]}) + (n_ipv6_q ? 15'd61 : 15'd41);
@@ -399,10 +408,9 @@ module esp_rx_read #(
       // the ICV when malformed, the window and the SA's counters untouched; else counted and
       // delivered as long as its own length says.
       at_cmt = pk_q[PkW*(CmtAt-1)-1 -: PkW];
-      in_ok4 = at_cmt.bytes >= 17'(esp_rx_pkg::Ipv4HdrBytes) && at_cmt.in_b0[7:4] == 4'd4 &&
-               at_cmt.in_b0[3:0] >= 4'd5 && at_cmt.in_tl >= {10'd0, at_cmt.in_b0[3:0], 2'd0} &&
+      in_ok4 = at_cmt.in_hdr4 && at_cmt.bytes >= 17'(esp_rx_pkg::Ipv4HdrBytes) &&
                17'(at_cmt.in_tl) <= at_cmt.bytes;
-      in_ok6 = at_cmt.bytes >= 17'(esp_rx_pkg::Ipv6HdrBytes) && at_cmt.in_b0[7:4] == 4'd6 &&
+      in_ok6 = at_cmt.in_hdr6 && at_cmt.bytes >= 17'(esp_rx_pkg::Ipv6HdrBytes) &&
                at_cmt.in_len6 <= at_cmt.bytes;
       // The lengths do not wait for the checks (a frame dropped uses neither).
       if (at_cmt.rec_tunnel) begin

@@ -93,11 +93,31 @@ module ipsec_engine #(
   // Packet offload's per-SA counters, limits and event queue (packet sections P5, P6):
   // esp_pkt_life beside the register block, with PktOffload only; without it the register
   // block answers those addresses itself (SLVERR) and its ports here are tied.
+  localparam int unsigned IdxW = $clog2(NumSa);
   logic         pkt_stats_req, pkt_stats_busy, evt_pop, evt_valid;
   logic [15:0]  pkt_stats_index;
   logic [319:0] pkt_stats_word;
   logic [31:0]  evt_word0, evt_word1;
   logic [63:0]  evt_drop;
+
+  // Packet offload between the blocks (PktOffload only; tied otherwise): the packet SAs the
+  // command executor adds and deletes (one record at a time, to the three units that keep
+  // a packet SA's state), the lookups' packet mark and index (RX: the replay window's and
+  // the delivery's SA), the two directions' lifetime ops, and the hard-expired marks.
+  logic                        pkt_sa_valid, pkt_sa_ready;
+  sadb_pkg::pkt_sa_cmd_t       pkt_sa;
+  logic                        tx_res_pkt, rx_res_pkt;
+  logic [15:0]                 tx_res_index, rx_res_index;
+  logic                        tx_sw_valid, tx_sw_ready;
+  esp_pkg::tx_pkt_sa_t         tx_sw_sa;
+  logic                        rx_init_valid, rx_init_ready;
+  logic                        hx_valid, hx_expired;
+  logic [IdxW-1:0]             hx_index;
+  logic                        tx_life_valid, rx_life_valid;
+  esp_pkt_life_pkg::life_op_e  tx_life_op, rx_life_op;
+  logic [IdxW-1:0]             tx_life_index, rx_life_index;
+  logic [16:0]                 tx_life_bytes, rx_life_bytes;
+  logic                        tx_ans_valid, tx_ans_pass, rx_ans_valid, rx_ans_pass;
 
   ipsec_ctrl #(.NumSa(NumSa), .MaxFrame(MaxFrame), .PktOffload(PktOffload)) u_ctrl (
     .clk_i, .rst_ni,
@@ -120,15 +140,12 @@ module ipsec_engine #(
     .pkt_stats_busy_i (pkt_stats_busy), .pkt_stats_word_i (pkt_stats_word),
     .evt_valid_i (evt_valid), .evt_word0_i (evt_word0), .evt_word1_i (evt_word1),
     .evt_pop_o (evt_pop), .evt_drop_i (evt_drop),
-    // The packet SA records have no unit to reach yet (esp_pkt_life's init port is left
-    // idle below): every record is taken at once; the lookups' packet mark and index have
-    // no reader.
-    .tx_res_pkt_o (), .tx_res_index_o (), .rx_res_pkt_o (), .rx_res_index_o (),
-    .pkt_sa_valid_o (), .pkt_sa_ready_i (1'b1), .pkt_sa_o ()
+    .tx_res_pkt_o (tx_res_pkt), .tx_res_index_o (tx_res_index),
+    .rx_res_pkt_o (rx_res_pkt), .rx_res_index_o (rx_res_index),
+    .pkt_sa_valid_o (pkt_sa_valid), .pkt_sa_ready_i (pkt_sa_ready), .pkt_sa_o (pkt_sa)
   );
 
   if (PktOffload != 0) begin : gen_pkt_life
-    localparam int unsigned IdxW = $clog2(NumSa);
 
     // Snapshot requests. While the unit clears its entries after reset (NumSa clocks, in
     // which a driver's probe may already write the index) no index holds a packet SA (the
@@ -161,24 +178,82 @@ module ipsec_engine #(
 
     assign pkt_stats_busy = snap_wait_q || snap_busy;
 
-    // No SA command reaches the unit yet, nor a frame (the datapath's packet stages are not
-    // joined): every index holds no packet SA, so every snapshot is zeros and no event is
-    // raised; the register side is wired as it will stay.
-    logic unused_tx_ans, unused_rx_ans, unused_init_ready;
-    logic unused_hx_valid, unused_hx_expired;
-    logic [IdxW-1:0] unused_hx_index;
+    // A packet SA's record goes to the units that keep its state: the encapsulator's TX
+    // state (a TX SA, added or deleted: a deleted one's frames are refused), the RX replay
+    // window (an RX SA added), and the lifetime unit (every record: its counters and limits
+    // set, or cleared on a delete). The record stays on pkt_sa until ready (the executor
+    // holds it, fields straight from the image in the mailbox); each unit takes it when it
+    // can, on its own handshake, from a pending flag of its own, so no unit's valid waits
+    // on another's ready, and ready returns once all have taken it. A unit may hold it
+    // back for a frame's length (the encapsulator, while a frame's state is read and
+    // written back), and the lifetime unit until its clearing after reset is done.
+    logic pend_tx_q, pend_rx_q, pend_life_q, rec_busy_q;
+    logic life_init_ready, life_init_valid;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        rec_busy_q  <= 1'b0;
+        pend_tx_q   <= 1'b0;
+        pend_rx_q   <= 1'b0;
+        pend_life_q <= 1'b0;
+      end else if (!rec_busy_q) begin
+        rec_busy_q  <= pkt_sa_valid;
+        pend_tx_q   <= pkt_sa_valid && pkt_sa.tx;
+        pend_rx_q   <= pkt_sa_valid && !pkt_sa.tx && pkt_sa.add;
+        pend_life_q <= pkt_sa_valid;
+      end else begin
+        if (tx_sw_valid && tx_sw_ready)         pend_tx_q   <= 1'b0;
+        if (rx_init_valid && rx_init_ready)     pend_rx_q   <= 1'b0;
+        if (life_init_valid && life_init_ready) pend_life_q <= 1'b0;
+        if (pkt_sa_ready)                       rec_busy_q  <= 1'b0;
+      end
+    end
+
+    assign pkt_sa_ready    = rec_busy_q && !pend_tx_q && !pend_rx_q && !pend_life_q;
+    assign tx_sw_valid     = pend_tx_q;
+    assign rx_init_valid   = pend_rx_q;
+    assign life_init_valid = pend_life_q && life_ready;
+
+    always_comb begin
+      tx_sw_sa.valid  = pkt_sa.add;
+      tx_sw_sa.handle = pkt_sa.handle[15:0];
+      tx_sw_sa.spi    = pkt_sa.spi;
+      tx_sw_sa.esn    = pkt_sa.esn;
+      tx_sw_sa.seq    = pkt_sa.seq;
+      tx_sw_sa.tunnel = pkt_sa.tunnel;
+      tx_sw_sa.outer6 = pkt_sa.ipv6;
+      tx_sw_sa.sip    = pkt_sa.sip;
+      tx_sw_sa.dip    = pkt_sa.dip;
+      tx_sw_sa.ttl    = pkt_sa.ttl;
+      tx_sw_sa.tos    = pkt_sa.tos;
+      tx_sw_sa.flags  = pkt_sa.tun_flags;
+      tx_sw_sa.flow   = pkt_sa.flow;
+    end
+
+    // esp_tx takes a frame's SA from its metadata, not from its lookup.
+    logic unused_tx_res;
+    assign unused_tx_res = ^{tx_res_pkt, tx_res_index};
+
+    esp_pkt_life_pkg::life_cfg_t life_cfg;
+    always_comb begin
+      life_cfg.handle       = pkt_sa.handle;
+      life_cfg.soft_bytes   = pkt_sa.soft_bytes;
+      life_cfg.hard_bytes   = pkt_sa.hard_bytes;
+      life_cfg.soft_packets = pkt_sa.soft_packets;
+      life_cfg.hard_packets = pkt_sa.hard_packets;
+    end
 
     esp_pkt_life #(.NumSa(NumSa)) u_pkt_life (
       .clk_i, .rst_ni,
       .ready_o (life_ready),
-      .init_valid_i (1'b0), .init_ready_o (unused_init_ready), .init_index_i ('0),
-      .init_sa_i (1'b0), .init_tx_i (1'b0), .init_cfg_i ('0),
-      .tx_valid_i (1'b0), .tx_op_i (esp_pkt_life_pkg::OpCheck), .tx_index_i ('0),
-      .tx_bytes_i ('0), .tx_ans_valid_o (unused_tx_ans), .tx_ans_pass_o (),
-      .rx_valid_i (1'b0), .rx_op_i (esp_pkt_life_pkg::OpCheck), .rx_index_i ('0),
-      .rx_bytes_i ('0), .rx_ans_valid_o (unused_rx_ans), .rx_ans_pass_o (),
-      .hx_valid_o (unused_hx_valid), .hx_index_o (unused_hx_index),
-      .hx_expired_o (unused_hx_expired),
+      .init_valid_i (life_init_valid), .init_ready_o (life_init_ready),
+      .init_index_i (pkt_sa.index[IdxW-1:0]), .init_sa_i (pkt_sa.add), .init_tx_i (pkt_sa.tx),
+      .init_cfg_i (life_cfg),
+      .tx_valid_i (tx_life_valid), .tx_op_i (tx_life_op), .tx_index_i (tx_life_index),
+      .tx_bytes_i (tx_life_bytes), .tx_ans_valid_o (tx_ans_valid), .tx_ans_pass_o (tx_ans_pass),
+      .rx_valid_i (rx_life_valid), .rx_op_i (rx_life_op), .rx_index_i (rx_life_index),
+      .rx_bytes_i (rx_life_bytes), .rx_ans_valid_o (rx_ans_valid), .rx_ans_pass_o (rx_ans_pass),
+      .hx_valid_o (hx_valid), .hx_index_o (hx_index), .hx_expired_o (hx_expired),
       .snap_valid_i (snap_go), .snap_index_i (pkt_stats_index[IdxW-1:0]),
       .snap_busy_o (snap_busy), .snap_words_o (snap_words),
       .evt_ready_o (evt_valid), .evt_word0_o (evt_word0), .evt_word1_o (evt_word1),
@@ -188,7 +263,21 @@ module ipsec_engine #(
     assign pkt_stats_word = snap_zero_q ? '0 : snap_words;
   end else begin : gen_no_pkt_life
     logic unused_pkt;
-    assign unused_pkt     = ^{pkt_stats_req, pkt_stats_index, evt_pop};
+    assign unused_pkt     = ^{pkt_stats_req, pkt_stats_index, evt_pop, pkt_sa_valid, pkt_sa,
+                              tx_res_pkt, tx_res_index, tx_sw_ready, rx_init_ready,
+                              tx_life_valid, tx_life_op, tx_life_index, tx_life_bytes,
+                              rx_life_valid, rx_life_op, rx_life_index, rx_life_bytes};
+    assign pkt_sa_ready   = 1'b1;
+    assign tx_sw_valid    = 1'b0;
+    assign tx_sw_sa       = '0;
+    assign rx_init_valid  = 1'b0;
+    assign hx_valid       = 1'b0;
+    assign hx_index       = '0;
+    assign hx_expired     = 1'b0;
+    assign tx_ans_valid   = 1'b0;
+    assign tx_ans_pass    = 1'b0;
+    assign rx_ans_valid   = 1'b0;
+    assign rx_ans_pass    = 1'b0;
     assign pkt_stats_busy = 1'b0;
     assign pkt_stats_word = '0;
     assign evt_valid      = 1'b0;
@@ -197,7 +286,7 @@ module ipsec_engine #(
     assign evt_drop       = '0;
   end
 
-  esp_tx #(.MaxFrame(MaxFrame)) u_tx (
+  esp_tx #(.MaxFrame(MaxFrame), .PktOffload(PktOffload), .NumSa(NumSa)) u_tx (
     .clk_i, .rst_ni,
     .s_axis_tvalid_i (host_tx_tvalid_i), .s_axis_tready_o (host_tx_tready_o),
     .s_axis_tdata_i (host_tx_tdata_i), .s_axis_tkeep_i (host_tx_tkeep_i),
@@ -207,11 +296,11 @@ module ipsec_engine #(
     .m_axis_tlast_o (wire_tx_tlast_o), .m_axis_tuser_o (wire_tx_tuser_o),
     .lkp_valid_o (tx_lkp_valid), .lkp_key_o (tx_lkp_key),
     .res_valid_i (tx_res_valid), .res_hit_i (tx_res_hit), .res_ctx_i (tx_res_ctx),
-    // Packet offload's TX stages (esp_tx's PktOffload) are not joined to the engine yet.
-    .pkt_sw_valid_i (1'b0), .pkt_sw_ready_o (), .pkt_sw_index_i ('0), .pkt_sw_sa_i ('0),
-    .pkt_hx_valid_i (1'b0), .pkt_hx_index_i ('0), .pkt_hx_expired_i (1'b0),
-    .life_valid_o (), .life_op_o (), .life_index_o (), .life_bytes_o (),
-    .life_ans_valid_i (1'b0), .life_ans_pass_i (1'b0),
+    .pkt_sw_valid_i (tx_sw_valid), .pkt_sw_ready_o (tx_sw_ready),
+    .pkt_sw_index_i (pkt_sa.index[IdxW-1:0]), .pkt_sw_sa_i (tx_sw_sa),
+    .pkt_hx_valid_i (hx_valid), .pkt_hx_index_i (hx_index), .pkt_hx_expired_i (hx_expired),
+    .life_valid_o (tx_life_valid), .life_op_o (tx_life_op), .life_index_o (tx_life_index),
+    .life_bytes_o (tx_life_bytes), .life_ans_valid_i (tx_ans_valid), .life_ans_pass_i (tx_ans_pass),
     .cnt_enc_in_o (enc_in), .cnt_enc_out_o (enc_out), .cnt_enc_bypass_o (enc_bypass),
     .cnt_enc_drop_o (enc_drop)
   );
@@ -229,7 +318,7 @@ module ipsec_engine #(
     .drop_o (dec_overflow)
   );
 
-  esp_rx #(.MaxFrame(MaxFrame)) u_rx (
+  esp_rx #(.MaxFrame(MaxFrame), .PktOffload(PktOffload), .NumSa(NumSa)) u_rx (
     .clk_i, .rst_ni,
     .s_axis_tvalid_i (rx_in_valid), .s_axis_tready_o (rx_in_ready),
     .s_axis_tdata_i (rx_in_data), .s_axis_tkeep_i (rx_in_keep),
@@ -239,14 +328,13 @@ module ipsec_engine #(
     .m_axis_tlast_o (host_rx_tlast_o), .m_axis_tuser_o (host_rx_tuser_o),
     .lkp_valid_o (rx_lkp_valid), .lkp_key_o (rx_lkp_key),
     .res_valid_i (rx_res_valid), .res_hit_i (rx_res_hit), .res_ctx_i (rx_res_ctx),
-    // Packet offload's RX ports (esp_rx's PktOffload, not yet set here): tied off until the
-    // SA table's packet marks, ADD_SA_PKT's init and esp_pkt_life are joined to them.
-    .res_pkt_i (1'b0), .res_index_i (16'd0),
-    .pkt_init_valid_i (1'b0), .pkt_init_ready_o (), .pkt_init_idx_i ('0),
-    .pkt_init_words_i ('0), .pkt_init_esn_i (1'b0), .pkt_init_top_i (64'd0),
-    .pkt_init_tunnel_i (1'b0),
-    .life_valid_o (), .life_op_o (), .life_index_o (), .life_bytes_o (),
-    .life_ans_valid_i (1'b0), .life_ans_pass_i (1'b0),
+    .res_pkt_i (rx_res_pkt), .res_index_i (rx_res_index),
+    .pkt_init_valid_i (rx_init_valid), .pkt_init_ready_o (rx_init_ready),
+    .pkt_init_idx_i (pkt_sa.index[IdxW-1:0]),
+    .pkt_init_words_i (pkt_sa.replay_words[esp_rx_replay_pkg::WordsW-1:0]),
+    .pkt_init_esn_i (pkt_sa.esn), .pkt_init_top_i (pkt_sa.seq), .pkt_init_tunnel_i (pkt_sa.tunnel),
+    .life_valid_o (rx_life_valid), .life_op_o (rx_life_op), .life_index_o (rx_life_index),
+    .life_bytes_o (rx_life_bytes), .life_ans_valid_i (rx_ans_valid), .life_ans_pass_i (rx_ans_pass),
     .no_trailer_i (no_trailer), .fwd_bad_frames_i (fwd_bad_frames),
     .cnt_dec_in_o (dec_in), .cnt_dec_out_o (dec_out), .cnt_dec_bypass_o (dec_bypass),
     .cnt_dec_drop_o (dec_drop), .cnt_dec_auth_fail_o (dec_auth_fail)
@@ -274,7 +362,7 @@ module ipsec_engine #(
 
   // Frame accounting: one fate per frame, counters that add up (simulation with assertions
   // only).
-  frame_count_check #(.Name("TX")) u_check_tx_frames (
+  frame_count_check #(.InApart(PktOffload != 0), .Name("TX")) u_check_tx_frames (
     .clk_i, .rst_ni,
     .in_last_i  (host_tx_tvalid_i && host_tx_tready_o && host_tx_tlast_i),
     .out_last_i (wire_tx_tvalid_o && wire_tx_tready_i && wire_tx_tlast_o),

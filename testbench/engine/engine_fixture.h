@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -109,6 +110,18 @@ class EngineFixture {
     sample(true, frame, r);
     if (r.out) {
       want_wire_.push_back({*r.out, false, what + " | " + describe(frame)});
+    } else if (model_.ctrl().packet_offload()) {
+      // On the packet-offload build a frame the model drops either leaves marked with tuser
+      // (the MAC discards it, whatever its bytes) or not at all: a packet frame's refusal or
+      // lifetime verdict is known only once it is encrypted, and esp_tx's parser takes
+      // datagrams up to MaxFrame + 56 bytes (for what encapsulation adds) behind a length
+      // check of its own, so a crypto frame's late error may be caught at its head or at its
+      // end (docs/packet_offload.md, P8).
+      Want w;
+      w.user = true;
+      w.may_be_discarded = true;
+      w.what = what + " | dropped, may leave with tuser | " + describe(frame);
+      want_wire_.push_back(std::move(w));
     } else if (aborted) {
       want_wire_.push_back({*aborted, true, what + " | aborted with tuser | " + describe(frame)});
     }
@@ -239,6 +252,8 @@ class EngineFixture {
     Bytes frame;
     bool user = false;  // leaves with tuser: the MAC discards it
     std::string what;
+    // Either leaves with tuser (its bytes not compared: the MAC discards them) or not at all.
+    bool may_be_discarded = false;
   };
 
   void check_port(std::deque<sim::OutFrame>& got, std::deque<Want>& want, const char* port) {
@@ -247,19 +262,31 @@ class EngineFixture {
       got.pop_front();
       // A frame with tuser is discarded by the MAC (a drop) but still on the wire: its data
       // and its flag are compared like any other's.
+      // A frame that may leave discarded, or not at all: this one is it, or it did not leave.
+      while (!want.empty() && want.front().may_be_discarded && !f.user) want.pop_front();
       REQUIRE_MESSAGE(!want.empty(), port << ": the RTL sent a frame the model dropped: "
                                           << describe(f.data) << (f.user ? " (tuser)" : "") << "; "
                                           << seed_hint());
+      if (want.front().may_be_discarded) {
+        want.pop_front();
+        continue;
+      }
       INFO(std::string(port) << " frame: " << want.front().what << "; " << seed_hint());
-      CHECK_MESSAGE(f.user == want.front().user, "tuser " << f.user << ", predicted " << want.front().user);
+      CHECK_MESSAGE(f.user == want.front().user, "tuser " << f.user << ", predicted " << want.front().user
+                                                   << "; the frame that left: " << describe(f.data));
       CHECK_MESSAGE(first_difference(f.data, want.front().frame) == "",
                     first_difference(f.data, want.front().frame));
       want.pop_front();
     }
+    // Frames that may leave discarded and have not left (yet) stay for the next check, in
+    // order; any other frame not seen is a failure.
+    const auto missing =
+        std::find_if(want.begin(), want.end(), [](const Want& w) { return !w.may_be_discarded; });
     INFO(seed_hint());
-    CHECK_MESSAGE(want.empty(), port << ": " << want.size() << " frames the model sent never left the RTL, first: "
-                                     << (want.empty() ? std::string() : want.front().what));
-    want.clear();
+    const bool only_discardable = missing == want.end();
+    CHECK_MESSAGE(only_discardable, port << ": frames the model sent never left the RTL, first: "
+                                         << (only_discardable ? std::string() : missing->what));
+    if (!only_discardable) want.clear();
   }
 
   sim::EngineSim sim_;

@@ -11,6 +11,7 @@
 #include "driver_fixture.h"
 #include "engine_fixture.h"
 #include "esp_checks.h"
+#include "random_states.h"
 
 using namespace ipsec;
 using namespace ipsec::tb;
@@ -25,22 +26,6 @@ model::SaTable live_table(const model::EngineModel& m, const std::set<model::SaK
     t[e.key] = *m.lookup(e.key);
   }
   return t;
-}
-
-drv::XfrmState random_state(std::mt19937_64& rng, bool in) {
-  StateSpec s;
-  s.dir = in ? drv::OffloadDirection::kIn : drv::OffloadDirection::kOut;
-  s.family = rng() % 3 == 0 ? Family::kIpv6 : Family::kIpv4;
-  s.key_bytes = rng() % 2 ? 32 : 16;
-  s.spi = static_cast<uint32_t>(rng()) | 1u;
-  s.host = static_cast<uint8_t>(rng());
-  s.esn = rng() % 4 == 0;
-  drv::XfrmState x = offloadable_state(s);
-  drv::Bytes key;
-  for (size_t i = 0; i < s.key_bytes + 4; ++i) key.push_back(static_cast<uint8_t>(rng()));
-  (void)x.attach_aead({drv::kAeadRfc4106Gcm, key, 128});
-  if (rng() % 3 == 0) x.mode = drv::XfrmMode::kTunnel;
-  return x;
 }
 
 // A random state of one kind (frame_coverage.h): family, mode, key length and ESN as asked.

@@ -38,6 +38,7 @@ Section bench_rx();                    // unit: esp_rx alone, per frame size
 // The whole engine: engine (engine.tx.*, engine.rx.*: per frame size, SAs installed by the
 // driver in sa_table), duplex, sa_switch, sa_add, sim.
 std::vector<Section> bench_engine();
+std::vector<Section> bench_engine_packet();
 // sim.cycles_per_second alone (--only sim_speed): the duplex load of `frames` 1,500-byte
 // frames each way, `runs` times, the best run's wall-clock speed; short enough to run under
 // callgrind or perf stat (instructions per simulated clock; docs/architecture.md, "Simulation speed").

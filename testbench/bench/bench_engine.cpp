@@ -1,6 +1,7 @@
 // The whole engine, SAs installed by the driver into sa_table: each direction alone per
 // frame size (engine.tx.*, engine.rx.*), both directions at once (duplex, 1,500-byte
-// frames), a different SA on every frame (sa_switch, the smallest frames), the cost of
+// frames), a different SA on every frame (sa_switch, the smallest frames), the same with
+// packet-offload SAs on the packet-offload build (engine_pkt.*, sa_switch_pkt), the cost of
 // installing an SA (sa_add), and the simulation speed of the whole engine without tracing
 // and its cost with VCD and FST waveforms (sim, wall time). Every frame of engine, duplex
 // and sa_switch is checked against the reference model, byte for byte, and the counters
@@ -50,7 +51,24 @@ struct Flow {
   tb::PacketSpec packet;
   tb::EspSpec esp;
   model::SaContext ctx;
+  uint16_t pkt_index = 0, pkt_handle = 0;  // a packet SA's, for TX metadata 0x0A
 };
+
+// The Innova's engine (the fast build), or with `packet` the packet-offload build
+// (RtlBuild::kPacket, the checking build's settings: its wall-clock speed is not the
+// engine's figure, only its clocks are) with packet-offload SAs: the host sends plain
+// packets (metadata 0x0A) and gets them back decapsulated (0x13).
+sim::EngineSimOptions rig_options(bool packet) {
+  sim::EngineSimOptions o;
+  if (packet) o.build = sim::RtlBuild::kPacket;
+  return o;
+}
+
+model::CtrlModelConfig rig_model(bool packet) {
+  model::CtrlModelConfig c;
+  c.packet_offload = packet;
+  return c;
+}
 
 struct Rig {
   sim::EngineSim sim;
@@ -61,8 +79,11 @@ struct Rig {
   driver::IpsecDevice ref{model};
   std::vector<Flow> tx, rx;
   uint64_t add_writes = 0, add_cycles = 0;
+  bool packet = false;
 
-  Rig() : sim(sim::EngineSimOptions{}), dev(sim.bus()) {
+  explicit Rig(bool packet_offload = false)
+      : sim(rig_options(packet_offload)), dev(sim.bus()), model(rig_model(packet_offload)),
+        packet(packet_offload) {
     if (!dev.probe().ok() || !ref.probe().ok()) throw std::runtime_error("probe failed");
     std::mt19937_64 rng(7);
     for (int dir = 0; dir < 2; ++dir) {
@@ -76,8 +97,13 @@ struct Rig {
         driver::Bytes km;
         for (size_t b = 0; b < s.key_bytes + 4; ++b) km.push_back(static_cast<uint8_t>(rng()));
         (void)x.attach_aead({driver::kAeadRfc4106Gcm, km, 128});
+        if (packet) {
+          x.offload->type = driver::OffloadType::kPacket;
+          x.replay_window = dir ? 64 : 0;
+        }
         const uint64_t w = sim.bus_writes(), c = sim.cycles();
-        if (!dev.add_state(x).ok() || !ref.add_state(x).ok()) throw std::runtime_error("add_state failed");
+        const driver::StatusOr<driver::SaId> id = dev.add_state(x);
+        if (!id.ok() || !ref.add_state(x).ok()) throw std::runtime_error("add_state failed");
         if (dir == 0 && i == 0) {
           add_writes = sim.bus_writes() - w;
           add_cycles = sim.cycles() - c;
@@ -92,14 +118,27 @@ struct Rig {
         f.ctx.key256 = s.key_bytes == 32;
         f.ctx.salt = uint32_t{km[s.key_bytes]} << 24 | uint32_t{km[s.key_bytes + 1]} << 16 |
                      uint32_t{km[s.key_bytes + 2]} << 8 | km[s.key_bytes + 3];
+        if (packet) {
+          const driver::OffloadedSa* sa = dev.find(*id);
+          if (!sa || !sa->packet) throw std::runtime_error("not a packet SA");
+          f.pkt_index = sa->pkt_index;
+          f.pkt_handle = static_cast<uint16_t>(sa->rx_handle);
+        }
         (dir ? rx : tx).push_back(f);
       }
     }
   }
 
-  // A host frame of `size` bytes (metadata included) for TX flow i.
+  // A host frame of `size` bytes (metadata included) for TX flow i: crypto offload's ESP
+  // frame, or packet offload's plain packet (the engine takes the sequence number itself).
   Bytes host_frame(int i, size_t size, uint64_t seq) {
     Flow f = tx[static_cast<size_t>(i % kSas)];
+    if (packet) {
+      f.packet.payload = Bytes(size - 42, 0x5a);  // Ethernet, metadata, IPv4
+      return tb::insert_metadata(tb::ethernet_ip(tb::ip_packet(f.packet)), model::pkt::kSyndTxPktOffload,
+                                 {static_cast<uint8_t>(f.pkt_index >> 8), static_cast<uint8_t>(f.pkt_index),
+                                  static_cast<uint8_t>(f.pkt_handle >> 8), static_cast<uint8_t>(f.pkt_handle), 0});
+    }
     f.packet.payload = Bytes(size - 58, 0x5a);
     f.esp.seq = seq;
     return tb::host_esp_frame(tb::ip_packet(f.packet), f.esp);
@@ -183,14 +222,15 @@ struct Load {
 // Both directions loaded at once with `frames` frames each. Every frame that leaves is
 // checked against the model's prediction after the clocks are timed, so the check costs
 // no wall time of the figure (run_checked measures that cost).
-Load run_duplex(Rig& rig, size_t tx_size, size_t rx_size, int frames, const std::string& what) {
+Load run_duplex(Rig& rig, size_t tx_size, size_t rx_size, int frames, const std::string& what,
+                uint64_t seq0 = 1) {
   uint64_t tx_busy = 0, rx_busy = 0;
   std::vector<size_t> tx_in, rx_in;
   std::deque<Bytes> want_wire, want_host;
   CounterCheck counters(rig);
   for (int f = 0; f < frames; ++f) {
-    const Bytes h = rig.host_frame(f, tx_size, 1 + static_cast<uint64_t>(f));
-    const Bytes w = rig.wire_frame(f, rx_size, 1 + static_cast<uint64_t>(f));
+    const Bytes h = rig.host_frame(f, tx_size, seq0 + static_cast<uint64_t>(f));
+    const Bytes w = rig.wire_frame(f, rx_size, seq0 + static_cast<uint64_t>(f));
     tx_in.push_back((h.size() + 15) / 16);
     rx_in.push_back((w.size() + 15) / 16);
     if (auto out = rig.model.host_tx(h).out) want_wire.push_back(std::move(*out));
@@ -352,6 +392,25 @@ void measure_engine_direction(Rig& rig, bool rx, size_t size, Section& s, uint64
 }
 
 }  // namespace
+
+// The same figures with packet-offload SAs on the packet-offload build: each direction per
+// frame size, and a different SA on every frame. Sequence numbers rise across the runs, as
+// each RX packet SA's replay window wants them.
+std::vector<Section> bench_engine_packet() {
+  Rig rig(true);
+  std::vector<Section> out;
+  Section engine{"engine_pkt", {}};
+  uint64_t seq = 1000;
+  for (bool rx : {false, true}) {
+    for (size_t size : kFrameSizes) measure_engine_direction(rig, rx, size, engine, seq);
+  }
+  out.push_back(std::move(engine));
+  const Load sw = run_duplex(rig, 64, 72, 6000, "sa_switch_pkt", seq + 1);
+  out.push_back({"sa_switch_pkt",
+                 {{"tx_bus_utilization", sw.tx_util, "64-byte frames of packet SAs, each through another SA"},
+                  {"rx_bus_utilization", sw.rx_util, "72-byte ESP frames to packet SAs, each through another SA"}}});
+  return out;
+}
 
 Section bench_sim_speed(int frames, int runs) {
   Rig rig;

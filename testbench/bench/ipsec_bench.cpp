@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     } else {
       std::cerr << "usage: ipsec-bench [--json FILE] [--svg FILE] [--only GROUP[,GROUP...]]\n"
                    "                   [--sim-frames N] [--sim-runs N]\n"
-                   "  GROUP: gcm, tx, rx, engine (engine, duplex, sa_switch, sa_add, sim), icarus, host;\n"
+                   "  GROUP: gcm, tx, rx, engine (engine, duplex, sa_switch, sa_add, sim),\n"
+                   "         engine_pkt (engine_pkt, sa_switch_pkt: packet offload), icarus, host;\n"
                    "  sim_speed: sim.cycles_per_second alone, N frames each way (1500), best of N runs (3)\n";
       return 2;
     }
@@ -136,6 +137,9 @@ int main(int argc, char** argv) {
     if (want("rx")) sections.push_back(ipsec::bench::bench_rx());
     if (want("engine")) {
       for (auto& s : ipsec::bench::bench_engine()) sections.push_back(std::move(s));
+    }
+    if (want("engine_pkt")) {
+      for (auto& s : ipsec::bench::bench_engine_packet()) sections.push_back(std::move(s));
     }
     if (want("sim_speed")) sections.push_back(ipsec::bench::bench_sim_speed(sim_frames, sim_runs));
     if (want("icarus")) sections.push_back(ipsec::bench::bench_icarus());

@@ -1,8 +1,10 @@
 // The inline IPsec ESP offload engine: the FPGA between the NIC and the wire
 // (docs/architecture.md). One clock, asynchronous active-low reset.
-//   host TX in  -> esp_tx (encrypt, contract section 6) -> wire TX out
+//   host TX in  -> esp_tx (encrypt, contract section 6; PktOffload: the encapsulator in
+//                  front, packet section P3) -> wire TX out
 //   wire RX in  -> esp_rx_ingress (frame FIFO, never back-pressured; a frame without room is
-//                  dropped whole) -> esp_rx (decrypt, contract section 7) -> host RX out
+//                  dropped whole) -> esp_rx (decrypt, contract section 7; PktOffload: the
+//                  replay window and the 0x13 delivery, packet section P4) -> host RX out
 //   AXI4-Lite   -> ipsec_ctrl: registers, SA commands, SA table, counters
 //                  (PktOffload: esp_pkt_life beside it, packet SAs' counters and events)
 // Streams: 128-bit tdata with frame byte 0 in [7:0], tkeep, tlast, tuser (frame error from
@@ -14,8 +16,8 @@ module ipsec_engine #(
   // 2048 is 32 KB, 3.5 frames of 9216 bytes (block RAM).
   parameter int unsigned RxFifoBeats = 2048,
   // Full packet offload (docs/packet_offload.md): the control plane's registers and
-  // commands, and the per-SA counters and event queue (esp_pkt_life). The datapath's packet
-  // stages are not in the engine yet.
+  // commands, esp_tx's and esp_rx's packet stages, and the per-SA counters and event queue
+  // (esp_pkt_life). 0: the Innova, byte for byte and clock for clock.
   parameter int unsigned PktOffload = 0  // 0 or 1
 ) (
   input  logic         clk_i,

@@ -23,6 +23,7 @@ class RtlBackend final : public Backend {
   explicit RtlBackend(const ipsec_sim_options& o)
       : sim_(sim::EngineSimOptions{o.seed, o.stall_percent, 0,
                                    o.kind == IPSEC_SIM_RTL_CHECKING ? sim::RtlBuild::kChecking
+                                   : o.kind == IPSEC_SIM_RTL_PACKET ? sim::RtlBuild::kPacket
                                                                     : sim::RtlBuild::kFast}) {
     if (!o.trace_path) return;
     const std::string path = o.trace_path;

@@ -176,10 +176,12 @@ ipsec_sim_status ipsec_sim_create(const ipsec_sim_options* options, ipsec_sim_en
   ipsec_sim_options_init(&o);
   if (options) o = *options;
   if (o.kind != IPSEC_SIM_RTL_FAST && o.kind != IPSEC_SIM_RTL_CHECKING &&
-      o.kind != IPSEC_SIM_REFERENCE && o.kind != IPSEC_SIM_REFERENCE_PACKET) {
+      o.kind != IPSEC_SIM_REFERENCE && o.kind != IPSEC_SIM_REFERENCE_PACKET &&
+      o.kind != IPSEC_SIM_RTL_PACKET) {
     return failed(IPSEC_SIM_EINVAL, "kind " + std::to_string(static_cast<int>(o.kind)) +
                                         " is none of IPSEC_SIM_RTL_FAST, IPSEC_SIM_RTL_CHECKING, "
-                                        "IPSEC_SIM_REFERENCE, IPSEC_SIM_REFERENCE_PACKET");
+                                        "IPSEC_SIM_REFERENCE, IPSEC_SIM_REFERENCE_PACKET, "
+                                        "IPSEC_SIM_RTL_PACKET");
   }
   if (o.stall_percent < 0 || o.stall_percent > 95) {
     return failed(IPSEC_SIM_EINVAL,

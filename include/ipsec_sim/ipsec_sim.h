@@ -3,7 +3,7 @@
  *
  * One engine is the whole offload engine seen from a host driver: its 32-bit AXI4-Lite
  * register port (docs/registers.md), its interrupt line and its four AXI4-Stream frame
- * ports. Four kinds of engine answer the same calls:
+ * ports. Five kinds of engine answer the same calls:
  *
  *   IPSEC_SIM_RTL_FAST      the Verilated RTL, fast build (X resolved the fast way);
  *   IPSEC_SIM_RTL_CHECKING  the Verilated RTL, checking build (X values random, the RTL's
@@ -12,8 +12,9 @@
  *                           clock of its own: see "Time" below.
  *   IPSEC_SIM_REFERENCE_PACKET  the same model with full packet offload (docs/packet_offload.md:
  *                           CAP_FLAGS bit 16, ADD_SA_PKT, metadata 0x0A and 0x13, per-SA
- *                           counters and events), which the RTL does not have yet: for
- *                           driver code written against that contract ahead of the RTL.
+ *                           counters and events);
+ *   IPSEC_SIM_RTL_PACKET    the Verilated RTL built with packet offload (PktOffload = 1; the
+ *                           checking build's settings: a failed assertion ends the process).
  *
  * A driver written in C validates itself against the RTL through this header alone: it
  * writes the command window and rings the doorbell exactly as it would on the device, and
@@ -105,7 +106,8 @@ typedef enum ipsec_sim_kind {
   IPSEC_SIM_RTL_FAST = 0,
   IPSEC_SIM_RTL_CHECKING = 1,
   IPSEC_SIM_REFERENCE = 2,
-  IPSEC_SIM_REFERENCE_PACKET = 3
+  IPSEC_SIM_REFERENCE_PACKET = 3,
+  IPSEC_SIM_RTL_PACKET = 4
 } ipsec_sim_kind;
 
 typedef struct ipsec_sim_options {

@@ -610,9 +610,10 @@ static uint32_t packet_command(ipsec_sim_engine *e, const uint8_t *img, uint32_t
   return w0;
 }
 
-static void test_packet(void) {
+/* Packet offload through the C API, on the model and on the RTL's packet build alike. */
+static void test_packet(ipsec_sim_kind kind) {
   ipsec_sim_engine *plain = make_engine(IPSEC_SIM_REFERENCE, 1, 0);
-  ipsec_sim_engine *e = make_engine(IPSEC_SIM_REFERENCE_PACKET, 1, 0);
+  ipsec_sim_engine *e = make_engine(kind, 1, 0);
   capi_sa sa = {{0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f},
                 0xa0a1a2a3u, 0x7000u, 9u, {192, 0, 2, 1}, {198, 51, 100, 2}, 1};
   uint8_t img[208], frame[256], out[512];
@@ -621,7 +622,7 @@ static void test_packet(void) {
   int tuser = 1;
 
   /* P1: the capability bit, and CAP_PKT only where it is offered (SLVERR elsewhere). */
-  CHECK(ipsec_sim_engine_kind(e) == IPSEC_SIM_REFERENCE_PACKET);
+  CHECK(ipsec_sim_engine_kind(e) == kind);
   CHECK_OK(plain, ipsec_sim_reg_read(plain, 0x024, &v, NULL));
   CHECK(((v >> 16) & 1u) == 0);
   CHECK_STATUS(plain, ipsec_sim_reg_read(plain, 0x018, &v, NULL), IPSEC_SIM_EBUSRESP);
@@ -705,7 +706,8 @@ int main(int argc, char **argv) {
   } else if (strcmp(group, "trace") == 0) {
     test_trace(argc > 2 ? argv[2] : ".");
   } else if (strcmp(group, "packet") == 0) {
-    test_packet();
+    test_packet(IPSEC_SIM_REFERENCE_PACKET);
+    test_packet(IPSEC_SIM_RTL_PACKET);
   } else {
     fprintf(stderr, "usage: test_capi errors|registers|kinds|two_engines|threads|trace|packet [dir]\n");
     return 2;

@@ -26,6 +26,13 @@ class VerilatedVcdC;
 
 namespace ipsec::sim {
 
+// How long run() waits with no beat crossing a port before it calls the engine idle: longer
+// than the engine can work on a frame without moving a beat out. The longest such work is a
+// frame of the largest size dropped inside, beat by beat (the packet-offload build's
+// decapsulator discards a refused frame behind the RX pipeline's host output: 577 beats at
+// 9,216 bytes), behind its own pipeline latency (under 100 clocks): 1,024 clocks.
+inline constexpr uint64_t kQuietClocks = 1024;
+
 // Which Verilated build of the RTL an EngineSim runs (sim/CMakeLists.txt).
 enum class RtlBuild {
   kFast,      // Vipsec_engine: X resolved the fast way (make bench, ipsec-sim)
@@ -114,10 +121,10 @@ class EngineSim {
   // Clocks until every queued frame has entered and nothing has left the engine for
   // `quiet` clocks in a row; throws if the engine stops taking input for `stuck` clocks.
   // `progress`, if given, is called every 65,536 clocks.
-  void run(uint64_t quiet = 256, uint64_t stuck = 100000,
+  void run(uint64_t quiet = kQuietClocks, uint64_t stuck = 100000,
            const std::function<void()>& progress = nullptr);
   // As run(), but stops after at most `limit` clocks: false if the limit came first.
-  bool run_limited(uint64_t limit, uint64_t quiet = 256, uint64_t stuck = 100000);
+  bool run_limited(uint64_t limit, uint64_t quiet = kQuietClocks, uint64_t stuck = 100000);
   // Asserts reset for `clocks` clocks: frames half sent or half received are lost, as on
   // a real link; the queues of frames not yet started are kept.
   void reset(int clocks = 4);

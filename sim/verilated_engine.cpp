@@ -46,7 +46,7 @@ void VerilatedEngine::run() {
   const uint64_t cycles0 = sim_.cycles();
   const bool tty = ::isatty(2);
   bool shown = false;
-  sim_.run(256, 100000, [&] {
+  sim_.run(kQuietClocks, 100000, [&] {
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     if (!tty || wall < 2.0) return;
     std::fprintf(stderr, "\rclock %llu: frames in %llu host-tx %llu wire-rx, out %llu wire-tx %llu host-rx, %.0f kHz ",

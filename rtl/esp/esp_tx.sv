@@ -10,7 +10,9 @@
 // Packet offload (PktOffload = 1; docs/packet_offload.md, packet sections P3 and P8): the
 // encapsulator (esp_tx_pkt_encap) in front of the input FIFO turns each 0x0A frame into the
 // crypto-offload frame the host would have built, and the path behind it takes it as any
-// other. In front of the encapsulator a frame longer than MaxFrame gets tuser on its last
+// other, but for its SA lookup: by the index the encapsulator hands beside its beats, which
+// finds only the packet SA there (a host's own frame is looked up by key among crypto SAs
+// only; sa_table, packet section P8). In front of the encapsulator a frame longer than MaxFrame gets tuser on its last
 // beat (dropped before classification, as without packet offload); behind it the MaxFrame
 // checks and the wire buffer take frames grown by up to 56 bytes (tunnel, outer IPv6). Each
 // 0x0A frame's event becomes one lifetime op (an OpCheck with its IP length for a frame
@@ -51,6 +53,10 @@ module esp_tx #(
 
   output logic              lkp_valid_o,
   output sadb_pkg::sa_key_t lkp_key_o,
+  // Packet offload: the lookup of a frame the encapsulator made is by its SA's index (the
+  // table finds crypto SAs by key, packet SAs by index only).
+  output logic              lkp_by_index_o,
+  output logic [15:0]       lkp_index_o,
   input  logic              res_valid_i,
   input  logic              res_hit_i,
   input  sadb_pkg::sa_ctx_t res_ctx_i,
@@ -91,8 +97,9 @@ module esp_tx #(
   // ---- packet offload's front: the encapsulator ------------------------------------------
   // core_*: the stream into the input FIFO and the parser (the host input itself without
   // packet offload).
-  logic         core_valid, core_ready, core_last, core_user, core_fire;
+  logic         core_valid, core_ready, core_last, core_user, core_fire, core_pkt;
   logic [127:0] core_data;
+  logic [15:0]  core_index;
   logic [15:0]  core_keep;
   // Per frame, at its fate (F, esp_tx_edit's m_done_o): what packet offload adds to it.
   logic         ed_done;
@@ -129,7 +136,9 @@ module esp_tx #(
     .clk_i, .rst_ni,
     .in_fire_i (in_fire), .in_data_i (core_data), .in_keep_i (core_keep),
     .in_last_i (core_last), .in_user_i (core_user),
-    .lkp_valid_o, .lkp_key_o, .res_valid_i, .res_hit_i, .res_ctx_i,
+    .in_pkt_i (core_pkt), .in_index_i (core_index),
+    .lkp_valid_o, .lkp_key_o, .lkp_by_index_o, .lkp_index_o, .res_valid_i, .res_hit_i,
+    .res_ctx_i,
     .dec_valid_o (dec_valid), .dec_pop_i (dec_pop), .dec_o (dec), .dec_room_o (dec_room)
   );
 
@@ -218,6 +227,8 @@ module esp_tx #(
     assign core_keep       = s_axis_tkeep_i;
     assign core_last       = s_axis_tlast_i;
     assign core_user       = s_axis_tuser_i;
+    assign core_pkt        = 1'b0;
+    assign core_index      = '0;
 
     assign abort_push = ed_abort_valid;
     assign abort_in   = ed_abort;
@@ -287,6 +298,7 @@ module esp_tx #(
       .s_axis_tuser_i (s_axis_tuser_i || fl_over),
       .m_axis_tvalid_o (core_valid), .m_axis_tready_i (core_ready), .m_axis_tdata_o (core_data),
       .m_axis_tkeep_o (core_keep), .m_axis_tlast_o (core_last), .m_axis_tuser_o (core_user),
+      .m_axis_tpkt_o (core_pkt), .m_axis_tindex_o (core_index),
       .sw_valid_i (pkt_sw_valid_i), .sw_ready_o (pkt_sw_ready_o), .sw_index_i (pkt_sw_index_i),
       .sw_sa_i (pkt_sw_sa_i),
       .hx_valid_i (pkt_hx_valid_i), .hx_index_i (pkt_hx_index_i), .hx_expired_i (pkt_hx_expired_i),

@@ -26,10 +26,16 @@ module esp_tx_parse #(
   input  logic [15:0]              in_keep_i,
   input  logic                     in_last_i,
   input  logic                     in_user_i,
+  // Packet offload: a beat of a frame the encapsulator made (from its beat 1 on), and its
+  // SA's index: such a frame's lookup is by that index, not by its key.
+  input  logic                     in_pkt_i,
+  input  logic [15:0]              in_index_i,
 
   // TX SA lookup, result LookupLatency clocks after the request.
   output logic                     lkp_valid_o,
   output sadb_pkg::sa_key_t        lkp_key_o,
+  output logic                     lkp_by_index_o,
+  output logic [15:0]              lkp_index_o,
   input  logic                     res_valid_i,
   input  logic                     res_hit_i,
   input  sadb_pkg::sa_ctx_t        res_ctx_i,
@@ -197,6 +203,9 @@ module esp_tx_parse #(
 
   assign lkp_valid_o = in_fire_i && (cap_q == key_beat || (in_last_i && cap_q < key_beat));
   assign lkp_key_o   = h_key;
+  // The key beat is beat 2 or 4; an encapsulated frame is 5 beats or more.
+  assign lkp_by_index_o = in_pkt_i;
+  assign lkp_index_o    = in_index_i;
 
   // ---- stage A ---------------------------------------------------------------------------------
   logic [WinW-1:0] f;

@@ -71,6 +71,11 @@ module esp_tx_pkt_encap #(
   output logic [15:0]             m_axis_tkeep_o,
   output logic                    m_axis_tlast_o,
   output logic                    m_axis_tuser_o,
+  // Beside each beat from beat 1 on of a frame this stage encapsulated (a 0x0A frame it
+  // sends on): its SA's index, for esp_tx's lookup by index (beat 0 and every other
+  // frame: tpkt low).
+  output logic                    m_axis_tpkt_o,
+  output logic [15:0]             m_axis_tindex_o,
 
   // State write port: one SA's state per handshake, in effect for frames whose beat 1 is
   // taken after the handshake's edge (a frame whose beat 1 is taken on that very edge read
@@ -756,11 +761,18 @@ module esp_tx_pkt_encap #(
     end
   end
 
-  stream_skid #(.DataW(146)) u_out (
+  // An encapsulated frame's beats after beat 0, its spilled tail included (a tail follows
+  // only a frame the emitter advanced through): em_idx_q is that frame's until its last
+  // beat has left (the next decision loads after the tail).
+  logic out_pkt;
+  assign out_pkt = tail_q || enc;
+
+  stream_skid #(.DataW(163)) u_out (
     .clk_i, .rst_ni,
-    .s_valid_i (go), .s_ready_o (sk_ready), .s_data_i (out),
+    .s_valid_i (go), .s_ready_o (sk_ready), .s_data_i ({out_pkt, em_idx_q, out}),
     .m_valid_o (m_axis_tvalid_o), .m_ready_i (m_axis_tready_i),
-    .m_data_o ({m_axis_tuser_o, m_axis_tlast_o, m_axis_tkeep_o, m_axis_tdata_o})
+    .m_data_o ({m_axis_tpkt_o, m_axis_tindex_o, m_axis_tuser_o, m_axis_tlast_o,
+                m_axis_tkeep_o, m_axis_tdata_o})
   );
 
   // ---- the frame's event -----------------------------------------------------------------------

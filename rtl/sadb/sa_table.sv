@@ -20,8 +20,13 @@
 // reads to refuse a packet SA (SaPacketSa, one clock more: Modify) and a delete to say what
 // it deleted. A lookup also answers the hit SA's record index (res_index: the index
 // ADD_SA_PKT answers, TX metadata and PKT_STATS_INDEX name), and an operation's ack the
-// record it took (insert) or freed (delete), with the deleted SA's mark. With PktOffload 0
-// none of it exists and those outputs are 0: the table is the Innova's, bit for bit.
+// record it took (insert) or freed (delete), with the deleted SA's mark. The TX port serves
+// two kinds of frame (packet section P8, "The TX lookup in the RTL"): a host's crypto-offload
+// frame, by key, which finds crypto SAs only; and a frame the encapsulator made, by the index
+// its metadata named (tx_lkp_by_index_i), which finds the packet SA whose record that is or
+// nothing: the index rides beside clocks 1 to 5 and addresses the record in the compare's
+// place, and the mark read with the record decides the hit. With PktOffload 0 none of it
+// exists and those outputs are 0: the table is the Innova's, bit for bit.
 //
 // Record indices come from the free list, first in first out: after the scrub it holds 0,
 // 1, ..., NumSa - 1 in order, an insert takes its head and a delete puts the freed record at
@@ -104,9 +109,13 @@ module sa_table #(
   input  logic                   clk_i,
   input  logic                   rst_ni,
 
-  // TX lookup port (the encrypt pipeline).
+  // TX lookup port (the encrypt pipeline). With PktOffload, a lookup by key finds crypto
+  // SAs only, and one by index (tx_lkp_by_index_i: a frame the encapsulator made from a 0x0A
+  // frame) the packet SA whose record that is, or nothing.
   input  logic                   tx_lkp_valid_i,
   input  sadb_pkg::sa_key_t      tx_lkp_key_i,
+  input  logic                   tx_lkp_by_index_i,
+  input  logic [15:0]            tx_lkp_index_i,
   output logic                   tx_res_valid_o,
   output logic                   tx_res_hit_o,
   output sadb_pkg::sa_ctx_t      tx_res_ctx_o,   // zero on a miss
@@ -233,6 +242,13 @@ module sa_table #(
   for (genvar p = 0; p < 2; p++) begin : gen_lookup
     logic                        lkp_valid;
     logic [KeyW-1:0]             lkp_key;
+    // A lookup by index (the TX port with PktOffload): its request, and the record it names
+    // travelling beside the key lookup's stages (zero for a lookup by key).
+    logic                        lkp_bi;
+    logic [15:0]                 lkp_index;
+    logic                        s4_bi, s4_bi_ok, s5_bi;
+    logic [PtrW-1:0]             s4_bi_ptr, s5_bi_ptr;
+    logic                        s6_bi;
 
     logic                        s1_valid_q, s2_valid_q, s3_valid_q;
     logic                        s4_valid_q, s5_valid_q, s6_valid_q;
@@ -260,14 +276,29 @@ module sa_table #(
     if (p == 0) begin : gen_tx
       assign lkp_valid      = tx_lkp_valid_i;
       assign lkp_key        = tx_lkp_key_i;
+      assign lkp_bi         = PktOn && tx_lkp_by_index_i;
+      assign lkp_index      = tx_lkp_index_i;
       assign tx_res_valid_o = s6_valid_q;
-      assign tx_res_hit_o   = s6_hit_q;
-      assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]};
-      assign tx_res_pkt_o   = s6_pkt;
-      assign tx_res_index_o = s6_index;
+      if (PktOn) begin : gen_tx_rule
+        // By key, a crypto SA's record; by index, a packet SA's (its mark read with it). A
+        // record read that the rule refuses is a miss: zeros, as every miss.
+        logic hit;
+        assign hit            = s6_bi ? s6_pkt : s6_hit_q && !s6_pkt;
+        assign tx_res_hit_o   = hit;
+        assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]} & {CtxW{hit}};
+        assign tx_res_pkt_o   = s6_pkt && hit;
+        assign tx_res_index_o = s6_index & {16{hit}};
+      end else begin : gen_tx_plain
+        assign tx_res_hit_o   = s6_hit_q;
+        assign tx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]};
+        assign tx_res_pkt_o   = s6_pkt;
+        assign tx_res_index_o = s6_index;
+      end
     end else begin : gen_rx
       assign lkp_valid      = rx_lkp_valid_i;
       assign lkp_key        = rx_lkp_key_i;
+      assign lkp_bi         = 1'b0;
+      assign lkp_index      = '0;
       assign rx_res_valid_o = s6_valid_q;
       assign rx_res_hit_o   = s6_hit_q;
       assign rx_res_ctx_o   = {s6_keymat_q, s6_esn_q[EsnW-1:0]};
@@ -302,6 +333,49 @@ module sa_table #(
         s2_fold_b_q <= sadb_pkg::sa_fold_b(s1_key_q);
       end
       if (s2_valid_q) s3_key_q <= s2_key_q;
+    end
+
+    // A lookup by index: the request and its record beside clocks 1 to 4, the record in
+    // range checked on the way (NumSa need not be a power of two; one beyond it reads no
+    // record: a miss).
+    if (PktOn && p == 0) begin : gen_by_index
+      logic            s1_bi_q, s2_bi_q, s3_bi_q, s4_bi_q, s2_ok_q, s3_ok_q, s4_ok_q;
+      logic [15:0]     s1_index_q;
+      logic [PtrW-1:0] s2_ptr_q, s3_ptr_q, s4_ptr_bi_q;
+      always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          s1_bi_q <= 1'b0;
+          s2_bi_q <= 1'b0;
+          s3_bi_q <= 1'b0;
+          s4_bi_q <= 1'b0;
+          s2_ok_q <= 1'b0;
+          s3_ok_q <= 1'b0;
+          s4_ok_q <= 1'b0;
+        end else begin
+          s1_bi_q <= lkp_valid && lkp_bi;
+          s2_bi_q <= s1_bi_q;
+          s3_bi_q <= s2_bi_q;
+          s4_bi_q <= s3_bi_q;
+          s2_ok_q <= s1_bi_q && s1_index_q < 16'(NumSa);
+          s3_ok_q <= s2_ok_q;
+          s4_ok_q <= s3_ok_q;
+        end
+      end
+      always_ff @(posedge clk_i) begin
+        if (lkp_valid) s1_index_q <= lkp_index;
+        s2_ptr_q    <= PtrW'(s1_index_q);
+        s3_ptr_q    <= s2_ptr_q;
+        s4_ptr_bi_q <= s3_ptr_q;
+      end
+      assign s4_bi     = s4_bi_q;
+      assign s4_bi_ok  = s4_ok_q;
+      assign s4_bi_ptr = s4_ptr_bi_q;
+    end else begin : gen_key_only
+      assign s4_bi     = 1'b0;
+      assign s4_bi_ok  = 1'b0;
+      assign s4_bi_ptr = '0;
+      logic unused_index;
+      assign unused_index = ^{lkp_bi, lkp_index};
     end
 
     // Clock 3: both candidate buckets, each row one consistent snapshot of its slots.
@@ -339,27 +413,59 @@ module sa_table #(
     end
 
     // Clock 5: the matching slot (at most one: the table never inserts a key that is
-    // already present) and its pointer.
+    // already present) and its pointer; a lookup by index matches no slot, its record
+    // beside them.
     always_ff @(posedge clk_i) begin : p_match
       logic m;
       if (s4_valid_q) begin
         for (int unsigned i = 0; i < 2 * Ways; i++) begin
-          m = lookup_on_q && s4_vld_q[i] && &s4_eq_q[i*KeyWords +: KeyWords];
+          m = lookup_on_q && s4_vld_q[i] && &s4_eq_q[i*KeyWords +: KeyWords] && !s4_bi;
           s5_match_q[i]              <= m;
           s5_ptr_q[i*PtrW +: PtrW]   <= s4_ptr_q[i*PtrW +: PtrW] & {PtrW{m}};
         end
       end
     end
 
-    // Clock 6: the record (the pointer an OR of the masked pointers).
+    // s5_bi: a record to read (in range, the scrub done); s6_bi: the result is a lookup
+    // by index's, which the TX rule answers from the mark alone.
+    if (PktOn && p == 0) begin : gen_by_index_5
+      logic            s5_bi_q, s5_req_q, s6_bi_q;
+      logic [PtrW-1:0] s5_bi_ptr_q;
+      always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          s5_bi_q  <= 1'b0;
+          s5_req_q <= 1'b0;
+          s6_bi_q  <= 1'b0;
+        end else begin
+          s5_bi_q  <= s4_valid_q && s4_bi_ok && lookup_on_q;
+          s5_req_q <= s4_valid_q && s4_bi;
+          s6_bi_q  <= s5_valid_q && s5_req_q;
+        end
+      end
+      always_ff @(posedge clk_i) begin
+        s5_bi_ptr_q <= s4_bi_ptr & {PtrW{s4_bi_ok}};
+      end
+      assign s5_bi     = s5_bi_q;
+      assign s5_bi_ptr = s5_bi_ptr_q;
+      assign s6_bi     = s6_bi_q;
+    end else begin : gen_key_only_5
+      assign s5_bi     = 1'b0;
+      assign s5_bi_ptr = '0;
+      assign s6_bi     = 1'b0;
+      logic unused_bi;
+      assign unused_bi = ^{s4_bi_ptr, s4_bi_ok, s6_bi};
+    end
+
+    // Clock 6: the record (the pointer an OR of the masked pointers, and a lookup by
+    // index's record).
     always_comb begin
       s5_hit = |s5_match_q;
-      s5_ptr = '0;
+      s5_ptr = s5_bi_ptr;
       for (int unsigned i = 0; i < 2 * Ways; i++) s5_ptr = s5_ptr | s5_ptr_q[i*PtrW +: PtrW];
     end
 
     always_ff @(posedge clk_i) begin : p_read_record
-      if (s5_valid_q && s5_hit) begin
+      if (s5_valid_q && (s5_hit || s5_bi)) begin
         s6_keymat_q <= keymat_mem[s5_ptr];
         s6_esn_q    <= esn_mem[s5_ptr];
       end else begin
@@ -381,7 +487,7 @@ module sa_table #(
     if (PktOn) begin : gen_mark
       logic [PtrW-1:0] s6_index_q;
       always_ff @(posedge clk_i) begin
-        s6_index_q <= s5_valid_q && s5_hit ? s5_ptr : '0;
+        s6_index_q <= s5_valid_q && (s5_hit || s5_bi) ? s5_ptr : '0;
       end
       assign s6_pkt   = s6_esn_q[EsnRecW-1];
       assign s6_index = 16'(s6_index_q);

@@ -54,8 +54,12 @@ module ipsec_ctrl #(
   output logic                 irq_o,
 
   // SA lookups: one per clock on each port, result sadb_pkg::LookupLatency clocks later.
+  // With packet offload the TX port finds crypto SAs by key and packet SAs by index (an
+  // encapsulated frame's, tx_lkp_by_index_i), as sa_table describes.
   input  logic                 tx_lkp_valid_i,
   input  sadb_pkg::sa_key_t    tx_lkp_key_i,
+  input  logic                 tx_lkp_by_index_i,
+  input  logic [15:0]          tx_lkp_index_i,
   output logic                 tx_res_valid_o,
   output logic                 tx_res_hit_o,
   output sadb_pkg::sa_ctx_t    tx_res_ctx_o,
@@ -286,6 +290,8 @@ module ipsec_ctrl #(
     .rst_ni         (rst_ni),
     .tx_lkp_valid_i (tx_lkp_valid_i),
     .tx_lkp_key_i   (tx_lkp_key_i),
+    .tx_lkp_by_index_i (tx_lkp_by_index_i),
+    .tx_lkp_index_i (tx_lkp_index_i),
     .tx_res_valid_o (tx_res_valid_o),
     .tx_res_hit_o   (tx_res_hit_o),
     .tx_res_ctx_o   (tx_res_ctx_o),

@@ -83,6 +83,8 @@ module ipsec_engine #(
   logic              tx_lkp_valid, tx_res_valid, tx_res_hit;
   logic              rx_lkp_valid, rx_res_valid, rx_res_hit;
   sadb_pkg::sa_key_t tx_lkp_key, rx_lkp_key;
+  logic              tx_lkp_by_index;
+  logic [15:0]       tx_lkp_index;
   sadb_pkg::sa_ctx_t tx_res_ctx, rx_res_ctx;
   logic              no_trailer, fwd_bad_frames;
   logic              dec_in, dec_out, dec_bypass, dec_drop, dec_auth_fail;
@@ -130,6 +132,7 @@ module ipsec_engine #(
     .s_axil_rready_i, .s_axil_rvalid_o, .s_axil_rdata_o, .s_axil_rresp_o,
     .irq_o,
     .tx_lkp_valid_i (tx_lkp_valid), .tx_lkp_key_i (tx_lkp_key),
+    .tx_lkp_by_index_i (tx_lkp_by_index), .tx_lkp_index_i (tx_lkp_index),
     .tx_res_valid_o (tx_res_valid), .tx_res_hit_o (tx_res_hit), .tx_res_ctx_o (tx_res_ctx),
     .rx_lkp_valid_i (rx_lkp_valid), .rx_lkp_key_i (rx_lkp_key),
     .rx_res_valid_o (rx_res_valid), .rx_res_hit_o (rx_res_hit), .rx_res_ctx_o (rx_res_ctx),
@@ -232,7 +235,8 @@ module ipsec_engine #(
       tx_sw_sa.flow   = pkt_sa.flow;
     end
 
-    // esp_tx takes a frame's SA from its metadata, not from its lookup.
+    // esp_tx reads the hit alone: the table applies the rule (crypto SAs by key, packet
+    // SAs by the index of a frame the encapsulator made).
     logic unused_tx_res;
     assign unused_tx_res = ^{tx_res_pkt, tx_res_index};
 
@@ -297,6 +301,7 @@ module ipsec_engine #(
     .m_axis_tdata_o (wire_tx_tdata_o), .m_axis_tkeep_o (wire_tx_tkeep_o),
     .m_axis_tlast_o (wire_tx_tlast_o), .m_axis_tuser_o (wire_tx_tuser_o),
     .lkp_valid_o (tx_lkp_valid), .lkp_key_o (tx_lkp_key),
+    .lkp_by_index_o (tx_lkp_by_index), .lkp_index_o (tx_lkp_index),
     .res_valid_i (tx_res_valid), .res_hit_i (tx_res_hit), .res_ctx_i (tx_res_ctx),
     .pkt_sw_valid_i (tx_sw_valid), .pkt_sw_ready_o (tx_sw_ready),
     .pkt_sw_index_i (pkt_sa.index[IdxW-1:0]), .pkt_sw_sa_i (tx_sw_sa),

@@ -192,6 +192,7 @@ void CtrlHarness::reset(bool wait_for_scrub) {
   live_keys_.clear();
   live_index_.clear();
   in_flight_.clear();
+  pkt_flight_.clear();
   // The SA store scrub takes one clock per record; commands wait for it anyway, but tests
   // that look at the store want it finished.
   if (wait_for_scrub) ticks(kNumSa + 16);
@@ -240,10 +241,12 @@ SaKey CtrlHarness::pick_key() {
   return k;
 }
 
-void CtrlHarness::drive_lookup(int port, const SaKey& key) {
+void CtrlHarness::drive_lookup(int port, const SaKey& key, std::optional<uint16_t> index) {
   if (port == 0) {
     dut_->tx_lkp_valid_i = 1;
     pack_key(dut_->tx_lkp_key_i, key);
+    dut_->tx_lkp_by_index_i = index.has_value();
+    dut_->tx_lkp_index_i = index.value_or(0);
   } else {
     dut_->rx_lkp_valid_i = 1;
     pack_key(dut_->rx_lkp_key_i, key);
@@ -263,7 +266,51 @@ void CtrlHarness::drive_lookup(int port, const SaKey& key) {
   p.in_flight = flight != in_flight_.end();
   p.alt_hit = p.in_flight && flight->second.has_value();
   if (p.alt_hit) p.alt_ctx = *flight->second;
+  p.index = index;
+  if (port == 0 && kPktBuild) expect_tx_rule(p);
   pending_[port].push_back(p);
+}
+
+void CtrlHarness::expect_tx_rule(Pending& p) const {
+  if (!p.index) {
+    // By key: a packet SA (live, or being added) is not found.
+    const auto m = marks_.find(p.key);
+    if (p.hit && m != marks_.end() && m->second.pkt) {
+      p.hit = false;
+      p.ctx = SaCtx{};
+      p.mark.reset();
+    }
+    if (pkt_flight_.count(p.key)) p.alt_hit = false;
+    return;
+  }
+  // By index: the live packet SA whose record that is, else nothing; while a packet SA is
+  // being added its record may be this one (its index comes with the response), and while
+  // one is deleted it may already be gone.
+  p.hit = false;
+  p.ctx = SaCtx{};
+  p.mark.reset();
+  p.in_flight = false;
+  p.alt_hit = false;
+  p.alt_ctx = SaCtx{};
+  for (const auto& [key, mark] : marks_) {
+    if (!mark.pkt || mark.index != *p.index || !live_.count(key)) continue;
+    p.key = key;
+    p.hit = true;
+    p.ctx = live_.at(key);
+    p.mark = mark;
+    const auto flight = in_flight_.find(key);
+    if (flight != in_flight_.end()) {
+      p.in_flight = true;
+      p.alt_hit = flight->second.has_value();
+      if (p.alt_hit) p.alt_ctx = *flight->second;
+    }
+    return;
+  }
+  if (!pkt_flight_.empty()) {
+    p.in_flight = true;
+    p.alt_hit = true;
+    p.alt_ctx = pkt_flight_.begin()->second;  // commands run one at a time
+  }
 }
 
 void CtrlHarness::apply_inputs() {
@@ -272,14 +319,26 @@ void CtrlHarness::apply_inputs() {
     set_counter_inputs(static_cast<Counter>(c), (forced_counters_ >> c) & 1);
   }
   dut_->tx_lkp_valid_i = 0;
+  dut_->tx_lkp_by_index_i = 0;
   dut_->rx_lkp_valid_i = 0;
   if (!dut_->rst_ni) return;
   for (int port = 0; port < 2; ++port) {
     if (manual_[port]) {
-      drive_lookup(port, *manual_[port]);
+      drive_lookup(port, *manual_[port], port == 0 ? manual_index_ : std::nullopt);
       manual_[port].reset();
+      if (port == 0) manual_index_.reset();
     } else if (lookups_on_) {
-      drive_lookup(port, pick_key());
+      std::optional<uint16_t> index;
+      if (port == 0 && kPktBuild && rng_() % 4 == 0) {
+        // By index: a live packet SA's mostly, else any index (beyond the table too).
+        std::vector<uint16_t> pkt;
+        for (const auto& [key, mark] : marks_) {
+          if (mark.pkt && live_.count(key)) pkt.push_back(mark.index);
+        }
+        index = !pkt.empty() && rng_() % 4 != 0 ? pkt[rng_() % pkt.size()]
+                                                 : static_cast<uint16_t>(rng_() % (2 * kNumSa + 8));
+      }
+      drive_lookup(port, pick_key(), index);
     }
   }
 }
@@ -334,7 +393,9 @@ void CtrlHarness::check_results() {
     if (as_before || as_after) {
       ++(hit ? lookup_hits_ : lookup_misses_);
     } else if (hit != p.hit && !p.in_flight) {
-      fail(std::string(p.hit ? "missed live SA " : "hit absent SA ") + p.key.str());
+      fail(std::string(p.hit ? "missed live SA " : "hit absent SA ") + p.key.str() +
+           (p.index ? " (by index " + std::to_string(*p.index) + ")" : std::string()) +
+           ", answered index " + std::to_string(mark.index) + " mark " + std::to_string(mark.pkt));
     } else {
       fail("SA " + p.key.str() + (hit ? ": context " + ctx.str() : ": a miss") +
            ", expected " + (p.hit ? p.ctx.str() : "a miss") +
@@ -414,6 +475,11 @@ void CtrlHarness::tick() {
 bool CtrlHarness::lookup(int port, const SaKey& key, SaCtx& ctx) {
   LookupMark mark;
   return lookup(port, key, ctx, mark);
+}
+
+bool CtrlHarness::lookup_index(uint16_t index, SaCtx& ctx, LookupMark& mark) {
+  manual_index_ = index;
+  return lookup(0, SaKey{}, ctx, mark);
 }
 
 bool CtrlHarness::lookup(int port, const SaKey& key, SaCtx& ctx, LookupMark& mark) {
@@ -532,8 +598,10 @@ Response CtrlHarness::add_sa_pkt(const SaSpec& sa, const Bytes& image) {
   ctx.esn_hi = 0;
   pool_.push_back(key);
   in_flight_[key] = ctx;
+  pkt_flight_[key] = ctx;
   const Response r = execute(image);
   in_flight_.erase(key);
+  pkt_flight_.erase(key);
   if (r.syndrome == contract::kOk) {
     live_insert(key, ctx);
     marks_[key] = LookupMark{true, static_cast<uint16_t>(r.word2)};

@@ -195,6 +195,9 @@ class CtrlHarness {
   // One lookup on the TX (port 0) or RX (port 1) port, waiting for its result.
   bool lookup(int port, const SaKey& key, SaCtx& ctx);
   bool lookup(int port, const SaKey& key, SaCtx& ctx, LookupMark& mark);
+  // One lookup by index on the TX port (packet offload: an encapsulated frame's), waiting
+  // for its result.
+  bool lookup_index(uint16_t index, SaCtx& ctx, LookupMark& mark);
 
   // ---- simulation-only views ------------------------------------------------------------
   // The key bytes stored in record `index` of copy `copy` (0: the TX port's, 1: the RX
@@ -217,6 +220,7 @@ class CtrlHarness {
   struct Pending {
     uint64_t due;
     SaKey key;
+    std::optional<uint16_t> index;  // a lookup by index (TX, packet offload)
     bool manual;  // asked by lookup(): report the result, do not check it
     // While a command for the key is in flight, its outcome is also acceptable.
     bool in_flight;
@@ -231,7 +235,9 @@ class CtrlHarness {
   void check_results();
   void step_pkt_unit();
   void step_pkt_sink();
-  void drive_lookup(int port, const SaKey& key);
+  void drive_lookup(int port, const SaKey& key, std::optional<uint16_t> index = std::nullopt);
+  // What the TX port of the packet build answers: crypto SAs by key, packet SAs by index.
+  void expect_tx_rule(Pending& p) const;
   SaKey pick_key();
   void set_counter_inputs(Counter c, bool on);
   void live_insert(const SaKey& key, const SaCtx& ctx);
@@ -249,11 +255,14 @@ class CtrlHarness {
   std::map<SaKey, LookupMark> marks_;     // live SAs' marks, where known
   // Keys with a command in flight, and the state the command would leave (nullopt: absent).
   std::map<SaKey, std::optional<SaCtx>> in_flight_;
+  // Packet SAs being added (their index comes with the response), and their contexts.
+  std::map<SaKey, SaCtx> pkt_flight_;
   std::vector<SaKey> focus_;
   std::vector<SaKey> pool_;
   bool lookups_on_ = false;
   std::vector<Pending> pending_[2];
   std::optional<SaKey> manual_[2];
+  std::optional<uint16_t> manual_index_;  // the TX port's manual lookup is by this index
   bool manual_hit_[2] = {false, false};
   SaCtx manual_ctx_[2];
   LookupMark manual_mark_[2];

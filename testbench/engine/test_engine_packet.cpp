@@ -1,9 +1,10 @@
 // The packet-offload build of the engine (PktOffload = 1, docs/packet_offload.md) beside the
-// model with packet offload on: what of packet offload the engine holds so far. The
-// Innova's suite runs on this build too (testbench/engine/CMakeLists.txt), so the crypto
-// behaviour is checked unchanged here; this file adds what only this build has: the
-// capability, and the register side of the per-SA counters and the event queue
-// (esp_pkt_life beside the register block: PKT_STATS_*, EVT_*, EVT_DROP, EVENT_READY).
+// model with packet offload on. The Innova's suite runs on this build too
+// (testbench/engine/CMakeLists.txt), so the crypto behaviour is checked unchanged here; this
+// file adds what only this build has: the capability, the register side of the per-SA
+// counters and the event queue (esp_pkt_life beside the register block: PKT_STATS_*, EVT_*,
+// EVT_DROP, EVENT_READY), random packet and crypto traffic both ways with SAs added and
+// deleted under it, and the full rate with packet SAs.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -294,10 +295,22 @@ TEST_CASE("random traffic of packet and crypto SAs both ways, SAs added and dele
       for (PacketSa& p : flowing) (p.in ? rx_sas : tx_sas).push_back(&p);
 
       for (int i = 0; i < kPerRound; ++i) {
-        // TX: a packet SA's 0x0A frame or the Innova's traffic.
-        if (!tx_sas.empty() && rng() % 2 == 0) {
+        // TX: a packet SA's 0x0A frame or the Innova's traffic; now and then a host's own
+        // (0x08) frame naming a packet SA's key, which finds no SA (packet section P3).
+        if (!tx_sas.empty() && rng() % 40 == 0) {
           const PacketSa& p = *tx_sas[rng() % tx_sas.size()];
-          const Bytes ip = inner_packet(rng, p, payload_size(rng));
+          f.host_tx(tx_frame(p.key, random_bytes(rng, payload_size(rng)), 1 + rng() % 1000), false,
+                    "crypto TX naming a packet SA's key");
+        } else if (!tx_sas.empty() && rng() % 2 == 0) {
+          const PacketSa& p = *tx_sas[rng() % tx_sas.size()];
+          Bytes ip = inner_packet(rng, p, payload_size(rng));
+          if (p.mode == EspMode::kTransport && rng() % 8 == 0) {
+            // Other addresses than the SA's: the SA is the one the metadata names.
+            PacketSpec o = packet_for(p.key, random_bytes(rng, payload_size(rng)));
+            o.dst.back() ^= 0x5A;
+            o.src.back() ^= 0x3C;
+            ip = ip_packet(o);
+          }
           uint16_t handle = p.handle_lo;
           if (rng() % 40 == 0) handle ^= 0x100;  // a stale handle: refused
           f.host_tx(insert_metadata(ethernet_ip(ip), drv::packet::kTxSyndromePktOffload,

@@ -27,6 +27,8 @@ module esp_tx_pkt_top #(
 
   output logic                         lkp_valid_o,
   output sadb_pkg::sa_key_t            lkp_key_o,
+  output logic                         lkp_by_index_o,
+  output logic [15:0]                  lkp_index_o,
   input  logic                         res_valid_i,
   input  logic                         res_hit_i,
   input  sadb_pkg::sa_ctx_t            res_ctx_i,
@@ -76,7 +78,7 @@ module esp_tx_pkt_top #(
     .s_axis_tuser_i,
     .m_axis_tvalid_o, .m_axis_tready_i, .m_axis_tdata_o, .m_axis_tkeep_o, .m_axis_tlast_o,
     .m_axis_tuser_o,
-    .lkp_valid_o, .lkp_key_o, .res_valid_i, .res_hit_i, .res_ctx_i,
+    .lkp_valid_o, .lkp_key_o, .lkp_by_index_o, .lkp_index_o, .res_valid_i, .res_hit_i, .res_ctx_i,
     .pkt_sw_valid_i (sw_valid_i), .pkt_sw_ready_o (sw_ready_o), .pkt_sw_index_i (sw_index_i),
     .pkt_sw_sa_i (sw_sa_i),
     .pkt_hx_valid_i (hx_valid), .pkt_hx_index_i (hx_index), .pkt_hx_expired_i (hx_expired),

@@ -160,13 +160,14 @@ void PktTxRig::send(const Bytes& frame, bool tuser, const std::string& what) {
   }
   const uint64_t in_beats = (frame.size() + 15) / 16, out_beats = r.out ? (r.out->size() + 15) / 16 : 0;
   busy_beats_ += std::max(in_beats, out_beats);
+  lookup_miss_.push_back(false);
   src_.push(frame, tuser);
 }
 
 void PktTxRig::send_unfound(const Bytes& frame, const std::string& what) {
   const model::FrameResult r = model_.model().host_tx(frame, false);
   if (std::getenv("IPSEC_DEBUG")) {
-    std::printf("send %s %s, no SA found by its key -> model: %s %s\n", what.c_str(), describe(frame).c_str(),
+    std::printf("send %s %s, its lookup missing -> model: %s %s\n", what.c_str(), describe(frame).c_str(),
                 model::to_string(r.fate), r.why.c_str());
   }
   for (const model::PacketEvent& e : r.events) {
@@ -175,15 +176,28 @@ void PktTxRig::send_unfound(const Bytes& frame, const std::string& what) {
   // One the model drops (a hard limit) is dropped by both.
   if (r.out) ++unfound_;
   busy_beats_ += (frame.size() + 15) / 16;
+  lookup_miss_.push_back(true);
   src_.push(frame, false);
 }
 
 void PktTxRig::drive_lookup() {
   dut_->res_valid_i = 0;
   dut_->res_hit_i = 0;
-  if (!lookups_.empty() && lookups_.front().first + kLookupLatency == cycles_) {
-    // The SA the frame names, packet SAs included: an encapsulated frame names its own.
-    const model::SaEntry* e = model_.model().ctrl().find_sa(lookups_.front().second);
+  if (!lookups_.empty() && lookups_.front().cycle + kLookupLatency == cycles_) {
+    // The SA table's rule on its TX port: a crypto SA by key, a packet SA by the index of a
+    // frame the encapsulator made.
+    const Lookup& l = lookups_.front();
+    const model::SaEntry* e = nullptr;
+    if (l.miss) {
+      // Its SA gone (a frame the encapsulator refused, past a hard limit, has no index and
+      // is dropped whatever the answer).
+    } else if (l.index) {
+      e = model_.model().ctrl().sa_at(*l.index);
+      if (e && !e->pkt) e = nullptr;
+    } else {
+      e = model_.model().ctrl().find_sa(l.key);
+      if (e && e->pkt) e = nullptr;
+    }
     model::SaContext c;
     if (e) {
       c.key256 = e->enc_mode == 3;
@@ -224,8 +238,13 @@ bool PktTxRig::tick() {
   }
 
   if (dut_->lkp_valid_o) {
-    lookups_.push_back({cycles_, read_sa_key(dut_->lkp_key_o)});
-    CHECK(lookups_.back().second.tx);
+    Lookup l{cycles_, read_sa_key(dut_->lkp_key_o), std::nullopt, false};
+    if (dut_->lkp_by_index_o) l.index = static_cast<uint16_t>(dut_->lkp_index_o);
+    CHECK(l.key.tx);
+    REQUIRE(!lookup_miss_.empty());
+    l.miss = lookup_miss_.front();
+    lookup_miss_.pop_front();
+    lookups_.push_back(l);
   }
   const bool in_fire = dut_->s_axis_tvalid_i && dut_->s_axis_tready_o;
   const bool out_fire = dut_->m_axis_tvalid_o && dut_->m_axis_tready_i;

@@ -6,8 +6,9 @@
 //    is written into the RTL as the command executor will write it: the encapsulator's
 //    state port and the lifetime unit's init;
 //  - frames go in with random pauses, the wire takes them with random back-pressure; SA
-//    lookups are answered, at the table's latency, from the model's SA table (the SA the
-//    encapsulated frame names, packet SAs included);
+//    lookups are answered, at the table's latency, from the model's SA table by the SA
+//    table's rule: a crypto SA by key, a packet SA by the index the encapsulator gives an
+//    encapsulated frame's lookup;
 //  - every frame out is compared byte for byte with what model::EngineModel::host_tx made
 //    of it, in order (a frame out with tuser is one the MAC discards: a drop); the Innova
 //    counters (enc_in, enc_out, enc_bypass, enc_drop), every event (P6) and each packet SA's
@@ -17,6 +18,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,12 +43,12 @@ class PktTxRig {
 
   // Queues a frame, with what the model makes of it.
   void send(const Bytes& frame, bool tuser = false, const std::string& what = "");
-  // A packet frame the model sends but whose encapsulated frame names no SA the lookup finds
-  // (a transport packet whose addresses are not its SA's: the model takes the SA from the
-  // index alone, the crypto path looks it up by key): the RTL drops it after the
-  // encapsulator took its number and the lifetime unit counted it, so it leaves nothing on
-  // the wire and counts in enc_drop rather than enc_out (unless the model drops it too);
-  // everything else as the model says.
+  // A packet frame the model sends but whose lookup by index the SA table answers with a
+  // miss (its SA deleted while the frame was between the encapsulator and the lookup; the
+  // rig answers the miss, the model keeps the SA): the RTL drops it after the encapsulator
+  // took its number and the lifetime unit counted it, so it leaves nothing on the wire and
+  // counts in enc_drop rather than enc_out (unless the model drops it too); everything else
+  // as the model says.
   void send_unfound(const Bytes& frame, const std::string& what = "");
   // Clocks until every frame sent has left or was dropped; fails on a mismatch.
   void run();
@@ -83,7 +85,16 @@ class PktTxRig {
   FrameSource src_;
   FrameSink sink_;
   std::deque<Expect> expect_;
-  std::deque<std::pair<uint64_t, model::SaKey>> lookups_;
+  // A lookup: its clock, its key, and for a frame the encapsulator made its SA's index.
+  struct Lookup {
+    uint64_t cycle;
+    model::SaKey key;
+    std::optional<uint16_t> index;
+    bool miss;  // answered with a miss (send_unfound)
+  };
+  std::deque<Lookup> lookups_;
+  // Per frame sent, in order (each frame makes one lookup): whether its lookup misses.
+  std::deque<bool> lookup_miss_;
   std::vector<uint16_t> pkt_indices_;
   std::vector<pkt::PacketEngine::Event> model_events_, rtl_events_;
   uint64_t in_ = 0, out_ = 0, bypass_ = 0, drop_ = 0, unfound_ = 0;

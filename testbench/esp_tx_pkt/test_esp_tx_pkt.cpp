@@ -228,17 +228,56 @@ TEST_CASE("a sent packet frame the crypto path finds no SA for: dropped there, t
     s.soft_packets = 10;
     s.hard_packets = 21;
     const uint16_t i = r.add_packet_sa(s);
-    SaSpec elsewhere = s;
-    elsewhere.sip = pkt::v4addr(10, 9, 9, 9);
     for (int k = 0; k < 30; ++k) {
       if (k % 3 == 1) {
-        r.send_unfound(frame_for(packet_for(elsewhere, 30 + k), i, s), "addresses not the SA's");
+        r.send_unfound(frame_for(packet_for(s, 30 + k), i, s), "its lookup missing");
       } else {
         r.send(frame_for(packet_for(s, 30 + k), i, s), false, "sent");
       }
     }
     r.finish();
     CHECK(r.frames_out() == 14);
+  }
+}
+
+TEST_CASE("the SA of an encapsulated frame is the one its metadata names, not the one its addresses name") {
+  // The crypto path looks an encapsulated frame's SA up by the index the encapsulator gives
+  // it, and a host's own frame by its key among crypto SAs only (packet section P3):
+  //  - a transport packet whose addresses are not its SA's leaves encrypted with its SA;
+  //  - a host's crypto-offload frame whose key is a packet SA's finds no SA: dropped;
+  //  - a transport packet whose addresses are a crypto SA's key, sent by index through a
+  //    packet SA, is encrypted with the packet SA, not the crypto one.
+  for (int stall : {0, stall_percent(25)}) {
+    PktTxRig r(test_seed(), stall, stall);
+    const SaSpec c = crypto_sa(0x2100);
+    r.add_crypto_sa(c);
+    const SaSpec s = transport_sa(false, 0xB10, 0xF2000001);
+    const SaSpec s6 = transport_sa(true, 0xB11, 0xF2000002);
+    const uint16_t i = r.add_packet_sa(s), i6 = r.add_packet_sa(s6);
+    // A packet SA keyed as the stimulus' default packet's, as a host's crypto frame names it.
+    SaSpec k = crypto_sa(0x2101);
+    k.handle = 0xF2000003;
+    const uint16_t ik = r.add_packet_sa(k);
+    // A packet SA of the crypto SA's SPI (its own addresses): a packet of the crypto SA's
+    // addresses sent through it makes a frame whose key is the crypto SA's.
+    const SaSpec sc = transport_sa(false, 0x2100, 0xF2000004);
+    const uint16_t isc = r.add_packet_sa(sc);
+    SaSpec elsewhere = s, elsewhere6 = s6, as_crypto = sc;
+    elsewhere.sip = pkt::v4addr(10, 9, 9, 9);
+    elsewhere.dip = pkt::v4addr(10, 9, 9, 10);
+    elsewhere6.dip = pkt::v6addr(0x2001, 0x99);
+    as_crypto.sip = c.sip;
+    as_crypto.dip = c.dip;
+    for (int n = 0; n < 4; ++n) {
+      r.send(frame_for(packet_for(elsewhere, 40 + 7 * n), i, s), false, "packet, other addresses");
+      r.send(frame_for(packet_for(elsewhere6, 40 + 7 * n), i6, s6), false, "packet IPv6, other addresses");
+      r.send(crypto_frame(0x2101, 1 + n, 60 + n), false, "crypto frame, a packet SA's key");
+      r.send(frame_for(packet_for(k, 50 + n), ik, k), false, "packet, that SA's own");
+      r.send(frame_for(packet_for(as_crypto, 50 + n), isc, sc), false, "packet, a crypto SA's key");
+      r.send(crypto_frame(0x2100, 1 + n, 70 + n), false, "crypto");
+    }
+    r.finish();
+    CHECK(r.frames_out() == 20);
   }
 }
 

@@ -483,12 +483,30 @@ module esp_rx #(
     .done_full_i (done_full)
   );
 
-  sync_fifo #(.Width($bits(done_in)), .Depth(32)) u_done_fifo (
-    .clk_i, .rst_ni,
-    .push_i (done_push), .data_i (done_in),
-    .pop_i  (done_pop), .data_o (done_head),
-    .empty_o (done_empty), .full_o (done_full), .almost_full_o (), .count_o ()
-  );
+  // The verdicts, in frame order. With PktOffload the queue's head is a register
+  // (head_fifo): the read side's take decides on the verdict (forward or drop) in the clock
+  // it reads it, and with packet offload's stages behind the take that decision is a level
+  // too deep from a LUTRAM read. The head refills a clock after a pop, so a verdict waiting
+  // behind one taken is there 2 clocks later: a frame that leaves is 4 tokens or more, and
+  // a dropped one is taken a clock later than it would be. 32 verdicts either way (the
+  // head and 31 behind it: `almost_full_o`, a register function, is the room).
+  if (PktOffload != 0) begin : g_done_head
+    logic done_valid;
+    head_fifo #(.Width($bits(done_in)), .Depth(32)) u_done_fifo (
+      .clk_i, .rst_ni,
+      .push_i (done_push), .data_i (done_in),
+      .pop_i  (done_pop), .valid_o (done_valid), .data_o (done_head),
+      .almost_full_o (done_full)
+    );
+    assign done_empty = !done_valid;
+  end else begin : g_done_queue
+    sync_fifo #(.Width($bits(done_in)), .Depth(32)) u_done_fifo (
+      .clk_i, .rst_ni,
+      .push_i (done_push), .data_i (done_in),
+      .pop_i  (done_pop), .data_o (done_head),
+      .empty_o (done_empty), .full_o (done_full), .almost_full_o (), .count_o ()
+    );
+  end
 
   // PktOffload: a tunnel's inner packet header, for esp_rx_read's checks (packet section P8).
   // Its first 6 bytes as esp_gcm returns the frame: after an outer IPv4 header frame bytes

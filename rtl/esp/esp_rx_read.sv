@@ -42,7 +42,7 @@
 //    inner IPv4 header of 20 bytes or more with its version and a total length from its
 //    header to the payload's end; IPv6 with its version and 40 + payload length within the
 //    payload), from its first 6 bytes (`inner_i`, caught by esp_rx as the decrypted copy is
-//    written); the frame cut after the inner packet (TFC padding, RFC 4303 section 2.7) by
+//    written): the versions at the take, the lengths from the stage-1 registers; the frame cut after the inner packet (TFC padding, RFC 4303 section 2.7) by
 //    its plan, corrected at t + 2, before the token whose lastness it decides (the fourth:
 //    such a frame is 5 beats at least);
 //  - t + 2: a good frame commits its number to esp_rx_replay (the recheck and the advance);
@@ -265,10 +265,15 @@ module esp_rx_read #(
     logic [15:0]  idx;
     logic [16:0]  bytes;     // delivered (a tunnel's: the payload until t + 2)
     logic [63:0]  seq;
-    // A tunnel's inner packet (t + 1): its first byte, IPv4 total length, IPv6 40 + payload
-    // length, and the plans that end the frame after it (for an inner IPv4, IPv6 packet).
-    logic [7:0]   in_b0;
-    logic         in_hdr4, in_hdr6;  // the inner header's own checks (version, IHL, length)
+    // A tunnel's inner packet (t + 1): IPv4 total length, IPv6 40 + payload length, and the
+    // plans that end the frame after it (for an inner IPv4, IPv6 packet).
+    logic         nh4;       // the next header is 4 (IPv4), else 41 for a tunnel's
+    // A good tunnel frame that commits unless its inner header is wrong: IPv4 (next header 4)
+    // with its version, or IPv6 (41) with its version. What is left for CmtAt: IPv4's IHL
+    // and total length (the header's own checks, and the length against the payload), IPv6's
+    // length against the payload: compares side by side.
+    logic         in_go4, in_go6;
+    logic [3:0]   in_ihl;
     logic [15:0]  in_tl;
     logic [16:0]  in_len6;
     logic [14:0]  plan4, plan6;
@@ -386,12 +391,12 @@ module esp_rx_read #(
       // The inner packet's first bytes, after the outer IPv4 or IPv6 header; the plans:
       // out_len - 17 with out_len = 14 + 8 + outer header + 16 + the inner packet.
       in_b    = inner_i;
-      pk_d.in_b0   = in_b[7:0];
       // What the inner header says of itself, at the take; its length against the payload
       // a clock later (CmtAt), from the registered payload.
-      pk_d.in_hdr4 = in_b[7:4] == 4'd4 && in_b[3:0] >= 4'd5 &&
-                     {in_b[23:16], in_b[31:24]} >= {10'd0, in_b[3:0], 2'd0};
-      pk_d.in_hdr6 = in_b[7:4] == 4'd6;
+      pk_d.nh4     = done_i.next_hdr == 8'd4;
+      pk_d.in_go4  = pk_d.commit && n_p_q.tunnel && pk_d.nh4 && in_b[7:4] == 4'd4;
+      pk_d.in_go6  = pk_d.commit && n_p_q.tunnel && !pk_d.nh4 && in_b[7:4] == 4'd6;
+      pk_d.in_ihl  = in_b[3:0];
       pk_d.in_tl   = {in_b[23:16], in_b[31:24]};
       pk_d.in_len6 = 17'({in_b[39:32], in_b[47:40]}) + 17'(esp_rx_pkg::Ipv6HdrBytes);
       pk_d.plan4   = 15'({in_b[23:16], in_b[31:24]}) + (n_ipv6_q ? 15'd61 : 15'd41);
@@ -407,17 +412,18 @@ module esp_rx_read #(
       // CmtAt: a tunnel's inner packet (packet section P8, the model's checks): dropped after
       // the ICV when malformed, the window and the SA's counters untouched; else counted and
       // delivered as long as its own length says.
+      // The payload holds the inner packet: for IPv4, the total length (20 or more, so the
+      // payload is too); for IPv6, 40 + the payload length (40 or more).
       at_cmt = pk_q[PkW*(CmtAt-1)-1 -: PkW];
-      in_ok4 = at_cmt.in_hdr4 && at_cmt.bytes >= 17'(esp_rx_pkg::Ipv4HdrBytes) &&
-               17'(at_cmt.in_tl) <= at_cmt.bytes;
-      in_ok6 = at_cmt.in_hdr6 && at_cmt.bytes >= 17'(esp_rx_pkg::Ipv6HdrBytes) &&
-               at_cmt.in_len6 <= at_cmt.bytes;
+      in_ok4 = at_cmt.in_go4 && at_cmt.in_ihl >= 4'd5 &&
+               at_cmt.in_tl >= {10'd0, at_cmt.in_ihl, 2'd0} && 17'(at_cmt.in_tl) <= at_cmt.bytes;
+      in_ok6 = at_cmt.in_go6 && at_cmt.in_len6 <= at_cmt.bytes;
+      in_ok  = in_ok4 || in_ok6;
       // The lengths do not wait for the checks (a frame dropped uses neither).
       if (at_cmt.rec_tunnel) begin
-        at_cmt.plan  = at_cmt.rec_next_hdr == 8'd4 ? at_cmt.plan4 : at_cmt.plan6;
-        at_cmt.bytes = at_cmt.rec_next_hdr == 8'd4 ? 17'(at_cmt.in_tl) : at_cmt.in_len6;
+        at_cmt.plan  = at_cmt.nh4 ? at_cmt.plan4 : at_cmt.plan6;
+        at_cmt.bytes = at_cmt.nh4 ? 17'(at_cmt.in_tl) : at_cmt.in_len6;
       end
-      in_ok = at_cmt.rec_next_hdr == 8'd4 ? in_ok4 : in_ok6;
       if (at_cmt.commit && at_cmt.rec_tunnel) begin
         at_cmt.trim     = in_ok;
         at_cmt.commit   = in_ok;
@@ -456,11 +462,19 @@ module esp_rx_read #(
       end
     end
 
-    always_ff @(posedge clk_i) begin
+    // The stages have a reset so that none becomes a shift register (an SRL16E, which
+    // synthesis makes of 3 or more plain registers in a row): the stages read here (the ops,
+    // the answers, the counters and the record) would start at its output, whose
+    // clock-to-out is five times a flip-flop's.
+    always_ff @(posedge clk_i or negedge rst_ni) begin
       // Stage 1 takes the frame taken now, CmtAt, OpAt and Depth (AnsAt + 1) the changed
       // stages before them, the others the stage before.
-      pk_q <= {at_ans, pk_q[PkW*(Depth-2)-1 : PkW*(OpAt-1)], at_op,
-               pk_q[PkW*(OpAt-2)-1 : PkW*(CmtAt-1)], at_cmt, pk_d};
+      if (!rst_ni) pk_q <= '0;
+      else         pk_q <= {at_ans, pk_q[PkW*(Depth-2)-1 : PkW*(OpAt-1)], at_op,
+                            pk_q[PkW*(OpAt-2)-1 : PkW*(CmtAt-1)], at_cmt, pk_d};
+    end
+
+    always_ff @(posedge clk_i) begin
       // The op (a register of its own: Yosys takes no package type in a struct): from the
       // recheck, or the drop known at the take.
       if (at_op.commit) begin

@@ -185,12 +185,28 @@ module esp_rx_replay #(
   // `bottom` and the borrow out of it tells appendix A2.2's two cases apart (Tl >= W - 1:
   // the window lies in one 2^32 subspace); the borrow out of the whole says the window
   // reaches below 0 (nothing is too old).
-  logic [63:0] k1_m1, k1_left;
-  logic        k1_b32, k1_b64;
-  assign k1_m1 = window_m1(chk_st.no_window, chk_st.words_m1);
-  assign {k1_b32, k1_left[31:0]} = {1'b0, chk_st.top[31:0]} - {1'b0, k1_m1[31:0]};
-  assign {k1_b64, k1_left[63:32]} = {1'b0, chk_st.top[63:32]} - {1'b0, k1_m1[63:32]} -
-                                    33'(k1_b32);
+  // The high half of W - 1 is all ones without a window, else zero, so the high half of L is
+  // the top's high half, its increment or its decrement (each a chain of its own beside the
+  // low half's), picked by the low half's borrow: one carry chain deep, not two in series.
+  logic [63:0] k1_left;
+  logic [31:0] k1_m1, k1_th_inc, k1_th_dec;
+  logic        k1_b32, k1_b64, k1_th_zero, k1_th_ones;
+  assign k1_m1 = 32'(window_m1(chk_st.no_window, chk_st.words_m1));
+  assign {k1_b32, k1_left[31:0]} = {1'b0, chk_st.top[31:0]} - {1'b0, k1_m1};
+  assign k1_th_inc  = chk_st.top[63:32] + 32'd1;
+  assign k1_th_dec  = chk_st.top[63:32] - 32'd1;
+  assign k1_th_zero = chk_st.top[63:32] == '0;
+  assign k1_th_ones = &chk_st.top[63:32];
+  always_comb begin
+    // top_hi - {32{no_window}} - b32, and its borrow out.
+    if (!chk_st.no_window) begin
+      k1_left[63:32] = k1_b32 ? k1_th_dec : chk_st.top[63:32];
+      k1_b64         = k1_b32 && k1_th_zero;
+    end else begin
+      k1_left[63:32] = k1_b32 ? chk_st.top[63:32] : k1_th_inc;
+      k1_b64         = k1_b32 || !k1_th_ones;
+    end
+  end
 
   logic        k2_valid_q;
   logic [31:0] k2_sn_q, k2_bottom_q, k2_th_q, k2_th_inc_q, k2_th_dec_q;
@@ -211,8 +227,8 @@ module esp_rx_replay #(
       k2_one_space_q <= !k1_b32;
       k2_left_neg_q  <= k1_b64;
       k2_th_q        <= chk_st.top[63:32];
-      k2_th_inc_q    <= chk_st.top[63:32] + 32'd1;
-      k2_th_dec_q    <= chk_st.top[63:32] - 32'd1;
+      k2_th_inc_q    <= k1_th_inc;
+      k2_th_dec_q    <= k1_th_dec;
       k2_esn_q       <= chk_st.esn;
       k2_no_window_q <= chk_st.no_window;
       k2_seen_q      <= seen_bit(chk_st.top[9:5], chk_st.top_word, chk_st.word_valid,

@@ -120,7 +120,7 @@ TEST_CASE("tunnel SAs, outer IPv4 and IPv6, inner IPv4 and IPv6: the inner packe
   f.h.run();
   // Malformed inner packets, dropped after the ICV (P8), the window unmoved: a version that
   // disagrees with the next header, a length beyond the payload, below the header, an
-  // inner packet shorter than its header.
+  // inner packet shorter than its header, an IHL below 5, a length below the IHL's header.
   Bytes v4 = pkt::ipv4_packet(pkt::v4addr(10, 1, 0, 1), pkt::v4addr(10, 2, 0, 2), 17, pkt::payload_of(30));
   Bytes bad_version = v4;
   bad_version[0] = 0x65;
@@ -129,6 +129,12 @@ TEST_CASE("tunnel SAs, outer IPv4 and IPv6, inner IPv4 and IPv6: the inner packe
   Bytes below_header = v4;
   below_header[2] = 0;
   below_header[3] = 19;
+  Bytes ihl_4 = v4;
+  ihl_4[0] = 0x44;
+  Bytes below_ihl = v4;
+  below_ihl[0] = 0x46;  // a 24-byte header
+  below_ihl[2] = 0;
+  below_ihl[3] = 23;
   Bytes v6 = pkt::ipv6_packet(pkt::v6addr(0xFD00, 1), pkt::v6addr(0xFD00, 2), 17, pkt::payload_of(30));
   Bytes v6_long = v6;
   v6_long[5] = static_cast<uint8_t>(v6_long[5] + 1);
@@ -138,12 +144,14 @@ TEST_CASE("tunnel SAs, outer IPv4 and IPv6, inner IPv4 and IPv6: the inner packe
   f.h.push(pkt::esp_frame(sas[1], 31, v6_long, 41));
   f.h.push(pkt::esp_frame(sas[0], 32, Bytes(12, 0x45), 4));
   f.h.push(pkt::esp_frame(sas[1], 32, v4, 41));
+  f.h.push(pkt::esp_frame(sas[0], 33, ihl_4, 4));
+  f.h.push(pkt::esp_frame(sas[0], 34, below_ihl, 4));
   f.h.run();
   f.h.push(frame(sas[0], 30, 64, false, 2));
   f.h.push(frame(sas[1], 30, 64, false, 3));
   f.h.run();
   CHECK(f.h.frames_out() == 32);
-  CHECK(f.h.model_counters().dec_drop == 8);
+  CHECK(f.h.model_counters().dec_drop == 10);
   check_totals(f.h);
   for (uint16_t i : idx) f.h.check_sa(i);
 }

@@ -32,9 +32,12 @@
 // beat when the last input bytes spill over), which the input waits for.
 //
 // Lengths come from the IP header (IPv4 total length, IPv6 payload length + 40). Bytes after
-// the datagram (Ethernet padding of a short packet) stay after it, moved with it: esp_tx
-// discards what follows the datagram of a crypto-offload frame (esp_tx_edit), and a frame
-// grown by 16 or more bytes needs no padding of its own.
+// the datagram (Ethernet padding of a short packet) in the beat of its last byte stay after
+// it, moved with it: esp_tx discards what follows the datagram of a crypto-offload frame
+// (esp_tx_edit), and a frame grown by 16 or more bytes needs no padding of its own. Whole
+// beats after that beat are not carried (the emitter's pad_end): a 40-byte packet padded to
+// 60 bytes leaves as 5 beats, the wire's, not 6, so that such frames back to back keep one
+// beat per clock through the crypto path.
 //
 // A dropped 0x0A frame leaves with tuser set on its last beat: esp_tx counts it in enc_drop
 // and never in enc_in (contract section 4: a MAC error is not classified), dropping it
@@ -157,6 +160,15 @@ module esp_tx_pkt_encap #(
   // ---- input and S1 ----------------------------------------------------------------------------
   beat_t           in_beat, s1_q, s2_q;
   logic            in_fire, s1_valid_q, s1_move, s2_valid_q, s2_free, em_loaded_q, tail_q;
+  // The padding after a short datagram (see the emitter): S1's or S2's beat holds the
+  // datagram's last byte (s1_dend_q, s2_dend_q). Beats after it are padding: taken into S1's
+  // beat as they come while it waits there (s1_absorb: only the last one's end and MAC
+  // error are kept), or, once it is in S2, dropped from S1 (s1_drop) and the last taken into
+  // S2's beat as the frame's end (pad_merge).
+  logic            s1_dend_q, s2_dend_q, s2_pwait_q, s2_dspill_q, s1_pwait, s1_absorb, s1_drop;
+  logic            pad_end;
+  logic            pad_merge;
+  logic            s1_runt_q;
   logic [CntW-1:0] in_cnt_q, s1_cnt_q;
   logic            in_oa_q, in_oa, s1_oa_q, s1_first_q, s1_b1_q;
   logic [7:0]      idx_hi_q;
@@ -177,7 +189,12 @@ module esp_tx_pkt_encap #(
   // A 0x0A frame's beat 1 moves on with its decision loaded (the same clock at the latest).
   assign s1_move         = s1_valid_q && s2_free &&
                            (!(s1_b1_q && s1_oa_q) || em_loaded_q || !tail_q);
-  assign s_axis_tready_o = !init_q && (!s1_valid_q || s1_move);
+  // S1 holds the datagram's last byte and the frame goes on (registers only); a beat taken
+  // while it stays there is absorbed.
+  assign s1_pwait        = s1_valid_q && s1_dend_q && !s1_q.last && !s1_first_q && s1_oa_q &&
+                           em_take_q;
+  assign s1_absorb       = s1_pwait && !s1_move;
+  assign s_axis_tready_o = !init_q && (!s1_valid_q || s1_move || s1_drop || s1_pwait);
   assign in_fire         = s_axis_tvalid_i && s_axis_tready_o;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -191,8 +208,8 @@ module esp_tx_pkt_encap #(
         else if (~&in_cnt_q)  in_cnt_q <= in_cnt_q + 1'b1;
         if (in_cnt_q == '0)   in_oa_q  <= in_oa;
       end
-      if (in_fire)      s1_valid_q <= 1'b1;
-      else if (s1_move) s1_valid_q <= 1'b0;
+      if (in_fire)                 s1_valid_q <= 1'b1;
+      else if (s1_move || s1_drop) s1_valid_q <= 1'b0;
     end
   end
 
@@ -225,9 +242,10 @@ module esp_tx_pkt_encap #(
     // IPv4: transport takes no options and no fragment (ESP is applied before
     // fragmentation, RFC 4303 section 3.3.4: MF or an offset in bytes 28-29, lanes 12-13);
     // tunnel any header length the total length holds.
-    in_badt = in_b6[3:0] != 4'd5 || in_tot < 16'd20 || s_axis_tdata_i[8*12+5] ||
-              {s_axis_tdata_i[8*12 +: 5], s_axis_tdata_i[8*13 +: 8]} != 13'd0;
+    // (With IHL 5 a total length below 20 is in_badu's: one compare serves both.)
     in_badu = in_b6[3:0] < 4'd5 || in_tot < {10'b0, in_b6[3:0], 2'b0};
+    in_badt = in_b6[3:0] != 4'd5 || in_badu || s_axis_tdata_i[8*12+5] ||
+              {s_axis_tdata_i[8*12 +: 5], s_axis_tdata_i[8*13 +: 8]} != 13'd0;
     // A datagram longer than any frame is never inside one (and every grown length then
     // fits its 16 bits).
     in_big4 = in_tot > 16'(MaxFrame - 22);
@@ -256,9 +274,26 @@ module esp_tx_pkt_encap #(
     end
   end
 
+  // A runt (under 60 bytes: the last byte before byte 59), known as its last beat is taken.
+  logic [3:0] in_lane;
+  always_comb begin
+    in_lane = 4'd0;
+    for (int l = 1; l < 16; l++) if (s_axis_tkeep_i[l]) in_lane = 4'(l);
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (in_fire) s1_runt_q <= s_axis_tlast_i &&
+                              (in_cnt_q < CntW'(3) ||
+                               (in_cnt_q == CntW'(3) && in_lane < 4'(esp_pkg::MinFrame - 49)));
+  end
+
   always_ff @(posedge clk_i) begin
     if (in_fire && in_cnt_q == '0) idx_hi_q <= s_axis_tdata_i[8*15 +: 8];
-    if (in_fire) begin
+    if (in_fire && s1_absorb) begin
+      // A padding beat taken into S1's: its end and MAC error, not its bytes.
+      s1_q.last  <= s_axis_tlast_i;
+      s1_q.user  <= s1_q.user || (s_axis_tlast_i && s_axis_tuser_i);
+    end else if (in_fire) begin
       s1_q       <= in_beat;
       s1_cnt_q   <= in_cnt_q;
       s1_first_q <= in_cnt_q == '0;
@@ -597,6 +632,16 @@ module esp_tx_pkt_encap #(
       csum_q <= ~(inc_r0[16] ? inc_r1 : inc_r0[15:0]);
   end
 
+  // Whether the beat taken into S1 holds the datagram's last byte (beat 2 or later; read
+  // only for a frame being encapsulated). Beat 2 may be taken on the clock its frame's
+  // decision loads: then from the decision.
+  always_ff @(posedge clk_i) begin
+    if (in_fire && !s1_absorb) begin
+      s1_dend_q <= in_cnt_q >= CntW'(2) &&
+                   13'(in_cnt_q) == (dload ? d_need[16:4] : em_need_q[16:4]);
+    end
+  end
+
   // ---- S2 ------------------------------------------------------------------------------------
   logic s2_first_q, s2_oa_q, s2_runt_q, s2_cut_q, s1_runt, s1_cut, s2_early_q, s1_early;
   logic [3:0] s1_lane;   // the last byte's lane of S1's beat
@@ -606,8 +651,7 @@ module esp_tx_pkt_encap #(
     for (int l = 1; l < 16; l++) if (s1_q.keep[l]) s1_lane = 4'(l);
     // For beats after beat 1 (the decision registers hold their frame's by then): a runt
     // (under 60 bytes: the last byte before byte 59) or the datagram past the frame's end.
-    s1_runt = s1_q.last && (s1_cnt_q < CntW'(3) ||
-                            (s1_cnt_q == CntW'(3) && s1_lane < 4'(esp_pkg::MinFrame - 49)));
+    s1_runt = s1_runt_q;
     s1_cut  = s1_q.last && 17'({s1_cnt_q, s1_lane}) < em_need_q;
     // The frame ends before the insertion lane (6, 10 or 14) of this beat: its byte before
     // that lane is missing (a frame that ends just there has the bytes inserted after its
@@ -626,7 +670,7 @@ module esp_tx_pkt_encap #(
     if (!rst_ni) begin
       s2_valid_q <= 1'b0;
     end else begin
-      if (s1_move)      s2_valid_q <= 1'b1;
+      if (s1_move && !pad_merge) s2_valid_q <= 1'b1;
       else if (s2_free) s2_valid_q <= 1'b0;
     end
   end
@@ -639,6 +683,15 @@ module esp_tx_pkt_encap #(
       s2_runt_q  <= s1_runt;
       s2_cut_q   <= s1_cut;
       s2_early_q <= s1_early;
+      // The datagram's last byte is in this beat (beat 2 or later; read only for a frame
+      // being encapsulated, whose decision is loaded by then).
+      s2_dend_q  <= s1_dend_q;
+      // ... and the frame goes on after it: S2's beat waits (an encapsulated frame's).
+      s2_pwait_q <= s1_dend_q && !s1_q.last && !s1_first_q && s1_oa_q && em_take_q;
+      // Ending there, the beat spills into a tail only if datagram bytes wrap (its last
+      // byte's lane 12 or above with the 4-lane shift, 8 or above with the 8-lane one).
+      s2_dspill_q <= (em_shift_q == 2'd1 && em_need_q[3:0] >= 4'd12) ||
+                     (em_shift_q == 2'd2 && em_need_q[3:0] >= 4'd8);
     end
   end
 
@@ -646,7 +699,7 @@ module esp_tx_pkt_encap #(
   beat_t       out;
   logic [127:0] cy_data_q;   // the last input beat taken: its lanes that wrap
   logic [15:0]  cy_keep_q;
-  logic        go, take, sk_ready, tail_user_q, frame_user, spill, early;
+  logic        go, take, sk_ready, tail_user_q, frame_user, end_user, spill, early;
   logic        last_in, enc, adv;
   step_t       st;
   logic [127:0] csum_lanes;  // the checksum in lanes 0-1, big-endian
@@ -662,6 +715,15 @@ module esp_tx_pkt_encap #(
     // datagram past the frame's end (esp_tx would drop it too), the end before the
     // insertion point.
     frame_user = s2_q.user || s2_runt_q || s2_cut_q || early;
+    // A datagram shorter than the Ethernet minimum comes with padding behind it, which the
+    // crypto path discards (esp_tx_edit): it is not carried, so that the frame out of this
+    // stage is no longer than it must be (a 40-byte packet's: 5 beats, not 6). The beat
+    // holding the datagram's last byte waits in S2 for the frame's last beat; the beats
+    // between are dropped from S1 as they come, and the last is taken into S2's beat as the
+    // frame's end, with its MAC error or runt.
+    pad_end   = s2_valid_q && s2_pwait_q;
+    pad_merge = pad_end && s1_valid_q && s1_q.last;
+    end_user  = frame_user || (pad_merge && (s1_q.user || s1_runt));
     sh_now    = st.sh;
     out       = s2_q;
     go        = 1'b0;
@@ -699,9 +761,10 @@ module esp_tx_pkt_encap #(
       adv  = 1'b1;
       out.user = 1'b1;
     end else if (s2_valid_q) begin
-      go   = 1'b1;
-      take = !st.hold;
-      adv  = 1'b1;
+      // An inserted beat goes; S2's own waits while the datagram's end waits for the frame's.
+      go   = st.hold || !pad_end || pad_merge;
+      take = !st.hold && go;
+      adv  = go;
       for (int l = 0; l < 16; l++) begin
         if (st.csum && l < 2) begin
           out.data[8*l +: 8] = csum_lanes[8*l +: 8];
@@ -722,12 +785,16 @@ module esp_tx_pkt_encap #(
           out.keep[l]        = s2_q.keep[l];
         end
       end
-      spill    = (sh_now == 2'd1 && s2_q.keep[12]) || (sh_now == 2'd2 && s2_q.keep[8]);
-      out.last = take && s2_q.last && !spill;
-      out.user = out.last && frame_user;
+      // The datagram's last beat spills only for datagram bytes (not for its padding).
+      spill    = s2_dend_q ? s2_dspill_q
+                           : (sh_now == 2'd1 && s2_q.keep[12]) || (sh_now == 2'd2 && s2_q.keep[8]);
+      out.last = take && (s2_q.last || pad_merge) && !spill;
+      out.user = out.last && end_user;
     end
-    last_in = take && s2_q.last;
+    last_in = take && (s2_q.last || pad_merge);
   end
+
+  assign s1_drop = pad_end && s1_valid_q && !s1_q.last;
 
   assign s2_free = !s2_valid_q || (take && sk_ready);
 
@@ -744,7 +811,7 @@ module esp_tx_pkt_encap #(
       cy_data_q <= s2_q.data;
       cy_keep_q <= s2_q.keep;
     end
-    if (sk_ready && adv && last_in) tail_user_q <= frame_user;
+    if (sk_ready && adv && last_in) tail_user_q <= end_user;
   end
 
   // The overlay and the schedule: loaded with the decision, then moved on by each emitted
@@ -788,7 +855,7 @@ module esp_tx_pkt_encap #(
     if (sk_ready && last_in && !tail_q) begin
       ev_first_q <= s2_first_q;
       // A runt or a MAC error is dropped before classification, whatever the decision.
-      ev_runt_q  <= s2_q.user || s2_runt_q;
+      ev_runt_q  <= s2_q.user || s2_runt_q || (pad_merge && (s1_q.user || s1_runt));
       // The datagram past the frame's end, for a refused frame too (its fate below).
       ev_cut_q   <= s2_oa_q && !s2_first_q && (s2_cut_q || (enc && early));
     end

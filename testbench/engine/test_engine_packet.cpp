@@ -437,9 +437,7 @@ TEST_CASE("packet SAs at the engine's full rate: 64-byte frames both ways, each 
     const PacketSa& t = tx[static_cast<size_t>(i % kSas)];
     // The smallest frame a MAC takes, 60 bytes, filled by the packet (no Ethernet padding),
     // and its 8 bytes of metadata: the same packet for every frame, so every frame out has
-    // one size. (A shorter packet padded to 60 bytes is taken too, but its padding is not
-    // encapsulated, and at the smallest sizes its frame out may then be no longer than the
-    // frame in: docs/packet_offload.md, "Still open".)
+    // one size. (Shorter packets padded to 60 bytes, every size of them: testbench/esp_tx_pkt.)
     std::mt19937_64 same(seed);
     const size_t header = ethernet_ip(inner_packet(same, t, 0)).size();
     same.seed(seed);

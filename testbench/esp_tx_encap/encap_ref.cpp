@@ -1,5 +1,7 @@
 #include "encap_ref.h"
 
+#include <algorithm>
+
 #include "esp_model.h"
 
 namespace ipsec::tb::encap {
@@ -130,13 +132,18 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
     return e;
   }
 
+  // The frame's whole beats after the datagram's last byte (frame byte 22 + dgram - 1), the
+  // Ethernet padding of a short packet, are not carried (packet section P3's stage, its
+  // header comment); the bytes after it in its own beat are.
+  Bytes body = in;
+  if (!cut) body.resize(std::min<size_t>(in.size(), ((22 + dgram - 1) / 16 + 1) * 16));
   Bytes out;
   const Bytes esp = esp_and_iv(sa.spi, sn);
   if (!sa.tunnel) {
     const size_t hdr = v6 ? 62 : 42;
-    out.assign(in.begin(), in.begin() + static_cast<long>(hdr));
+    out.assign(body.begin(), body.begin() + static_cast<long>(hdr));
     out.insert(out.end(), esp.begin(), esp.end());
-    out.insert(out.end(), in.begin() + static_cast<long>(hdr), in.end());
+    out.insert(out.end(), body.begin() + static_cast<long>(hdr), body.end());
     if (v6) {
       put16(out, 26, rawlen + 16);
       out[28] = 50;
@@ -168,16 +175,22 @@ Expect EncapRef::process(const Bytes& in, bool in_user, std::optional<uint16_t> 
       h.insert(h.end(), sa.sip.begin(), sa.sip.end());
       h.insert(h.end(), sa.dip.begin(), sa.dip.end());
     }
-    out.assign(in.begin(), in.begin() + 20);
+    out.assign(body.begin(), body.begin() + 20);
     out.push_back(sa.outer6 ? 0x86 : 0x08);
     out.push_back(sa.outer6 ? 0xDD : 0x00);
     out.insert(out.end(), h.begin(), h.end());
     out.insert(out.end(), esp.begin(), esp.end());
-    out.insert(out.end(), in.begin() + 22, in.end());
+    out.insert(out.end(), body.begin() + 22, body.end());
     out[19] = v6 ? 41 : 4;
   }
   out[14] = 0x08;
   out[15] = out[16] = out[17] = out[18] = 0;
+  // Nor is a beat out that would hold padding only (the datagram's last byte, frame byte
+  // 22 + dgram - 1 in, is `out.size() - body.size()` bytes further out).
+  if (!cut) {
+    const size_t last = 22 + dgram - 1 + (out.size() - body.size());
+    out.resize(std::min<size_t>(out.size(), (last / 16 + 1) * 16));
+  }
   e.frame = out;
   e.user = bad;
   e.check_bytes = !bad;

@@ -650,6 +650,56 @@ TEST_CASE("runts, short frames, MAC errors and datagrams past the frame: tuser")
 
 }
 
+TEST_CASE("short datagrams padded to the Ethernet minimum: the padding's whole beats not carried, a MAC error on them kept") {
+  // The beat of the datagram's last byte takes the later beats' end and MAC error, in S1 as
+  // they come or from S2 while it waits there (host pauses decide which): every IP packet of
+  // 20 to 45 bytes (UDP from 28; below that a bare header), transport IPv4 and IPv6, tunnel
+  // over IPv4 and IPv6, every third frame with a MAC error on its last (padding) beat, at
+  // no stall and at 50 %.
+  for (int stall : {0, 50}) {
+    Rig r(test_seed(), stall);
+    r.write_sa(50, transport_sa(50, 0x50));
+    r.write_sa(51, transport_sa(51, 0x51, 1, true));
+    r.write_sa(52, tunnel_sa(52, 0x52, false));
+    r.write_sa(53, tunnel_sa(53, 0x53, true));
+    r.settle();
+    size_t n = 0, errors = 0;
+    for (uint16_t idx : {50, 51, 52, 53}) {
+      const bool v6 = idx == 51;
+      for (size_t ip = v6 ? 40 : 20; ip <= 45; ++ip) {
+        Bytes f;
+        if (ip >= (v6 ? 48u : 28u)) {
+          f = pkt_frame(udp(v6, ip - (v6 ? 48 : 28)), idx, idx);
+        } else {
+          stim::PacketSpec p;
+          p.ipv6 = v6;
+          if (v6) {
+            p.src = stim::ipv6("2001:db8::1");
+            p.dst = stim::ipv6("2001:db8::2");
+          }
+          p.proto = 59;  // no next header (RFC 8200): a packet of bare payload bytes
+          p.payload = Bytes(ip - (v6 ? 40 : 20), 0xA5);
+          f = pkt_frame(stim::ip_packet(p), idx, idx);
+        }
+        f = stim::pad_to_minimum(f);
+        const bool mac_error = n % 3 == 2;
+        r.send(f, mac_error);
+        errors += mac_error;
+        ++n;
+      }
+    }
+    r.run();
+    CHECK(r.check() == n);
+    size_t runts = 0, sent = 0;
+    for (const Event& e : r.events()) {
+      runts += e.fate == Fate::kTruncated;
+      sent += e.fate == Fate::kSent;
+    }
+    CHECK(runts == errors);
+    CHECK(sent == n - errors);
+  }
+}
+
 TEST_CASE("frame sizes 60 to 1518 and a jumbo frame, every mode") {
   Rig r(test_seed(), stall_percent());
   r.write_sa(40, transport_sa(40, 0x40));

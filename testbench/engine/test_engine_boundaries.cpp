@@ -386,7 +386,7 @@ TEST_CASE("TX MaxFrame: 9,216 bytes with metadata are encrypted, 9,217 dropped a
           // The packet-offload build's parser takes room for what encapsulation adds: a
           // datagram a little past MaxFrame is cut at the frame's end and leaves marked (the
           // MAC discards it) rather than refused at its head (docs/packet_offload.md,
-          // "Still open").
+          // "Known limits and later steps").
           CHECK((wire.size() == 1 || (wire.size() == 2 && wire.front().user)));
 #else
           CHECK(wire.size() == 1);

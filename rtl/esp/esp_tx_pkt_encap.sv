@@ -786,8 +786,8 @@ module esp_tx_pkt_encap #(
         end
       end
       // The datagram's last beat spills only for datagram bytes (not for its padding).
-      spill    = s2_dend_q ? s2_dspill_q
-                           : (sh_now == 2'd1 && s2_q.keep[12]) || (sh_now == 2'd2 && s2_q.keep[8]);
+      spill    = ((sh_now == 2'd1 && s2_q.keep[12]) || (sh_now == 2'd2 && s2_q.keep[8])) &&
+                 (!s2_dend_q || s2_dspill_q);
       out.last = take && (s2_q.last || pad_merge) && !spill;
       out.user = out.last && end_user;
     end

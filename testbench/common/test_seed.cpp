@@ -44,6 +44,11 @@ int stall_percent(int fallback) {
   return static_cast<int>(parse_env("IPSEC_STALL", 95));
 }
 
+std::vector<int> stall_levels(std::vector<int> levels) {
+  if (std::getenv("IPSEC_STALL")) return {stall_percent()};
+  return levels;
+}
+
 std::string seed_hint() { return "IPSEC_SEED=" + std::to_string(test_seed()); }
 
 }  // namespace ipsec::tb

@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <random>
 #include <set>
 
@@ -53,8 +52,7 @@ drv::XfrmState state_of_kind(std::mt19937_64& rng, bool in, const SaKind& kind) 
 TEST_CASE("random frames of every fate, size and SA kind, both ways at stall 0, 25 and 60 %, SAs changing under traffic, match the model") {
   const uint64_t seed = test_seed();
   // IPSEC_STALL, if set, runs one level: that one.
-  const std::vector<int> levels =
-      std::getenv("IPSEC_STALL") ? std::vector<int>{stall_percent()} : std::vector<int>{0, 25, 60};
+  const std::vector<int> levels = stall_levels();
   constexpr int kRounds = 3, kPerRound = 1000;
   uint64_t total_frames = 0;
   for (size_t level = 0; level < levels.size(); ++level) {
